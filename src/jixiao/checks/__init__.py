@@ -1,0 +1,29 @@
+"""Domain checks (SPEC §5): each check reads one form and emits findings into a `Sink`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jixiao.checks import budget, indicators, totals
+from jixiao.checks.base import Sink
+from jixiao.checks.profile import RuleProfile, builtin_profiles, load_profile
+from jixiao.models import Finding, Form
+
+Check = Callable[[Sink], None]
+
+CHECKS: tuple[Check, ...] = (*totals.CHECKS[:1], *budget.CHECKS, *indicators.CHECKS, *totals.CHECKS[1:])
+
+
+def check_form(index: int, form: Form, profile: RuleProfile) -> list[Finding]:
+    """All findings for one form."""
+    sink = Sink(index, form, profile)
+    for check in CHECKS:
+        check(sink)
+    return sink.findings
+
+
+def check_forms(forms: list[Form], profile: RuleProfile) -> list[Finding]:
+    return [f for i, form in enumerate(forms) for f in check_form(i, form, profile)]
+
+
+__all__ = ["CHECKS", "RuleProfile", "builtin_profiles", "check_form", "check_forms", "load_profile"]

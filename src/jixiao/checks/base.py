@@ -1,0 +1,46 @@
+"""What every check module shares: the finding sink and rounding-aware tolerances."""
+
+from __future__ import annotations
+
+from jixiao.checks.profile import RuleProfile
+from jixiao.models import Finding, Form, Scalar, Severity
+from jixiao.values import decimals_of
+
+
+class Sink:
+    """Collects the findings of one form."""
+
+    def __init__(self, form_index: int, form: Form, profile: RuleProfile) -> None:
+        self.form_index = form_index
+        self.form = form
+        self.profile = profile
+        self.findings: list[Finding] = []
+
+    def emit(self, code: str, severity: Severity, path: str | None, message: str,
+             expected: Scalar = None, found: Scalar = None) -> None:
+        if isinstance(expected, float):
+            expected = round(expected, 4)
+        if isinstance(found, float):
+            found = round(found, 4)
+        self.findings.append(Finding(code=code, severity=severity, form=self.form_index, path=path,
+                                     message=message, expected=expected, found=found))
+
+    def printed(self, path: str) -> str | None:
+        prov = self.form.provenance.get(path)
+        return prov.source_text if prov else None
+
+    def score_tolerance(self, path: str) -> float:
+        """±0.01, or half a unit of the last printed digit when the form rounds coarser ('9' → ±0.5)."""
+        return max(self.profile.tolerance.score, 0.5 * 10 ** -decimals_of(self.printed(path)))
+
+    def percent_tolerance(self, path: str) -> float:
+        return max(self.profile.tolerance.percent, 0.5 * 10 ** -decimals_of(self.printed(path)))
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    """A number as a reviewer reads it: no trailing zeros."""
+    if value is None:
+        return "（空）"
+    if abs(value) >= 10_000:
+        return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    return f"{round(value, digits):g}"

@@ -1,0 +1,112 @@
+"""Command line (SPEC §4). Exit codes: 0 all inputs processed cleanly; 1 some input failed or has
+error findings; 2 usage error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from jixiao import __version__
+from jixiao.batch import BatchReport, run_batch, write_json, write_json_and_summary
+from jixiao.checks import RuleProfile, builtin_profiles, load_profile
+from jixiao.models import Document
+from jixiao.output import document_json, write_atomic
+from jixiao.pipeline import recheck
+
+app = typer.Typer(
+    help="jixiao — 绩效自评表 → checked, structured data. Runs offline with rules; no data leaves the machine.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Inputs = Annotated[list[Path], typer.Argument(help="input files or folders (.txt, .md)", show_default=False)]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="output folder")]
+Profile = Annotated[str, typer.Option("--profile", "-p", help=f"rule profile: {', '.join(builtin_profiles())} "
+                                      "or a path to a .toml file")]
+JsonLogs = Annotated[bool, typer.Option("--json", help="one JSON log line per input on stdout")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="only errors")]
+
+
+def _profile(name: str) -> RuleProfile:
+    try:
+        return load_profile(name)
+    except (ValueError, ValidationError, OSError) as exc:
+        raise typer.BadParameter(str(exc).splitlines()[0], param_hint="--profile") from exc
+
+
+def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) -> None:
+    docs = [o.document for o in report.outcomes if o.document]
+    failed = sum(1 for o in report.outcomes if o.error)
+    if not quiet and not json_logs:
+        forms = sum(len(d.forms) for d in docs)
+        err.print(f"{len(docs)} inputs processed ({forms} forms), {failed} failed; outputs in {out_dir}/")
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
+            json_logs: JsonLogs = False, quiet: Quiet = False) -> None:
+    """Extract and check: writes <stem>.json per input."""
+    report = run_batch(inputs, out, _profile(profile), write_json, json_logs, quiet)
+    _finish(report, out, quiet, json_logs)
+
+
+@app.command()
+def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
+        json_logs: JsonLogs = False, quiet: Quiet = False) -> None:
+    """The main job: extract, check, and write <stem>.json and a <stem>.md summary per input."""
+    if not quiet and not json_logs:
+        err.print("jixiao: rules only, offline (no LLM configured in this version)")
+    report = run_batch(inputs, out, _profile(profile), write_json_and_summary, json_logs, quiet)
+    _finish(report, out, quiet, json_logs)
+
+
+@app.command()
+def check(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
+          profile: Profile = "national",
+          out: Annotated[Path | None, typer.Option("--out", "-o", help="write here instead of in place")] = None
+          ) -> None:
+    """Re-run the checks on a JSON document (e.g. after human edits) and rewrite its findings."""
+    try:
+        document = Document.model_validate_json(file.read_bytes())
+    except OSError as exc:
+        err.print(f"[red]error[/red] {file}: cannot read: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    except ValidationError as exc:
+        err.print(f"[red]error[/red] {file}: not a jixiao document ({exc.error_count()} schema errors)")
+        raise typer.Exit(1) from exc
+    checked = recheck(document, _profile(profile))
+    target = out or file
+    write_atomic(target, document_json(checked))
+    errors = sum(1 for f in checked.findings if f.severity == "error")
+    err.print(f"{target}: {len(checked.findings)} findings ({errors} errors), status {checked.status}")
+    raise typer.Exit(1 if errors else 0)
+
+
+@app.command("eval")
+def evaluate_cmd(
+    golden: Annotated[Path, typer.Argument(help="golden folder")] = Path("golden"),
+    update: Annotated[bool, typer.Option("--update", help="rewrite expected.json from current output "
+                                         "(review the diff before committing)")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="also write the report as JSON")] = None,
+) -> None:
+    """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
+    from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
+
+    raise typer.Exit(evaluate_golden(golden, update=update, report_path=report))
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"jixiao {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="print the version")] = False) -> None:
+    """jixiao command line."""

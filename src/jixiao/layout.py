@@ -1,0 +1,74 @@
+"""Layout intermediate representation: what every ingest backend produces.
+
+pages → blocks (text lines or tables) → rows → cells. A cell keeps its text as printed, its
+page, its box (None for plain text) and how sure the backend is of it (OCR confidence). The
+rule parser reads only this, so text, digital-PDF and scanned inputs share one parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jixiao.models import BBox
+
+InputKind = Literal["text", "pdf", "scan", "image"]
+
+
+class Cell(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="normalised text: markup removed, whitespace collapsed")
+    raw: str = Field(description="the cell as it appears in the source")
+    index: int = Field(description="0-based column position within its row")
+    bbox: BBox | None = None
+    confidence: float = 1.0
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    cells: tuple[Cell, ...]
+    page: int = 1
+    line: int | None = Field(None, description="1-based source line for plain text")
+    bbox: BBox | None = None
+    heading: bool = Field(False, description="marked as a heading in the source (markdown #, <b>)")
+
+    @property
+    def filled(self) -> list[Cell]:
+        """The cells that hold text, in order."""
+        return [c for c in self.cells if c.text]
+
+    def cell_at(self, index: int) -> Cell | None:
+        for cell in self.cells:
+            if cell.index == index:
+                return cell
+        return None
+
+
+class Block(BaseModel):
+    kind: Literal["text", "table"]
+    rows: list[Row]
+
+
+class Page(BaseModel):
+    number: int
+    width: float | None = None
+    height: float | None = None
+    blocks: list[Block] = Field(default_factory=list)
+
+
+class LayoutDocument(BaseModel):
+    path: str
+    sha256: str
+    kind: InputKind
+    encoding: str | None = None
+    pages: list[Page]
+
+    def rows(self) -> Iterator[Row]:
+        """All rows in reading order, across pages and blocks."""
+        for page in self.pages:
+            for block in page.blocks:
+                yield from block.rows

@@ -1,0 +1,152 @@
+"""The output contract (SPEC §3): one `Document` per input file.
+
+Field names are fixed by the spec; extra fields are allowed where they help a reviewer.
+Chinese domain terms live in the field descriptions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BBox = tuple[float, float, float, float]
+Method = Literal["rule", "llm", "ocr", "human"]
+Severity = Literal["error", "warning", "info"]
+FundKind = Literal["total", "fiscal", "general_budget", "carryover", "other"]
+Operator = Literal["≥", "≤", "=", ">", "<", "定性"]
+Scalar = str | float | int | bool | None
+
+
+class Model(BaseModel):
+    """Base for all contract models: unknown keys are refused, assignment is validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Provenance(Model):
+    """How, where and how surely one field was obtained."""
+
+    method: Method
+    page: int | None = Field(None, description="1-based page (plain text: page 1 unless form feeds split it)")
+    bbox: BBox | None = Field(None, description="x0, y0, x1, y1 in PDF points; null for plain text")
+    source_text: str = Field(description="the cell text the value was read from, as printed")
+    confidence: float = Field(ge=0.0, le=1.0)
+    line: int | None = Field(None, description="1-based line of a plain-text input")
+    note: str | None = Field(None, description="how the value was repaired or inferred, if it was")
+
+
+class SourceInfo(Model):
+    path: str
+    sha256: str
+    kind: Literal["text", "pdf", "scan", "image"]
+    pages: int
+    encoding: str | None = Field(None, description="detected text encoding of a text input")
+
+
+class Fund(Model):
+    kind: FundKind = Field(description="total 年度资金总额 / fiscal 财政拨款 / general_budget 一般公共预算 / "
+                           "carryover 上年结转 / other 其他资金")
+    label: str = Field(description="row label as printed")
+    initial_budget: float | None = Field(None, description="年初预算数")
+    adjusted_budget: float | None = Field(None, description="全年（调整）预算数")
+    executed: float | None = Field(None, description="全年执行数")
+    rate: float | None = Field(None, description="this row's printed 执行率 (%), if printed")
+
+
+class BudgetExecution(Model):
+    rate: float | None = Field(None, description="执行率 (%) as printed")
+    weight: float | None = Field(None, description="执行率分值 / 权重")
+    score: float | None = Field(None, description="执行率得分")
+
+
+class Goals(Model):
+    initial: str | None = Field(None, description="年初绩效目标 / 预期目标")
+    adjusted: str | None = Field(None, description="全年（调整）绩效目标")
+    actual: str | None = Field(None, description="全年目标实际完成情况")
+
+
+class Indicator(Model):
+    level1: str | None = Field(None, description="一级指标")
+    level2: str | None = Field(None, description="二级指标")
+    name: str = Field(description="三级指标 / 指标名称")
+    unit: str | None = Field(None, description="计量单位")
+    operator: Operator | None = Field(None, description="指标性质 or the target's prefix")
+    target: str | None = Field(None, description="指标值 / 年度指标值, as printed")
+    actual: str | None = Field(None, description="完成值 / 实际完成值, as printed")
+    target_value: float | None = None
+    actual_value: float | None = None
+    deviation_pct: float | None = Field(None, description="偏离度 (%)")
+    score_coef: float | None = Field(None, description="得分系数 (%)")
+    weight: float | None = Field(None, description="分值 / 指标权重")
+    score: float | None = Field(None, description="得分 / 指标得分 / 自评分")
+    review_score: float | None = Field(None, description="复核分, where the form has one")
+    is_core: bool | None = Field(None, description="是否核心指标")
+    explanation: str = Field("", description="说明 / 偏差原因分析及改进措施")
+
+
+class Form(Model):
+    form_type: Literal["project", "department"] = Field(description="项目支出 / 部门整体")
+    year: int | None = None
+    title: str | None = None
+    project_name: str | None = Field(None, description="项目名称")
+    project_code: str | None = Field(None, description="项目编码")
+    department: str | None = Field(None, description="主管部门 / 项目主管部门")
+    implementing_unit: str | None = Field(None, description="实施单位")
+    finance_office: str | None = Field(None, description="财政归口处室")
+    contact: str | None = Field(None, description="联系人")
+    phone: str | None = Field(None, description="联系电话")
+    amount_unit: Literal["万元", "元"] | None = None
+    funds: list[Fund] = Field(default_factory=list)
+    budget_execution: BudgetExecution = Field(default_factory=BudgetExecution)
+    goals: Goals = Field(default_factory=Goals)
+    indicators: list[Indicator] = Field(default_factory=list)
+    total_score: float | None = Field(None, description="自评总分 / 总分行的得分")
+    total_weight: float | None = Field(None, description="总分行的分值, where printed")
+    grade: str | None = Field(None, description="评分等级")
+    layout: str | None = Field(None, description="detected indicator-table layout, e.g. 'deviation' or 'three-level'")
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+
+class Finding(Model):
+    code: str
+    severity: Severity
+    form: int | None = Field(None, description="index into forms; null for file-level findings")
+    path: str | None = Field(None, description="JSON path inside the form, e.g. indicators[3].score")
+    message: str = Field(description="what a reviewer should look at, in Chinese")
+    expected: Scalar = None
+    found: Scalar = None
+
+
+class Draft(Model):
+    kind: Literal["deviation_reason", "form_summary", "batch_summary"]
+    form: int | None = None
+    indicator: int | None = None
+    text: str
+    method: Literal["llm", "template"]
+    model: str | None = None
+    prompt_sha256: str | None = None
+    grounded: bool
+    ungrounded_numbers: list[str] = Field(default_factory=list)
+    status: Literal["draft", "accepted", "edited", "rejected"] = "draft"
+
+
+class LlmUsage(Model):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_calls: int = 0
+
+
+class Document(Model):
+    """Everything jixiao knows about one input file."""
+
+    source: SourceInfo
+    status: Literal["ok", "partial"] = Field(
+        "ok", description="partial while any finding of severity warning or error is open"
+    )
+    profile: str = Field("national", description="rule profile the checks ran under")
+    forms: list[Form] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    drafts: list[Draft] = Field(default_factory=list)
+    llm_usage: LlmUsage = Field(default_factory=LlmUsage)

@@ -1,0 +1,56 @@
+"""Rule parser: layout IR → typed forms with provenance.
+
+The passes run in the order of `PASSES`; each reads one region of a `FormSection` and sets
+the fields it owns on the `Form`, recording provenance (and any finding) as it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel, Field
+
+from jixiao.layout import LayoutDocument
+from jixiao.models import Finding, Form
+from jixiao.parse.funds import read_funds
+from jixiao.parse.goals import read_goals
+from jixiao.parse.header import read_header, read_title
+from jixiao.parse.indicators import read_indicators
+from jixiao.parse.record import Recorder
+from jixiao.parse.segment import FormSection, segment
+from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_totals
+
+Pass = Callable[[FormSection, Form, Recorder], None]
+
+PASSES: tuple[Pass, ...] = (
+    read_title,
+    read_header,
+    read_funds,
+    read_goals,
+    read_indicators,
+    read_totals,
+    infer_amount_unit,
+    check_table_complete,
+)
+
+
+class ParseResult(BaseModel):
+    forms: list[Form] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+
+def parse(layout: LayoutDocument) -> ParseResult:
+    """Run every pass over every form found in the document."""
+    result = ParseResult()
+    for index, section in enumerate(segment(list(layout.rows()))):
+        form = Form(form_type="project")
+        rec = Recorder(index)
+        for step in PASSES:
+            step(section, form, rec)
+        form.provenance = rec.provenance
+        result.forms.append(form)
+        result.findings.extend(rec.findings)
+    return result
+
+
+__all__ = ["PASSES", "ParseResult", "parse"]

@@ -1,0 +1,138 @@
+"""Align a data row's cells to the table's columns by content, not only by position.
+
+Text dumps shift cells: a lost tab moves a row left, a doubled tab moves it right, a merged
+一级指标 cell leaves the 二级指标 in the first column. Each filled cell is assigned to at most
+one column, in order (a monotone alignment solved by dynamic programming), minimising
+  type cost (does this text look like what the column holds?) + distance from its position.
+A cell that fits nowhere is dropped at a high cost and reported.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from pydantic import BaseModel
+
+from jixiao.layout import Cell
+from jixiao.parse import vocabulary as vocab
+from jixiao.values import parse_number, parse_operator_cell
+
+INF = math.inf
+DROP_COST = 8.0
+_MAX_SHIFT_COST = 3.0
+_PERCENT = re.compile(r"%|％")
+
+
+class Column(BaseModel):
+    index: int
+    field: str | None  # None: a column the parser ignores (e.g. a spanning 绩效指标 label)
+
+
+class Placement(BaseModel):
+    field: str | None
+    cell: Cell
+    column_index: int
+
+    @property
+    def shifted(self) -> bool:
+        return self.cell.index != self.column_index
+
+
+class Alignment(BaseModel):
+    placements: list[Placement]
+    dropped: list[Cell]
+    cost: float
+
+
+def _number_cost(text: str) -> float:
+    if parse_number(text) is None:
+        return INF
+    return 10.0 if _PERCENT.search(text) else 0.0
+
+
+def type_cost(text: str, field: str | None) -> float:
+    """How badly `text` fits a column holding `field` (0 = typical, INF = impossible)."""
+    number = parse_number(text) is not None
+    level1, level2 = vocab.is_level1(text), vocab.is_level2(text)
+    if field is None:
+        return 3.0
+    if field == "level1":
+        if level1:
+            return 0.0
+        if number:
+            return INF
+        return 6.0 if level2 else 4.0
+    if field == "level2":
+        if level2:
+            return 0.0
+        if number:
+            return INF
+        if level1:
+            return 4.0
+        return 2.0 if text.endswith("指标") and len(text) <= 12 else 3.0
+    if field == "name":
+        if number:
+            return 6.0
+        if parse_operator_cell(text):
+            return INF
+        return 5.0 if (level1 or level2) else 0.0
+    if field == "unit":
+        if text in vocab.UNIT_WORDS:
+            return 0.0
+        return INF if number else (1.5 if len(text) <= 4 else 6.0)
+    if field == "operator":
+        return 0.0 if parse_operator_cell(text) else INF
+    if field in ("target", "actual"):
+        if level1 or level2:
+            return 6.0
+        return 0.5 if len(text) <= 30 else 3.0
+    if field in ("deviation_pct", "score_coef"):
+        return 0.0 if number else INF
+    if field in ("weight", "score", "review_score"):
+        return _number_cost(text)
+    if field == "is_core":
+        return 0.0 if text in ("是", "否") else INF
+    if field == "explanation":
+        if number:
+            return 5.0
+        return 6.0 if (level1 or level2) else 0.5
+    return 1.0  # scoring_method and other free text
+
+
+def align(cells: list[Cell], columns: list[Column]) -> Alignment:
+    """Best monotone assignment of `cells` (filled, in order) to `columns` (in order)."""
+    n, m = len(cells), len(columns)
+    # cost[i][j]: best cost placing the first i cells within the first j columns
+    cost = [[INF] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, str]]] = [[(0, 0, "")] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = cost[i][j]
+            if here == INF:
+                continue
+            if j < m and here < cost[i][j + 1]:  # leave column j empty
+                cost[i][j + 1], back[i][j + 1] = here, (i, j, "skip")
+            if i < n:
+                if here + DROP_COST < cost[i + 1][j]:  # drop cell i
+                    cost[i + 1][j], back[i + 1][j] = here + DROP_COST, (i, j, "drop")
+                if j < m:
+                    fit = type_cost(cells[i].text, columns[j].field)
+                    shift = min(abs(cells[i].index - columns[j].index), _MAX_SHIFT_COST)
+                    total = here + fit + shift
+                    if total < cost[i + 1][j + 1]:
+                        cost[i + 1][j + 1], back[i + 1][j + 1] = total, (i, j, "place")
+    placements: list[Placement] = []
+    dropped: list[Cell] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        pi, pj, move = back[i][j]
+        if move == "place":
+            placements.append(Placement(field=columns[pj].field, cell=cells[pi], column_index=columns[pj].index))
+        elif move == "drop":
+            dropped.append(cells[pi])
+        i, j = pi, pj
+    placements.reverse()
+    dropped.reverse()
+    return Alignment(placements=placements, dropped=dropped, cost=cost[n][m])

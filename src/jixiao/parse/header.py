@@ -1,0 +1,76 @@
+"""Passes for the title and the header block (项目名称, 主管部门, 联系人 …)."""
+
+from __future__ import annotations
+
+import re
+
+from jixiao.layout import Cell, Row
+from jixiao.models import Form
+from jixiao.parse import vocabulary as vocab
+from jixiao.parse.record import Recorder
+from jixiao.parse.segment import FormSection, year_of
+from jixiao.values import parse_number, squash
+
+_LABEL_VALUE = re.compile(r"^(.{2,12}?)[:：]\s*(.+)$")
+
+
+def read_title(section: FormSection, form: Form, rec: Recorder) -> None:
+    """Title, form type (项目支出 / 部门整体) and year."""
+    if section.title is not None:
+        cell = section.title.filled[0]
+        form.title = cell.text
+        rec.cell("title", section.title, cell)
+    title = squash(form.title or "")
+    form.form_type = "department" if ("部门整体" in title or "整体支出" in title) else "project"
+    for row in (section.title, section.year_row):
+        if row is None:
+            continue
+        year = year_of(row.filled[0].text)
+        if year is not None:
+            form.year = year
+            rec.cell("year", row, row.filled[0])
+            return
+
+
+def _label_of(cell: Cell) -> tuple[str | None, str | None]:
+    """(field, inline value) for a label cell; inline value when written '项目名称：XXX'."""
+    field = vocab.header_field(cell.text)
+    if field:
+        return field, None
+    match = _LABEL_VALUE.match(cell.text)
+    if match:
+        field = vocab.header_field(match.group(1))
+        if field:
+            return field, match.group(2).strip()
+    return None, None
+
+
+def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float) -> None:
+    if getattr(form, field) is not None:
+        return
+    if field == "total_score":
+        number = parse_number(value)
+        if number is None:
+            return
+        form.total_score = number
+    else:
+        setattr(form, field, value)
+    rec.cell(field, row, cell, confidence)
+
+
+def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
+    """Label/value pairs: the value is the next filled cell that is not itself a label."""
+    for row in section.header:
+        filled = row.filled
+        for i, cell in enumerate(filled):
+            field, inline = _label_of(cell)
+            if field is None:
+                continue
+            if inline is not None:
+                _assign(form, rec, field, inline, row, cell, 0.95)
+                continue
+            nxt = filled[i + 1] if i + 1 < len(filled) else None
+            if nxt is None or _label_of(nxt)[0] is not None:
+                continue
+            adjacent = nxt.index == cell.index + 1
+            _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95)

@@ -1,0 +1,211 @@
+"""Pass for the indicator table (绩效指标): header mapping, row alignment, repairs.
+
+Repairs, each recorded in provenance: cells realigned by content (see `align`), merged
+一级/二级指标 cells inherited from the rows above, a header word broken onto its own line
+(`标	满意度指标`) joined back, `无` filler rows dropped, packed `指标1：… 指标2：…` cells kept
+whole, the operator taken from 指标性质 or the target's prefix.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jixiao.layout import Cell, Row
+from jixiao.models import Form, Indicator
+from jixiao.parse import vocabulary as vocab
+from jixiao.parse.align import Column, Placement, align
+from jixiao.parse.record import Recorder
+from jixiao.parse.segment import FormSection
+from jixiao.values import (
+    is_date_like,
+    parse_number,
+    parse_operator_cell,
+    quantity_value,
+    split_operator,
+    squash,
+)
+
+_NUMERIC_FIELDS = ("deviation_pct", "score_coef", "weight", "score", "review_score")
+_UNIT_SUFFIX = re.compile(r"\d(?:\.\d+)?\s*[(（]?\s*([^\d\s()（）.,:：]{1,3})\s*[)）]?\s*$")
+
+
+def _columns(header: Row) -> list[Column]:
+    seen: set[str] = set()
+    columns: list[Column] = []
+    for cell in header.filled:
+        field = vocab.indicator_column(cell.text)
+        if field in seen:
+            field = None
+        if field:
+            seen.add(field)
+        columns.append(Column(index=cell.index, field=field))
+    return columns
+
+
+def _layout(fields: set[str | None]) -> str:
+    if fields & {"deviation_pct", "score_coef", "operator"}:
+        return "deviation"
+    if "level1" in fields:
+        return "three-level"
+    return "flat"
+
+
+class _Context:
+    """What merged cells carry down the table: the current 一级/二级指标."""
+
+    def __init__(self) -> None:
+        self.level1: tuple[str, Row, Cell] | None = None
+        self.level2: tuple[str, Row, Cell] | None = None
+
+    def set_level1(self, text: str, row: Row, cell: Cell) -> None:
+        self.level1 = (squash(text), row, cell)
+        self.level2 = None
+
+    def set_level2(self, text: str, row: Row, cell: Cell) -> None:
+        self.level2 = (squash(text), row, cell)
+
+
+def _is_filler(row: Row) -> bool:
+    rest = [c for c in row.filled if not (vocab.is_level1(c.text) or vocab.is_level2(c.text))]
+    return bool(rest) and all(c.text in vocab.FILLER_WORDS for c in rest)
+
+
+def _is_fragment(row: Row) -> bool:
+    filled = row.filled
+    return (len(filled) <= 2 and all(len(c.text) <= 6 and parse_number(c.text) is None for c in filled)
+            and not any(c.text in vocab.FILLER_WORDS for c in filled))
+
+
+def _nearest_field(cell: Cell, columns: list[Column]) -> str | None:
+    best = min(columns, key=lambda col: abs(col.index - cell.index))
+    return best.field
+
+
+def _join_fragment(row: Row, columns: list[Column], form: Form, ctx: _Context, rec: Recorder) -> bool:
+    """Join a broken header word (`标	满意度指标`) back onto the indicator above. True if used."""
+    if not form.indicators:
+        return False
+    i = len(form.indicators) - 1
+    last = form.indicators[i]
+    used = False
+    for cell in row.filled:
+        field = _nearest_field(cell, columns)
+        if field not in ("level1", "level2"):
+            continue
+        current = getattr(last, field) or ""
+        joined = current + squash(cell.text)
+        is_term = vocab.is_level1 if field == "level1" else vocab.is_level2
+        if is_term(joined) or (current and not is_term(current)):
+            setattr(last, field, joined)
+            rec.inferred(f"indicators[{i}].{field}", f"{current} + {cell.raw.strip()}", 0.85,
+                         f"header word broken over two lines joined (line {row.line})", row)
+            if field == "level1":
+                ctx.set_level1(joined, row, cell)
+            else:
+                ctx.set_level2(joined, row, cell)
+            used = True
+        else:
+            used = True  # a stray syllable of a label that is already whole (e.g. '标')
+    return used
+
+
+def _operator(ind: Indicator, placed: dict[str, Placement], path: str, row: Row, rec: Recorder) -> None:
+    op_place = placed.get("operator")
+    if op_place is not None:
+        op = parse_operator_cell(op_place.cell.text)
+        if op:
+            ind.operator = op  # type: ignore[assignment]
+            rec.cell(f"{path}.operator", row, op_place.cell)
+            return
+    if ind.target is None:
+        return
+    symbol, _ = split_operator(ind.target)
+    target_cell = placed["target"].cell
+    if symbol:
+        ind.operator = symbol
+        rec.cell(f"{path}.operator", row, target_cell, 0.95, "operator taken from the target's prefix")
+    elif not re.search(r"\d", ind.target) or is_date_like(ind.target):
+        ind.operator = "定性"
+        rec.cell(f"{path}.operator", row, target_cell, 0.8, "target states no quantity: qualitative")
+
+
+def _unit_from_target(ind: Indicator, placed: dict[str, Placement], path: str, row: Row, rec: Recorder) -> None:
+    if ind.unit is not None or ind.target is None or ind.target_value is None:
+        return
+    match = _UNIT_SUFFIX.search(squash(ind.target))
+    if match:
+        ind.unit = match.group(1)
+        rec.cell(f"{path}.unit", row, placed["target"].cell, 0.8, "unit taken from the target's suffix")
+
+
+def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, rec: Recorder) -> Indicator:
+    path = f"indicators[{index}]"
+
+    def record(field: str, placement: Placement) -> None:
+        note = None
+        if placement.shifted:
+            note = f"cell realigned by content (printed in column {placement.cell.index + 1})"
+        rec.cell(f"{path}.{field}", row, placement.cell, 0.85 if placement.shifted else 1.0, note)
+
+    ind = Indicator(name=placed["name"].cell.text)
+    record("name", placed["name"])
+    for field, context in (("level1", ctx.level1), ("level2", ctx.level2)):
+        if context is None:
+            continue
+        text, ctx_row, ctx_cell = context
+        setattr(ind, field, text)
+        if ctx_row is row:
+            record(field, placed[field])
+        else:
+            rec.cell(f"{path}.{field}", ctx_row, ctx_cell, 1.0, "merged cell: carried down from the row above")
+    for field in ("unit", "target", "actual", "explanation"):
+        if field in placed:
+            setattr(ind, field, placed[field].cell.text)
+            record(field, placed[field])
+    ind.target_value = quantity_value(ind.target)
+    ind.actual_value = quantity_value(ind.actual)
+    for field in _NUMERIC_FIELDS:
+        if field in placed:
+            setattr(ind, field, parse_number(placed[field].cell.text))
+            record(field, placed[field])
+    if "is_core" in placed:
+        ind.is_core = placed["is_core"].cell.text == "是"
+        record("is_core", placed["is_core"])
+    _operator(ind, placed, path, row, rec)
+    _unit_from_target(ind, placed, path, row, rec)
+    return ind
+
+
+def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
+    """Every non-filler row of the indicator table becomes an `Indicator`, in table order."""
+    if section.indicator_header is None:
+        return
+    columns = _columns(section.indicator_header)
+    form.layout = _layout({c.field for c in columns})
+    ctx = _Context()
+    for row in section.indicators:
+        if _is_filler(row):
+            for cell in row.filled:
+                if vocab.is_level1(cell.text):
+                    ctx.set_level1(cell.text, row, cell)
+                elif vocab.is_level2(cell.text):
+                    ctx.set_level2(cell.text, row, cell)
+            continue
+        if _is_fragment(row) and _join_fragment(row, columns, form, ctx, rec):
+            continue
+        alignment = align(row.filled, columns)
+        placed = {p.field: p for p in alignment.placements if p.field}
+        if "level1" in placed:
+            ctx.set_level1(placed["level1"].cell.text, row, placed["level1"].cell)
+        if "level2" in placed:
+            ctx.set_level2(placed["level2"].cell.text, row, placed["level2"].cell)
+        if "name" not in placed:
+            rec.finding("ROW_UNALIGNED", "warning", None,
+                        f"第{row.line or '?'}行无法对应到指标表的列，未读取：{' | '.join(c.text for c in row.filled)}",
+                        found=" | ".join(c.text for c in row.filled))
+            continue
+        index = len(form.indicators)
+        form.indicators.append(_build(placed, ctx, index, row, rec))
+        for cell in alignment.dropped:
+            rec.finding("CELL_UNPLACED", "warning", f"indicators[{index}]",
+                        f"第{row.line or '?'}行的内容“{cell.text}”无法对应到任何列，未读取", found=cell.text)

@@ -1,0 +1,34 @@
+"""Provenance bookkeeping for the rule parser: every value set is recorded with its cell."""
+
+from __future__ import annotations
+
+from jixiao.layout import Cell, Row
+from jixiao.models import Finding, Provenance, Scalar, Severity
+
+
+class Recorder:
+    """Collects provenance for one form and the findings the parser itself raises."""
+
+    def __init__(self, form_index: int) -> None:
+        self.form_index = form_index
+        self.provenance: dict[str, Provenance] = {}
+        self.findings: list[Finding] = []
+
+    def cell(self, path: str, row: Row, cell: Cell, confidence: float = 1.0, note: str | None = None) -> None:
+        """Record that `path` was read from `cell` of `row`."""
+        self.provenance[path] = Provenance(
+            method="rule", page=row.page, bbox=cell.bbox or row.bbox, source_text=cell.raw.strip(),
+            confidence=round(min(confidence, cell.confidence), 3), line=row.line, note=note,
+        )
+
+    def inferred(self, path: str, source_text: str, confidence: float, note: str, row: Row | None = None) -> None:
+        """Record a value that was derived rather than read from one cell."""
+        self.provenance[path] = Provenance(
+            method="rule", page=row.page if row else None, bbox=row.bbox if row else None,
+            source_text=source_text, confidence=confidence, line=row.line if row else None, note=note,
+        )
+
+    def finding(self, code: str, severity: Severity, path: str | None, message: str,
+                expected: Scalar = None, found: Scalar = None) -> None:
+        self.findings.append(Finding(code=code, severity=severity, form=self.form_index, path=path,
+                                     message=message, expected=expected, found=found))

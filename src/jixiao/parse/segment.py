@@ -1,0 +1,155 @@
+"""Split a document's rows into forms, and each form's rows into its regions.
+
+A form starts at a title row (…绩效自评表) or, without one, at a header block (项目名称) that
+follows a finished form. Inside a form, header rows of the funds, goals and indicator tables
+switch the region; 总分/评分等级 rows close the indicator table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from jixiao.layout import Row
+from jixiao.parse import vocabulary as vocab
+from jixiao.values import squash
+
+Region = Literal["header", "funds", "goals", "indicators", "totals"]
+
+_TITLE = re.compile(r"(绩效自评表|绩效自评价表|绩效自评报表|绩效评价表)$")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
+
+
+class FormSection(BaseModel):
+    """The rows of one form, sorted into regions; headers kept apart from data."""
+
+    title: Row | None = None
+    year_row: Row | None = None
+    header: list[Row] = Field(default_factory=list)
+    funds_header: Row | None = None
+    funds: list[Row] = Field(default_factory=list)
+    goals_header: Row | None = None
+    goals: list[Row] = Field(default_factory=list)
+    indicator_header: Row | None = None
+    indicators: list[Row] = Field(default_factory=list)
+    totals: list[Row] = Field(default_factory=list)
+    region: Region = "header"
+    ended_in_indicators: bool = False
+
+    @property
+    def started(self) -> bool:
+        return bool(self.title or self.header or self.funds_header or self.indicator_header)
+
+
+def is_title(row: Row) -> bool:
+    filled = row.filled
+    return len(filled) == 1 and bool(_TITLE.search(squash(filled[0].text)))
+
+
+def year_of(text: str) -> int | None:
+    match = _YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _is_year_row(row: Row) -> bool:
+    filled = row.filled
+    return len(filled) == 1 and bool(_YEAR_ONLY.match(squash(filled[0].text)))
+
+
+def is_funds_header(row: Row) -> bool:
+    fields = {vocab.fund_column(c.text) for c in row.filled}
+    return len(fields & {"initial_budget", "adjusted_budget", "executed"}) >= 2
+
+
+def is_goals_header(row: Row) -> bool:
+    fields = [vocab.goal_column(c.text) for c in row.filled]
+    found = {f for f in fields if f}
+    if len(found) >= 2:
+        return True
+    has_label = any(vocab.header_key(c.text) in vocab.GOALS_LABELS for c in row.filled)
+    return has_label and len(found) == 1
+
+
+def is_indicator_header(row: Row) -> bool:
+    fields = {vocab.indicator_column(c.text) for c in row.filled}
+    has_name = bool(fields & {"name", "level1", "level2"})
+    has_values = bool(fields & {"target", "actual", "weight", "score"})
+    return has_name and has_values and len(fields - {None}) >= 3
+
+
+def _first_key(row: Row) -> str:
+    filled = row.filled
+    return vocab.header_key(filled[0].text) if filled else ""
+
+
+def is_total_row(row: Row) -> bool:
+    return _first_key(row) in vocab.TOTAL_LABELS
+
+
+def is_grade_row(row: Row) -> bool:
+    return _first_key(row) in vocab.GRADE_LABELS
+
+
+def has_header_label(row: Row) -> bool:
+    return any(vocab.header_field(c.text.split("：")[0].split(":")[0]) for c in row.filled)
+
+
+SECTION_LABELS = frozenset({"资金情况", "绩效目标", "绩效指标", "项目资金", "年度绩效指标", "年度绩效目标"})
+
+
+def is_section_label(row: Row) -> bool:
+    filled = row.filled
+    return len(filled) == 1 and vocab.header_key(filled[0].text) in SECTION_LABELS
+
+
+def _route(section: FormSection, row: Row) -> None:
+    if is_section_label(row):
+        return
+    if is_funds_header(row):
+        section.funds_header, section.region = row, "funds"
+    elif is_goals_header(row):
+        section.goals_header, section.region = row, "goals"
+    elif is_indicator_header(row):
+        section.indicator_header, section.region = row, "indicators"
+    elif is_total_row(row) or is_grade_row(row):
+        section.totals.append(row)
+        section.region = "totals"
+    elif section.region == "header":
+        section.header.append(row)
+    elif section.region == "funds":
+        section.funds.append(row)
+    elif section.region == "goals":
+        section.goals.append(row)
+    elif section.region == "indicators":
+        section.indicators.append(row)
+    else:
+        section.totals.append(row)
+
+
+def segment(rows: list[Row]) -> list[FormSection]:
+    """Cut the rows into forms and route every row of a form to its region."""
+    sections: list[FormSection] = []
+    current = FormSection()
+    for row in rows:
+        if not row.filled:
+            continue
+        finished = current.indicator_header is not None or current.funds_header is not None
+        if is_title(row) or (finished and has_header_label(row) and current.region in ("indicators", "totals")):
+            if current.started:
+                sections.append(current)
+            current = FormSection()
+            if is_title(row):
+                current.title = row
+                continue
+        if current.year_row is None and not current.header and _is_year_row(row):
+            current.year_row = row
+            continue
+        _route(current, row)
+    if current.started:
+        sections.append(current)
+    for section in sections:
+        section.ended_in_indicators = section.region == "indicators"
+    return sections

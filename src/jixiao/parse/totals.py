@@ -1,0 +1,67 @@
+"""Passes after the tables: the 总分 row, 评分等级, the money unit, and table completeness."""
+
+from __future__ import annotations
+
+from jixiao.models import Form
+from jixiao.parse import vocabulary as vocab
+from jixiao.parse.record import Recorder
+from jixiao.parse.segment import FormSection, is_grade_row, is_total_row
+from jixiao.values import parse_number
+
+_YUAN_THRESHOLD = 100_000.0  # a line item of ≥ 10亿 万元 is implausible; such amounts are in 元
+
+
+def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
+    """总分 row: its last two numbers are 分值 and 得分 (one number: 得分); 评分等级: the next cell."""
+    header_total = form.total_score
+    for row in section.totals:
+        filled = row.filled
+        if is_total_row(row):
+            numbers = [(c, v) for c in filled[1:] if (v := parse_number(c.text)) is not None]
+            if len(numbers) >= 2:
+                (wcell, weight), (scell, score) = numbers[-2], numbers[-1]
+                form.total_weight = weight
+                rec.cell("total_weight", row, wcell)
+            elif numbers:
+                scell, score = numbers[0]
+            else:
+                continue
+            form.total_score = score
+            rec.cell("total_score", row, scell)
+            if header_total is not None and abs(header_total - score) > 0.01:
+                rec.finding("TOTAL_SCORE_CONFLICT", "warning", "total_score",
+                            f"表头自评总分（{header_total:g}）与总分行得分（{score:g}）不一致",
+                            expected=header_total, found=score)
+        elif is_grade_row(row) and len(filled) >= 2:
+            form.grade = filled[1].text
+            rec.cell("grade", row, filled[1])
+
+
+def infer_amount_unit(section: FormSection, form: Form, rec: Recorder) -> None:
+    """When no cell states the unit, infer it from the amounts' size (渝中 prints 元 without saying so)."""
+    if form.amount_unit is not None:
+        return
+    amounts = [v for f in form.funds for v in (f.initial_budget, f.adjusted_budget, f.executed) if v]
+    if not amounts:
+        return
+    biggest = max(amounts)
+    form.amount_unit = "元" if biggest >= _YUAN_THRESHOLD else "万元"
+    rec.inferred("amount_unit", f"largest amount {biggest:,.2f}", 0.7,
+                 "unit not printed; inferred from the size of the amounts")
+
+
+def check_table_complete(section: FormSection, form: Form, rec: Recorder) -> None:
+    """A table that runs to the end of the input with a half row was cut off."""
+    if section.indicator_header is None or not section.ended_in_indicators or not section.indicators:
+        return
+    last_row = section.indicators[-1]
+    header_cols = len(section.indicator_header.filled)
+    last = form.indicators[-1] if form.indicators else None
+    incomplete = last is None or last.weight is None or last.score is None
+    if incomplete and len(last_row.filled) < header_cols - 2:
+        rec.finding("INDICATOR_TABLE_TRUNCATED", "error", f"indicators[{len(form.indicators) - 1}]",
+                    f"指标表在第{last_row.line or '?'}行中断（行不完整，且无总分行），表格可能被截断",
+                    found=" | ".join(c.text for c in last_row.filled))
+
+
+__all__ = ["check_table_complete", "infer_amount_unit", "read_totals", "vocab"]

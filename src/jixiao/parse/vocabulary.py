@@ -1,0 +1,182 @@
+"""What printed labels and headers mean, independent of where a template puts them.
+
+Headers are compared after `header_key`: whitespace, markup, trailing colons and unit
+suffixes such as (%)/(分)/(A)/（万元） removed. Exact synonyms are tried first, then
+meaning rules ("contains 完成值" → actual), so an unseen province's wording still maps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from jixiao.values import squash
+
+_SUFFIX = re.compile(r"[(（][^()（）]{0,8}[)）]$")
+
+
+def header_key(text: str) -> str:
+    """Canonical form of a header cell: '偏离度（%）' → '偏离度', '<b>项目名称:</b>' → '项目名称'."""
+    s = squash(text).rstrip(":：")
+    for _ in range(2):
+        s = _SUFFIX.sub("", s)
+    return s.lstrip("*★").rstrip(":：")
+
+
+# ---- header block (项目名称 …) -------------------------------------------------------------
+
+HEADER_FIELDS: dict[str, tuple[str, ...]] = {
+    "project_name": ("项目名称", "项目全称", "部门名称", "单位名称"),
+    "project_code": ("项目编码", "项目代码", "项目编号"),
+    "department": ("项目主管部门", "主管部门", "主管单位", "预算部门", "部门（单位）名称"),
+    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位"),
+    "finance_office": ("财政归口处室", "归口处室", "财政归口科室", "归口科室"),
+    "contact": ("部门联系人", "联系人", "项目负责人", "填报人"),
+    "phone": ("联系电话", "电话", "联系方式"),
+    "total_score": ("自评总分", "自评得分"),
+}
+
+
+def header_field(text: str) -> str | None:
+    """The form-header field a label cell names, or None. Tolerates a truncated start
+    ('政归口处室' is the tail of '财政归口处室')."""
+    key = header_key(text)
+    if not key or len(key) > 12:
+        return None
+    for field, labels in HEADER_FIELDS.items():
+        if key in labels:
+            return field
+    for field, labels in HEADER_FIELDS.items():
+        if len(key) >= 4 and any(label.endswith(key) for label in labels):
+            return field
+    return None
+
+
+# ---- funds table ----------------------------------------------------------------------------
+
+def _fund_column(key: str) -> str | None:
+    if "年初" in key and ("预算" in key or "金额" in key):
+        return "initial_budget"
+    if ("全年" in key or "调整" in key) and "预算" in key:
+        return "adjusted_budget"
+    if "执行数" in key or key in ("执行金额", "实际支出", "全年支出数"):
+        return "executed"
+    if "执行率" in key and ("得分" in key):
+        return "score"
+    if "执行率" in key and ("权重" in key or "分值" in key):
+        return "weight"
+    if "执行率" in key:
+        return "rate"
+    if key in ("分值", "分数", "权重", "满分"):
+        return "weight"
+    if key in ("得分", "自评得分", "评分"):
+        return "score"
+    return None
+
+
+def fund_column(text: str) -> str | None:
+    """Field of a funds-table header cell (年初预算数 → initial_budget …)."""
+    return _fund_column(header_key(text))
+
+
+FUND_KINDS: tuple[tuple[str, str], ...] = (
+    ("上年结转", "carryover"), ("结转", "carryover"),
+    ("一般公共预算", "general_budget"),
+    ("财政拨款", "fiscal"), ("财政资金", "fiscal"), ("当年财政", "fiscal"),
+    ("其他资金", "other"), ("其他", "other"), ("政府性基金", "other"), ("自有资金", "other"),
+    ("总金额", "total"), ("资金总额", "total"), ("总额", "total"), ("合计", "total"),
+)
+
+
+def fund_kind(label: str) -> str | None:
+    key = squash(label)
+    for word, kind in FUND_KINDS:
+        if word in key:
+            return kind
+    return None
+
+
+# ---- goals ----------------------------------------------------------------------------------
+
+def goal_column(text: str) -> str | None:
+    """Field of a goals header cell: 年初绩效目标/预期目标 → initial, 全年（调整）绩效目标 → adjusted,
+    全年目标实际完成情况/实际完成情况 → actual."""
+    key = header_key(text)
+    if "完成情况" in key or key in ("实际完成", "目标完成情况"):
+        return "actual"
+    if "调整" in key and "目标" in key:
+        return "adjusted"
+    if key in ("年初绩效目标", "预期目标", "年初目标", "绩效目标", "年度目标"):
+        return "initial"
+    return None
+
+
+GOALS_LABELS = ("年度总体目标", "年度总目标", "总体目标", "绩效目标")
+
+# ---- indicator table -----------------------------------------------------------------------
+
+_IndicatorRule = tuple[Callable[[str], bool], str]
+
+_INDICATOR_RULES: tuple[_IndicatorRule, ...] = (
+    (lambda k: "一级" in k, "level1"),
+    (lambda k: "二级" in k, "level2"),
+    (lambda k: "三级" in k or k in ("指标名称", "指标内容", "绩效指标名称", "具体指标"), "name"),
+    (lambda k: "计算方法" in k or "评分标准" in k or "评分规则" in k, "scoring_method"),
+    (lambda k: "单位" in k and "实施" not in k, "unit"),
+    (lambda k: "性质" in k or "方向" in k or k == "运算符", "operator"),
+    (lambda k: "偏离" in k, "deviation_pct"),
+    (lambda k: "系数" in k, "score_coef"),
+    (lambda k: "核心" in k, "is_core"),
+    (lambda k: "完成值" in k or "实际值" in k or "完成情况" in k or k == "实际完成", "actual"),
+    (lambda k: "指标值" in k or "目标值" in k or k in ("计划值", "预期值", "年度目标"), "target"),
+    (lambda k: "复核" in k, "review_score"),
+    (lambda k: "权重" in k or "分值" in k or k in ("分数", "满分", "标准分"), "weight"),
+    (lambda k: "得分" in k or k in ("自评分", "评分"), "score"),
+    (lambda k: "原因" in k or "说明" in k or "备注" in k or "改进措施" in k, "explanation"),
+)
+
+
+def indicator_column(text: str) -> str | None:
+    """Field of an indicator-table header cell, by meaning (see module doc)."""
+    key = header_key(text)
+    if not key or len(key) > 16:
+        return None
+    for matches, field in _INDICATOR_RULES:
+        if matches(key):
+            return field
+    return None
+
+
+# ---- indicator levels -------------------------------------------------------------------------
+
+LEVEL1_TERMS = frozenset({"产出", "效益", "满意度", "成本", "产出指标", "效益指标", "满意度指标", "成本指标"})
+LEVEL2_TERMS = frozenset({
+    "数量", "质量", "时效", "成本", "经济效益", "社会效益", "生态效益", "可持续影响",
+    "服务对象满意度", "满意度", "经济成本", "社会成本", "生态环境成本", "社会公众满意度",
+    "可持续发展", "环境效益",
+})
+
+
+def level_key(text: str) -> str:
+    s = squash(text)
+    return s[:-2] if s.endswith("指标") else s
+
+
+def is_level1(text: str) -> bool:
+    return level_key(text) in {level_key(t) for t in LEVEL1_TERMS}
+
+
+def is_level2(text: str) -> bool:
+    return level_key(text) in LEVEL2_TERMS
+
+
+UNIT_WORDS = frozenset({
+    "个", "%", "％", "人", "人次", "次", "期", "件", "名", "场", "场次", "分", "无", "元", "万元", "天", "日",
+    "月", "年", "台", "套", "项", "户", "家", "所", "座", "条", "份", "册", "本", "部", "辆", "处", "平方米",
+    "亩", "公里", "千米", "米", "吨", "小时", "课时", "批", "篇", "期次", "起", "宗", "万人次", "学时",
+})
+
+FILLER_WORDS = frozenset({"无", "/", "-", "—", "——", "不涉及", "不适用", "／"})
+
+TOTAL_LABELS = frozenset({"总分", "合计", "总计", "合计得分", "总得分"})
+GRADE_LABELS = frozenset({"评分等级", "评价等级", "等级", "自评等级", "绩效等级"})

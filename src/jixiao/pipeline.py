@@ -1,0 +1,76 @@
+"""The pipeline: input file → ingest → rule parser → checks → `Document`.
+
+Each stage hands a typed object to the next. A failure of one input is returned as data
+(`Outcome.error`), never raised across the batch.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from jixiao.checks import RuleProfile, check_forms
+from jixiao.errors import InputError, NotAForm
+from jixiao.ingest import ingest
+from jixiao.models import Document, Finding, SourceInfo
+from jixiao.parse import parse
+
+
+class Outcome(BaseModel):
+    """The result of processing one input: a document, or a one-line error."""
+
+    path: str
+    document: Document | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def has_errors(self) -> bool:
+        return self.error is not None or bool(
+            self.document and any(f.severity == "error" for f in self.document.findings))
+
+
+def status_of(findings: list[Finding]) -> str:
+    """'partial' while any warning or error is open, else 'ok'."""
+    return "partial" if any(f.severity in ("error", "warning") for f in findings) else "ok"
+
+
+def recheck(document: Document, profile: RuleProfile) -> Document:
+    """Re-run the checks on a document (e.g. after a human edit); parser findings are kept."""
+    parser_codes = {"ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED"}
+    kept = [f for f in document.findings if f.code in parser_codes]
+    findings = kept + check_forms(document.forms, profile)
+    return document.model_copy(update={"findings": findings, "status": status_of(findings),
+                                       "profile": profile.name})
+
+
+def extract(path: Path, profile: RuleProfile) -> Document:
+    """Ingest, parse and check one file; raises `InputError` for input that is not a form."""
+    layout = ingest(path)
+    parsed = parse(layout)
+    if not parsed.forms:
+        raise NotAForm(f"{path}: no 绩效自评表 found (no title, 项目名称 or indicator table)")
+    document = Document(
+        source=SourceInfo(path=str(path), sha256=layout.sha256, kind=layout.kind,
+                          pages=len(layout.pages), encoding=layout.encoding),
+        forms=parsed.forms, findings=parsed.findings, profile=profile.name,
+    )
+    return recheck(document, profile)
+
+
+def process(path: Path, profile: RuleProfile) -> Outcome:
+    """`extract` with every failure turned into a one-line error naming the file."""
+    start = time.perf_counter()
+    try:
+        document = extract(path, profile)
+    except InputError as exc:
+        return Outcome(path=str(path), error=str(exc), seconds=time.perf_counter() - start)
+    except OSError as exc:
+        return Outcome(path=str(path), error=f"{path}: cannot read: {exc.strerror or exc}",
+                       seconds=time.perf_counter() - start)
+    except Exception as exc:  # a bug must not stop the batch; report it as this file's failure
+        return Outcome(path=str(path), error=f"{path}: internal error ({type(exc).__name__}: {exc})",
+                       seconds=time.perf_counter() - start)
+    return Outcome(path=str(path), document=document, seconds=time.perf_counter() - start)
