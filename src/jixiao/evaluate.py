@@ -1,0 +1,275 @@
+"""Golden-file evaluation (SPEC §7).
+
+`golden/<case>/` holds `case.toml` (input file, template, input kind), the input, and a
+hand-checked `expected.json` (the forms of SPEC §3 without provenance, and the expected
+findings as code/severity/form/path). Fields are scored one by one: correct, omitted
+(expected, not found) and wrong (found but different, or found where nothing is printed).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.table import Table
+
+from jixiao.checks import load_profile
+from jixiao.models import Document
+from jixiao.output import write_atomic
+from jixiao.pipeline import extract
+from jixiao.values import clean_text
+
+FORM_FIELDS = ("form_type", "year", "title", "project_name", "project_code", "department", "implementing_unit",
+               "finance_office", "contact", "phone", "amount_unit", "total_score", "grade")
+FUND_FIELDS = ("kind", "label", "initial_budget", "adjusted_budget", "executed", "rate")
+INDICATOR_FIELDS = ("level1", "level2", "name", "unit", "operator", "target", "actual", "target_value",
+                    "actual_value", "deviation_pct", "score_coef", "weight", "score", "review_score", "is_core",
+                    "explanation")
+FINDING_KEYS = ("code", "severity", "form", "path")
+
+
+class CaseMeta(BaseModel):
+    input: str
+    template: str
+    kind: str = "text"
+    profile: str = "national"
+
+
+class FieldTally(BaseModel):
+    correct: int = 0
+    omitted: int = 0
+    wrong: int = 0
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.correct + self.omitted + self.wrong
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 1.0
+
+    def add(self, other: FieldTally) -> None:
+        self.correct += other.correct
+        self.omitted += other.omitted
+        self.wrong += other.wrong
+        self.errors.extend(other.errors)
+
+
+class CaseResult(BaseModel):
+    case: str
+    template: str
+    kind: str
+    fields: FieldTally
+    forms_expected: int
+    forms_found: int
+    indicators_expected: int
+    indicators_found: int
+    findings_expected: int
+    findings_found: int
+    findings_matched: int
+    missing_findings: list[str] = Field(default_factory=list)
+    extra_findings: list[str] = Field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def _same(expected: Any, found: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(found, bool):
+        return expected is found
+    if isinstance(expected, int | float) and isinstance(found, int | float):
+        return abs(float(expected) - float(found)) <= 1e-6 * max(1.0, abs(float(expected)))
+    if isinstance(expected, str) and isinstance(found, str):
+        return clean_text(expected) == clean_text(found)
+    return bool(expected == found)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _score(tally: FieldTally, where: str, expected: dict[str, Any], found: dict[str, Any],
+           fields: tuple[str, ...]) -> None:
+    for field in fields:
+        exp, got = expected.get(field), found.get(field)
+        if _empty(exp) and _empty(got):
+            continue
+        if _empty(got):
+            tally.omitted += 1
+            tally.errors.append(f"{where}.{field}: omitted (expected {exp!r})")
+        elif _empty(exp) or not _same(exp, got):
+            tally.wrong += 1
+            tally.errors.append(f"{where}.{field}: expected {exp!r}, found {got!r}")
+        else:
+            tally.correct += 1
+
+
+def _pairs(expected: list[dict[str, Any]], found: list[dict[str, Any]], key: str
+           ) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    """Pair rows by position, or by an alignment of `key` when the counts differ."""
+    if len(expected) == len(found):
+        return list(zip(expected, found, strict=True))
+    matcher = difflib.SequenceMatcher(a=[str(e.get(key)) for e in expected],
+                                      b=[str(f.get(key)) for f in found], autojunk=False)
+    pairs: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            pairs.extend(zip(expected[a0:a1], found[b0:b1], strict=True))
+        else:
+            pairs.extend((e, None) for e in expected[a0:a1])
+            pairs.extend((None, f) for f in found[b0:b1])
+    return pairs
+
+
+def _score_rows(tally: FieldTally, where: str, expected: list[dict[str, Any]], found: list[dict[str, Any]],
+                fields: tuple[str, ...], key: str) -> None:
+    for n, (exp, got) in enumerate(_pairs(expected, found, key)):
+        _score(tally, f"{where}[{n}]", exp or {}, got or {}, fields)
+
+
+def compare_forms(expected: list[dict[str, Any]], found: list[dict[str, Any]]) -> FieldTally:
+    """Field-by-field comparison of expected and extracted forms."""
+    tally = FieldTally()
+    for i, (exp, got) in enumerate(_pairs(expected, found, "project_name")):
+        exp, got = exp or {}, got or {}
+        where = f"forms[{i}]"
+        _score(tally, where, exp, got, FORM_FIELDS)
+        for part in ("budget_execution", "goals"):
+            keys = tuple(exp.get(part, {}) or {}) or tuple(got.get(part, {}) or {})
+            _score(tally, f"{where}.{part}", exp.get(part) or {}, got.get(part) or {}, keys)
+        _score_rows(tally, f"{where}.funds", exp.get("funds", []), got.get("funds", []), FUND_FIELDS, "label")
+        _score_rows(tally, f"{where}.indicators", exp.get("indicators", []), got.get("indicators", []),
+                    INDICATOR_FIELDS, "name")
+    return tally
+
+
+def expected_from(document: Document) -> dict[str, Any]:
+    """The expected.json body for a document (used only by `--update`, then reviewed by hand)."""
+    forms = [f.model_dump(mode="json", exclude={"provenance", "layout"}) for f in document.forms]
+    findings = [{k: f.model_dump(mode="json")[k] for k in FINDING_KEYS} for f in document.findings]
+    return {"forms": forms, "findings": findings}
+
+
+def _finding_keys(findings: list[dict[str, Any]]) -> set[str]:
+    return {"|".join(str(f.get(k)) for k in FINDING_KEYS) for f in findings}
+
+
+def evaluate_case(folder: Path, update: bool = False) -> CaseResult:
+    meta = CaseMeta.model_validate(tomllib.loads((folder / "case.toml").read_text(encoding="utf-8")))
+    start = time.perf_counter()
+    document = extract(folder / meta.input, load_profile(meta.profile))
+    seconds = time.perf_counter() - start
+    expected_path = folder / "expected.json"
+    if update:
+        write_atomic(expected_path, json.dumps(expected_from(document), ensure_ascii=False, indent=2) + "\n")
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    found = expected_from(document)
+    exp_keys, got_keys = _finding_keys(expected["findings"]), _finding_keys(found["findings"])
+    return CaseResult(
+        case=folder.name, template=meta.template, kind=meta.kind,
+        fields=compare_forms(expected["forms"], found["forms"]),
+        forms_expected=len(expected["forms"]), forms_found=len(found["forms"]),
+        indicators_expected=sum(len(f["indicators"]) for f in expected["forms"]),
+        indicators_found=sum(len(f["indicators"]) for f in found["forms"]),
+        findings_expected=len(exp_keys), findings_found=len(got_keys), findings_matched=len(exp_keys & got_keys),
+        missing_findings=sorted(exp_keys - got_keys), extra_findings=sorted(got_keys - exp_keys), seconds=seconds,
+    )
+
+
+class Thresholds(BaseModel):
+    field_accuracy: float
+    findings_precision: float
+    findings_recall: float
+    max_wrong: int | None = None
+
+
+def _load_thresholds(golden: Path) -> dict[str, Thresholds]:
+    path = golden / "thresholds.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {kind: Thresholds.model_validate(v) for kind, v in data.items()}
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else 1.0
+
+
+def _table(title: str, groups: dict[str, list[CaseResult]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("group", "forms", "indicators", "fields", "correct", "omitted", "wrong", "accuracy",
+                "findings P", "findings R", "s/case"):
+        table.add_column(col, justify="left" if col == "group" else "right")
+    for name, results in groups.items():
+        tally = FieldTally()
+        for r in results:
+            tally.add(r.fields)
+        found = sum(r.findings_found for r in results)
+        matched = sum(r.findings_matched for r in results)
+        expected = sum(r.findings_expected for r in results)
+        table.add_row(
+            name, f"{sum(r.forms_found for r in results)}/{sum(r.forms_expected for r in results)}",
+            f"{sum(r.indicators_found for r in results)}/{sum(r.indicators_expected for r in results)}",
+            str(tally.total), str(tally.correct), str(tally.omitted), str(tally.wrong), f"{tally.accuracy:.2%}",
+            f"{_ratio(matched, found):.2%}", f"{_ratio(matched, expected):.2%}",
+            f"{sum(r.seconds for r in results) / max(1, len(results)):.3f}")
+    return table
+
+
+def evaluate_golden(golden: Path, update: bool = False, report_path: Path | None = None) -> int:
+    """Evaluate every case under `golden`; print the report; return the exit code (1 below thresholds)."""
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 160
+    cases = sorted(p.parent for p in golden.glob("*/case.toml"))
+    if not cases:
+        Console(stderr=True).print(f"[red]error[/red] {golden}: no golden cases (*/case.toml)")
+        return 2
+    results = [evaluate_case(c, update) for c in cases]
+    by_template: dict[str, list[CaseResult]] = {}
+    by_kind: dict[str, list[CaseResult]] = {}
+    for r in results:
+        by_template.setdefault(r.template, []).append(r)
+        by_kind.setdefault(r.kind, []).append(r)
+    console.print(_table("jixiao eval — per template", by_template))
+    console.print(_table("jixiao eval — per input kind", {**by_kind, "all": results}))
+    failures = _threshold_failures(by_kind, _load_thresholds(golden))
+    for r in results:
+        for line in r.fields.errors[:20]:
+            console.print(f"  {r.case}: {line}")
+        for key in r.missing_findings:
+            console.print(f"  {r.case}: finding missing: {key}")
+        for key in r.extra_findings:
+            console.print(f"  {r.case}: finding not expected: {key}")
+    if report_path:
+        write_atomic(report_path, json.dumps([r.model_dump() for r in results], ensure_ascii=False, indent=2))
+    for line in failures:
+        console.print(f"[red]below threshold[/red] {line}")
+    if update:
+        console.print("expected.json rewritten from current output: review `git diff golden/` before committing")
+    return 1 if failures else 0
+
+
+def _threshold_failures(by_kind: dict[str, list[CaseResult]], thresholds: dict[str, Thresholds]) -> list[str]:
+    failures: list[str] = []
+    for kind, results in by_kind.items():
+        limit = thresholds.get(kind)
+        if limit is None:
+            continue
+        tally = FieldTally()
+        for r in results:
+            tally.add(r.fields)
+        found = sum(r.findings_found for r in results)
+        matched = sum(r.findings_matched for r in results)
+        expected = sum(r.findings_expected for r in results)
+        checks = ((tally.accuracy, limit.field_accuracy, "field accuracy"),
+                  (_ratio(matched, found), limit.findings_precision, "findings precision"),
+                  (_ratio(matched, expected), limit.findings_recall, "findings recall"))
+        failures += [f"{kind}: {name} {value:.2%} < {floor:.2%}" for value, floor, name in checks if value < floor]
+        if limit.max_wrong is not None and tally.wrong > limit.max_wrong:
+            failures.append(f"{kind}: {tally.wrong} wrong values > {limit.max_wrong}")
+    return failures
