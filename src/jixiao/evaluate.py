@@ -30,7 +30,7 @@ FORM_FIELDS = ("form_type", "year", "title", "project_name", "project_code", "de
 FUND_FIELDS = ("kind", "label", "initial_budget", "adjusted_budget", "executed", "rate")
 INDICATOR_FIELDS = ("level1", "level2", "name", "unit", "operator", "target", "actual", "target_value",
                     "actual_value", "deviation_pct", "score_coef", "weight", "score", "review_score", "is_core",
-                    "explanation")
+                    "explanation", "scoring_method")
 FINDING_KEYS = ("code", "severity", "form", "path")
 
 

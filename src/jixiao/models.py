@@ -83,6 +83,7 @@ class Indicator(Model):
     review_score: float | None = Field(None, description="复核分, where the form has one")
     is_core: bool | None = Field(None, description="是否核心指标")
     explanation: str = Field("", description="说明 / 偏差原因分析及改进措施")
+    scoring_method: str | None = Field(None, description="得分计算方法 / 评分标准, where the form has one")
 
 
 class Form(Model):

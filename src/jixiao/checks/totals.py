@@ -59,7 +59,11 @@ def check_score_sum(sink: Sink) -> None:
         sink.emit("TOTAL_ZERO_WITH_DETAIL", "warning", "total_score",
                   f"总分为0，但各指标得分合计{fmt(total)}", expected=round(total, 2), found=0)
         return
-    if abs(total - form.total_score) > sink.score_tolerance("total_score"):
+    tol = sink.score_tolerance("total_score")
+    reviewed = [ind.review_score for ind in form.indicators if ind.review_score is not None]
+    if reviewed and abs(sum(reviewed) + exec_score - form.total_score) <= tol:
+        return  # the total is the 复核分 total
+    if abs(total - form.total_score) > tol:
         sink.emit("SCORE_SUM_MISMATCH", "warning", "total_score",
                   f"各指标得分之和{fmt(sum(scores))}加执行率得分{fmt(exec_score)}为{fmt(total)}，"
                   f"与自评总分{fmt(form.total_score)}不符", expected=round(total, 2), found=form.total_score)

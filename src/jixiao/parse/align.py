@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -51,6 +52,7 @@ def _number_cost(text: str) -> float:
     return 10.0 if _PERCENT.search(text) else 0.0
 
 
+@lru_cache(maxsize=65536)
 def type_cost(text: str, field: str | None) -> float:
     """How badly `text` fits a column holding `field` (0 = typical, INF = impossible)."""
     number = parse_number(text) is not None

@@ -158,7 +158,7 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
             record(field, placed[field])
         else:
             rec.cell(f"{path}.{field}", ctx_row, ctx_cell, 1.0, "merged cell: carried down from the row above")
-    for field in ("unit", "target", "actual", "explanation"):
+    for field in ("unit", "target", "actual", "explanation", "scoring_method"):
         if field in placed:
             setattr(ind, field, placed[field].cell.text)
             record(field, placed[field])

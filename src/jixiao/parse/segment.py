@@ -18,7 +18,7 @@ from jixiao.values import squash
 
 Region = Literal["header", "funds", "goals", "indicators", "totals"]
 
-_TITLE = re.compile(r"(绩效自评表|绩效自评价表|绩效自评报表|绩效评价表)$")
+_TITLE = re.compile(r"(绩效自评表|绩效自评价表|绩效自评报表|绩效评价表)(?:[(（]\d{4}年度?[)）])?$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
 

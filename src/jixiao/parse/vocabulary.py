@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from jixiao.values import squash
 
 _SUFFIX = re.compile(r"[(（][^()（）]{0,8}[)）]$")
 
 
+@lru_cache(maxsize=8192)
 def header_key(text: str) -> str:
     """Canonical form of a header cell: '偏离度（%）' → '偏离度', '<b>项目名称:</b>' → '项目名称'."""
     s = squash(text).rstrip(":：")
@@ -37,6 +39,7 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=8192)
 def header_field(text: str) -> str | None:
     """The form-header field a label cell names, or None. Tolerates a truncated start
     ('政归口处室' is the tail of '财政归口处室')."""
@@ -136,6 +139,7 @@ _INDICATOR_RULES: tuple[_IndicatorRule, ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
 def indicator_column(text: str) -> str | None:
     """Field of an indicator-table header cell, by meaning (see module doc)."""
     key = header_key(text)
@@ -162,10 +166,15 @@ def level_key(text: str) -> str:
     return s[:-2] if s.endswith("指标") else s
 
 
+_LEVEL1_KEYS = frozenset(level_key(t) for t in LEVEL1_TERMS)
+
+
+@lru_cache(maxsize=8192)
 def is_level1(text: str) -> bool:
-    return level_key(text) in {level_key(t) for t in LEVEL1_TERMS}
+    return level_key(text) in _LEVEL1_KEYS
 
 
+@lru_cache(maxsize=8192)
 def is_level2(text: str) -> bool:
     return level_key(text) in LEVEL2_TERMS
 

@@ -1,0 +1,38 @@
+"""Shared fixtures. Tests read only the project's own files (golden/, tests/forms/), never ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jixiao.checks import RuleProfile, load_profile
+from jixiao.models import Document
+from jixiao.pipeline import extract
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "golden"
+FORMS = Path(__file__).resolve().parent / "forms"
+SEEDS = {
+    "qijiang": GOLDEN / "qijiang-text" / "000_23ab6bb0c7ba0c16.txt",
+    "yuzhong": GOLDEN / "yuzhong-text" / "001_13b36e46f43ca26e.txt",
+    "pujin": GOLDEN / "pujin-text" / "002_01c3afafab9c22d7.txt",
+    "jinfeng": GOLDEN / "jinfeng-text" / "004_376dea5d61d0869c.txt",
+}
+
+
+@pytest.fixture(scope="session")
+def profile() -> RuleProfile:
+    return load_profile("national")
+
+
+@pytest.fixture(scope="session")
+def seeds(profile: RuleProfile) -> dict[str, Document]:
+    return {name: extract(path, profile) for name, path in SEEDS.items()}
+
+
+def write_form(tmp_path: Path, text: str, name: str = "form.txt", encoding: str = "utf-8") -> Path:
+    """A form written the way dumps arrive: lines of tab-separated cells."""
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path

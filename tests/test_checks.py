@@ -1,0 +1,97 @@
+"""SPEC §5 checks: the findings a reviewer needs on the seeds, and the rule profiles."""
+
+from pathlib import Path
+
+from jixiao.checks import check_form, load_profile
+from jixiao.checks.assess import assess
+from jixiao.models import Document, Form, Fund, Indicator
+from jixiao.pipeline import extract
+from tests.conftest import FORMS
+
+
+def _codes(doc: Document, form: int) -> dict[str, list[str | None]]:
+    found: dict[str, list[str | None]] = {}
+    for f in doc.findings:
+        if f.form == form:
+            found.setdefault(f.code, []).append(f.path)
+    return found
+
+
+def test_jinfeng_execution_scores(seeds: dict[str, Document]) -> None:
+    doc = seeds["jinfeng"]
+    scores = [f for f in doc.findings if f.code == "EXEC_SCORE_MISMATCH" and f.form in (1, 2, 3)]
+    assert [(f.expected, f.found) for f in scores] == [(10.0, 6.0), (10.0, 6.0), (10.0, 5.0)]
+    basis = next(f for f in doc.findings if f.code == "EXEC_RATE_ON_INITIAL_BUDGET")
+    assert basis.form == 0 and basis.found == 87.0 and basis.expected == 100.0 and "年初预算数" in basis.message
+
+
+def test_yuzhong_weights_disagree_with_total(seeds: dict[str, Document]) -> None:
+    weight = next(f for f in seeds["yuzhong"].findings if f.code == "WEIGHT_SUM_MISMATCH")
+    assert (weight.form, weight.expected, weight.found) == (0, 100.0, 110.0)
+
+
+def test_short_indicators(seeds: dict[str, Document]) -> None:
+    jinfeng = _codes(seeds["jinfeng"], 4)
+    assert "indicators[1].explanation" in jinfeng["SHORT_WITHOUT_EXPLANATION"]  # 合格率 100%=100% but 13/15
+    assert "indicators[1].score" in jinfeng["SCORE_DEDUCTED_THOUGH_MET"]
+    assert "indicators[3].explanation" not in jinfeng["SHORT_WITHOUT_EXPLANATION"]  # 资金成本 is explained
+    explained = [f for d in seeds.values() for f in d.findings if f.code == "SHORT_WITHOUT_EXPLANATION"]
+    for f in explained:
+        doc = next(d for d in seeds.values() if f in d.findings)
+        index = int((f.path or "").split("[")[1].split("]")[0])
+        assert f.form is not None and not doc.forms[f.form].indicators[index].explanation
+
+
+def test_clean_forms_have_no_warnings(seeds: dict[str, Document]) -> None:
+    assert seeds["pujin"].status == "ok" and seeds["qijiang"].status == "ok"
+    assert {f.code for f in seeds["pujin"].findings} == {"BUDGET_ADJUSTED"}
+
+
+def test_quantitative_rules() -> None:
+    profile = load_profile()
+    under = Indicator(name="x", operator="≥", target="100", actual="80", target_value=100, actual_value=80,
+                      weight=20, score=20)
+    result = assess(under, profile)
+    assert result.met is False and result.rule_score == 16.0 and result.short
+    reverse = Indicator(name="y", operator="≤", target="5", actual="10", target_value=5, actual_value=10,
+                        weight=10, score=10)
+    assert assess(reverse, profile).rule_score == 5.0
+    zero = Indicator(name="z", operator="≤", target="0", actual="1", target_value=0, actual_value=1, weight=10)
+    assert assess(zero, profile).rule_score == 0.0
+
+
+def _form(**indicator: object) -> Form:
+    return Form(form_type="project", project_name="p", total_score=100, grade="良",
+                funds=[Fund(kind="total", label="年度资金总额", initial_budget=10, adjusted_budget=10, executed=10)],
+                budget_execution={"rate": 100, "weight": 10, "score": 10},
+                indicators=[Indicator(**{"name": "n", "weight": 90, "score": 90, **indicator})])
+
+
+def test_grade_content_and_deviation_checks() -> None:
+    profile = load_profile()
+    codes = {f.code for f in check_form(0, _form(target="≥90%", actual="≥90%", target_value=90, actual_value=90,
+                                                 operator="≥", deviation_pct=30), profile)}
+    assert {"GRADE_MISMATCH", "ACTUAL_WRITTEN_AS_TARGET", "DEVIATION_MISMATCH"} <= codes
+    codes = {f.code for f in check_form(0, _form(name="无", target="请填写指标值"), profile)}
+    assert {"VOID_INDICATOR_WITH_POINTS", "TEMPLATE_TEXT_LEFT"} <= codes and "EMPTY_ACTUAL" not in codes
+    codes = {f.code for f in check_form(0, _form(target="100%", score=None), profile)}
+    assert {"EMPTY_ACTUAL", "EMPTY_SCORE"} <= codes
+
+
+def test_qualitative_bands_follow_the_profile() -> None:
+    partial = _form(operator="定性", target="及时", actual="部分完成", weight=10, score=5.5)
+    partial.indicators.append(Indicator(name="m", weight=80, score=80))
+    national = {f.code for f in check_form(0, partial, load_profile("national"))}
+    sichuan = {f.code for f in check_form(0, partial, load_profile("sichuan"))}
+    assert "QUALITATIVE_SCORE_OUT_OF_BAND" not in national and "QUALITATIVE_SCORE_OUT_OF_BAND" in sichuan
+
+
+def test_profiles_load_and_extend(tmp_path: Path) -> None:
+    assert load_profile("hubei").budget.execution_weight == 20
+    assert load_profile("sichuan").qualitative.partial == (0.6, 0.8)
+    custom = tmp_path / "county.toml"
+    custom.write_text('name = "county"\nextends = "national"\n[deviation]\nthreshold = 20\n', encoding="utf-8")
+    loaded = load_profile(str(custom))
+    assert loaded.deviation.threshold == 20 and loaded.tolerance.money == 0.01
+    doc = extract(FORMS / "sichuan_like.txt", loaded)
+    assert doc.profile == "county"
