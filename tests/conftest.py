@@ -1,4 +1,4 @@
-"""Shared fixtures. Tests read only the project's own files (golden/, tests/forms/), never ../shared."""
+"""Shared fixtures. Tests read only the project's own files (golden/, tests/forms/)."""
 
 from __future__ import annotations
 

@@ -43,6 +43,12 @@ class FormSection(BaseModel):
     def started(self) -> bool:
         return bool(self.title or self.header or self.funds_header or self.indicator_header)
 
+    @property
+    def is_form(self) -> bool:
+        """A title, a labelled header block or a table: loose prose alone is not a form."""
+        return bool(self.title or self.funds_header or self.indicator_header
+                    or any(has_header_label(row) for row in self.header))
+
 
 def is_title(row: Row) -> bool:
     filled = row.filled
@@ -150,6 +156,7 @@ def segment(rows: list[Row]) -> list[FormSection]:
         _route(current, row)
     if current.started:
         sections.append(current)
+    sections = [s for s in sections if s.is_form]
     for section in sections:
         section.ended_in_indicators = section.region == "indicators"
     return sections
