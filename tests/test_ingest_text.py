@@ -51,7 +51,7 @@ def test_multi_space_cells_and_pages(tmp_path: Path) -> None:
 def test_bad_inputs_raise_one_line_errors(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    with pytest.raises(EmptyInput, match="empty.txt: empty file"):
+    with pytest.raises(EmptyInput, match=r"empty\.txt: empty file"):
         ingest(empty)
     binary = tmp_path / "image.txt"
     binary.write_bytes(bytes(range(256)) * 40)

@@ -1,6 +1,13 @@
 import pytest
 
-from jixiao.values import is_date_like, money_unit_of, parse_number, parse_operator_cell, quantity_value, split_operator
+from jixiao.values import (
+    is_date_like,
+    money_unit_of,
+    parse_number,
+    parse_operator_cell,
+    quantity_value,
+    split_operator,
+)
 
 
 @pytest.mark.parametrize(("text", "value"), [

@@ -101,6 +101,7 @@ def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: W
                 else:
                     report.written.extend(str(w) for w in written)
             _log_outcome(err, outcome, json_logs, quiet)
+            outcome.release()
             advance(path.name)
     return report
 
@@ -117,14 +118,11 @@ def _log_outcome(err: Console, outcome: Outcome, json_logs: bool, quiet: bool) -
         _log(err, json_logs, {"event": "error", "path": outcome.path, "error": outcome.error},
              f"[red]error[/red] {outcome.error}")
         return
-    doc = outcome.document
-    assert doc is not None
-    counts = {s: sum(1 for f in doc.findings if f.severity == s) for s in ("error", "warning", "info")}
-    record = {"event": "done", "path": outcome.path, "status": doc.status, "forms": len(doc.forms),
-              "indicators": sum(len(f.indicators) for f in doc.forms), "findings": counts,
-              "seconds": round(outcome.seconds, 4)}
+    counts = outcome.findings
+    record = {"event": "done", "path": outcome.path, "status": outcome.status, "forms": outcome.forms,
+              "indicators": outcome.indicators, "findings": counts, "seconds": round(outcome.seconds, 4)}
     if not quiet or json_logs:
-        _log(err, json_logs, record,
-             f"{'[yellow]partial[/yellow]' if doc.status == 'partial' else '[green]ok[/green]'} {outcome.path}: "
+        status = "[yellow]partial[/yellow]" if outcome.status == "partial" else "[green]ok[/green]"
+        _log(err, json_logs, record, f"{status} {outcome.path}: "
              f"{record['forms']} forms, {record['indicators']} indicators, "
              f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")

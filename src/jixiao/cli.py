@@ -39,11 +39,11 @@ def _profile(name: str) -> RuleProfile:
 
 
 def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) -> None:
-    docs = [o.document for o in report.outcomes if o.document]
-    failed = sum(1 for o in report.outcomes if o.error)
+    done = [o for o in report.outcomes if o.error is None]
+    failed = len(report.outcomes) - len(done)
     if not quiet and not json_logs:
-        forms = sum(len(d.forms) for d in docs)
-        err.print(f"{len(docs)} inputs processed ({forms} forms), {failed} failed; outputs in {out_dir}/")
+        forms = sum(o.forms for o in done)
+        err.print(f"{len(done)} inputs processed ({forms} forms), {failed} failed; outputs in {out_dir}/")
     raise typer.Exit(1 if report.failed else 0)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from jixiao.checks import RuleProfile, check_forms
 from jixiao.errors import InputError, NotAForm
@@ -19,17 +19,24 @@ from jixiao.parse import parse
 
 
 class Outcome(BaseModel):
-    """The result of processing one input: a document, or a one-line error."""
+    """The result of processing one input: a document (until written), or a one-line error."""
 
     path: str
     document: Document | None = None
     error: str | None = None
     seconds: float = 0.0
+    status: str | None = None
+    forms: int = 0
+    indicators: int = 0
+    findings: dict[str, int] = Field(default_factory=dict, description="finding counts by severity")
 
     @property
     def has_errors(self) -> bool:
-        return self.error is not None or bool(
-            self.document and any(f.severity == "error" for f in self.document.findings))
+        return self.error is not None or self.findings.get("error", 0) > 0
+
+    def release(self) -> None:
+        """Drop the document once it is written, keeping the summary (a batch stays small in memory)."""
+        self.document = None
 
 
 def status_of(findings: list[Finding]) -> str:
@@ -73,4 +80,7 @@ def process(path: Path, profile: RuleProfile) -> Outcome:
     except Exception as exc:  # a bug must not stop the batch; report it as this file's failure
         return Outcome(path=str(path), error=f"{path}: internal error ({type(exc).__name__}: {exc})",
                        seconds=time.perf_counter() - start)
-    return Outcome(path=str(path), document=document, seconds=time.perf_counter() - start)
+    counts = {s: sum(1 for f in document.findings if f.severity == s) for s in ("error", "warning", "info")}
+    return Outcome(path=str(path), document=document, seconds=time.perf_counter() - start,
+                   status=document.status, forms=len(document.forms),
+                   indicators=sum(len(f.indicators) for f in document.forms), findings=counts)

@@ -31,10 +31,10 @@ class Sink:
 
     def score_tolerance(self, path: str) -> float:
         """±0.01, or half a unit of the last printed digit when the form rounds coarser ('9' → ±0.5)."""
-        return max(self.profile.tolerance.score, 0.5 * 10 ** -decimals_of(self.printed(path)))
+        return max(self.profile.tolerance.score, 0.5 * 10.0 ** -decimals_of(self.printed(path)))
 
     def percent_tolerance(self, path: str) -> float:
-        return max(self.profile.tolerance.percent, 0.5 * 10 ** -decimals_of(self.printed(path)))
+        return max(self.profile.tolerance.percent, 0.5 * 10.0 ** -decimals_of(self.printed(path)))
 
 
 def fmt(value: float | None, digits: int = 2) -> str:

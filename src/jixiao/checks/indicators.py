@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jixiao.checks.assess import Assessment, assess
 from jixiao.checks.base import Sink, fmt
-from jixiao.models import Indicator
+from jixiao.models import Indicator, Severity
 from jixiao.parse.vocabulary import FILLER_WORDS
 from jixiao.values import split_operator, squash
 
@@ -29,7 +29,7 @@ def _scores(sink: Sink, i: int, ind: Indicator, result: Assessment) -> None:
                       f"{fmt(result.rule_score)}分，自评{fmt(ind.score)}分，自评偏高",
                       expected=round(result.rule_score, 2), found=ind.score)
         elif result.met and ind.score < ind.weight - tol:
-            severity = "info" if ind.explanation else "warning"
+            severity: Severity = "info" if ind.explanation else "warning"
             sink.emit("SCORE_DEDUCTED_THOUGH_MET", severity, path,
                       f"{_label(ind)}已完成目标（指标值{ind.target}，完成值{ind.actual}），按规则应得满分"
                       f"{fmt(ind.weight)}分，自评{fmt(ind.score)}分" + ("" if ind.explanation else "，且未说明扣分原因"),
@@ -47,11 +47,13 @@ def _scores(sink: Sink, i: int, ind: Indicator, result: Assessment) -> None:
 
 
 def _deviation(sink: Sink, i: int, ind: Indicator, result: Assessment) -> None:
-    if ind.deviation_pct is not None and result.deviation is not None and ind.operator != "定性":
-        if abs(ind.deviation_pct - result.deviation) > sink.percent_tolerance(f"indicators[{i}].deviation_pct"):
-            sink.emit("DEVIATION_MISMATCH", "warning", f"indicators[{i}].deviation_pct",
-                      f"{_label(ind)}偏离度填报{fmt(ind.deviation_pct)}%，按指标值{ind.target}、完成值{ind.actual}"
-                      f"计算应为{fmt(result.deviation)}%", expected=round(result.deviation, 2), found=ind.deviation_pct)
+    printed, computed = ind.deviation_pct, result.deviation
+    path = f"indicators[{i}].deviation_pct"
+    if (printed is not None and computed is not None and ind.operator != "定性"
+            and abs(printed - computed) > sink.percent_tolerance(path)):
+        sink.emit("DEVIATION_MISMATCH", "warning", path,
+                  f"{_label(ind)}偏离度填报{fmt(printed)}%，按指标值{ind.target}、完成值{ind.actual}"
+                  f"计算应为{fmt(computed)}%", expected=round(computed, 2), found=printed)
     if ind.score_coef is not None and ind.weight is not None and ind.score is not None:
         expected = ind.weight * ind.score_coef / 100
         if abs(ind.score - expected) > sink.score_tolerance(f"indicators[{i}].score"):

@@ -28,7 +28,7 @@ def _columns(header: Row) -> dict[int, str]:
 
 def _label_cell(row: Row) -> Cell | None:
     for cell in row.filled:
-        if parse_number(cell.text) is not None or money_unit_of(cell.text) and len(cell.text) <= 6:
+        if parse_number(cell.text) is not None or (money_unit_of(cell.text) and len(cell.text) <= 6):
             continue
         if vocab.fund_kind(cell.text):
             return cell
@@ -64,8 +64,7 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
         note_unit(form, rec, row)
         offset = label.index + 1 - first_value_col
         i = len(form.funds)
-        fund = Fund(kind=vocab.fund_kind(label.text) or "other",  # type: ignore[arg-type]
-                    label=label.text.rstrip(":："))
+        fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
         rec.cell(f"funds[{i}].label", row, label)
         confidence = 1.0 if offset == 0 else 0.9
         note = None if offset == 0 else f"row shifted by {offset} cell(s); aligned to its label"

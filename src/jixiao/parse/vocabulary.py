@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from jixiao.models import FundKind
+
 from jixiao.values import squash
 
 _SUFFIX = re.compile(r"[(（][^()（）]{0,8}[)）]$")
@@ -82,7 +84,7 @@ def fund_column(text: str) -> str | None:
     return _fund_column(header_key(text))
 
 
-FUND_KINDS: tuple[tuple[str, str], ...] = (
+FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
     ("上年结转", "carryover"), ("结转", "carryover"),
     ("一般公共预算", "general_budget"),
     ("财政拨款", "fiscal"), ("财政资金", "fiscal"), ("当年财政", "fiscal"),
@@ -91,7 +93,7 @@ FUND_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def fund_kind(label: str) -> str | None:
+def fund_kind(label: str) -> FundKind | None:
     key = squash(label)
     for word, kind in FUND_KINDS:
         if word in key:

@@ -1,0 +1,42 @@
+# jixiao — run `make help` for the targets. Everything installs itself into .venv/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/demo
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test check eval bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv/ with jixiao and its dev tools (.venv/bin/jixiao)
+	@$(BIN)/jixiao --version
+
+demo: $(STAMP) ## run `jixiao run` on the bundled sample forms (golden/) into out/demo/
+	@$(BIN)/jixiao run golden/*-text/*.txt -o $(OUT) || [ $$? -eq 1 ]
+	@echo "outputs: $(OUT)/ — one <form>.json (data, provenance, findings) and <form>.md (summary) per input"
+
+test: check ## run lint + types, the whole test suite and the golden evaluation
+	$(BIN)/python -m pytest
+	$(BIN)/jixiao eval golden
+
+check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)
+	$(BIN)/jixiao eval golden $(ARGS)
+
+bench: $(STAMP) ## throughput benchmark of the text path (forms/s at 250/500/1000 forms)
+	$(BIN)/python bench/bench_text.py
+
+clean: ## remove .venv/ and outputs
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
