@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from jixiao.models import FundKind
-
 from jixiao.values import squash
 
 _SUFFIX = re.compile(r"[(（][^()（）]{0,8}[)）]$")
