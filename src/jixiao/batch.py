@@ -119,7 +119,7 @@ def _log_outcome(err: Console, outcome: Outcome, json_logs: bool, quiet: bool) -
              f"[red]error[/red] {outcome.error}")
         return
     counts = outcome.findings
-    record = {"event": "done", "path": outcome.path, "status": outcome.status, "forms": outcome.forms,
+    record: dict[str, object] = {"event": "done", "path": outcome.path, "status": outcome.status, "forms": outcome.forms,
               "indicators": outcome.indicators, "findings": counts, "seconds": round(outcome.seconds, 4)}
     if not quiet or json_logs:
         status = "[yellow]partial[/yellow]" if outcome.status == "partial" else "[green]ok[/green]"
