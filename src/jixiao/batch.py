@@ -63,12 +63,12 @@ def write_json_and_summary(document: Document, out_dir: Path, stem: str) -> list
 
 
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
+def _progress(total: int, enabled: bool, console: Console) -> Iterator[Callable[[str], None]]:
     if not enabled:
         yield lambda _name: None
         return
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=console, transient=True)
     with progress:
         task = progress.add_task("jixiao", total=total)
 
@@ -89,7 +89,7 @@ def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: W
         _log(err, json_logs, {"event": "error", "error": message}, f"[red]error[/red] {message}")
     show_bar = len(files) > 1 and sys.stderr.isatty() and not json_logs and not quiet
     taken: set[str] = set()
-    with _progress(len(files), show_bar) as advance:
+    with _progress(len(files), show_bar, err) as advance:
         for path in files:
             outcome = process(path, profile)
             report.outcomes.append(outcome)
