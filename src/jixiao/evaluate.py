@@ -199,23 +199,36 @@ def _ratio(num: int, den: int) -> float:
     return num / den if den else 1.0
 
 
+class GroupSummary(BaseModel):
+    """The cases of one template or input kind, added up."""
+
+    fields: FieldTally
+    precision: float
+    recall: float
+
+    @classmethod
+    def of(cls, results: list[CaseResult]) -> GroupSummary:
+        tally = FieldTally()
+        for r in results:
+            tally.add(r.fields)
+        matched = sum(r.findings_matched for r in results)
+        return cls(fields=tally, precision=_ratio(matched, sum(r.findings_found for r in results)),
+                   recall=_ratio(matched, sum(r.findings_expected for r in results)))
+
+
 def _table(title: str, groups: dict[str, list[CaseResult]]) -> Table:
     table = Table(title=title, title_justify="left")
     for col in ("group", "forms", "indicators", "fields", "correct", "omitted", "wrong", "accuracy",
                 "findings P", "findings R", "s/case"):
         table.add_column(col, justify="left" if col == "group" else "right")
     for name, results in groups.items():
-        tally = FieldTally()
-        for r in results:
-            tally.add(r.fields)
-        found = sum(r.findings_found for r in results)
-        matched = sum(r.findings_matched for r in results)
-        expected = sum(r.findings_expected for r in results)
+        summary = GroupSummary.of(results)
+        tally = summary.fields
         table.add_row(
             name, f"{sum(r.forms_found for r in results)}/{sum(r.forms_expected for r in results)}",
             f"{sum(r.indicators_found for r in results)}/{sum(r.indicators_expected for r in results)}",
             str(tally.total), str(tally.correct), str(tally.omitted), str(tally.wrong), f"{tally.accuracy:.2%}",
-            f"{_ratio(matched, found):.2%}", f"{_ratio(matched, expected):.2%}",
+            f"{summary.precision:.2%}", f"{summary.recall:.2%}",
             f"{sum(r.seconds for r in results) / max(1, len(results)):.3f}")
     return table
 
@@ -260,15 +273,11 @@ def _threshold_failures(by_kind: dict[str, list[CaseResult]], thresholds: dict[s
         limit = thresholds.get(kind)
         if limit is None:
             continue
-        tally = FieldTally()
-        for r in results:
-            tally.add(r.fields)
-        found = sum(r.findings_found for r in results)
-        matched = sum(r.findings_matched for r in results)
-        expected = sum(r.findings_expected for r in results)
+        summary = GroupSummary.of(results)
+        tally = summary.fields
         checks = ((tally.accuracy, limit.field_accuracy, "field accuracy"),
-                  (_ratio(matched, found), limit.findings_precision, "findings precision"),
-                  (_ratio(matched, expected), limit.findings_recall, "findings recall"))
+                  (summary.precision, limit.findings_precision, "findings precision"),
+                  (summary.recall, limit.findings_recall, "findings recall"))
         failures += [f"{kind}: {name} {value:.2%} < {floor:.2%}" for value, floor, name in checks if value < floor]
         if limit.max_wrong is not None and tally.wrong > limit.max_wrong:
             failures.append(f"{kind}: {tally.wrong} wrong values > {limit.max_wrong}")
