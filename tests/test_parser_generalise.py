@@ -48,3 +48,17 @@ def test_unknown_column_order(tmp_path: Path) -> None:
     assert (form.title, form.year) == ("项目支出绩效自评表（2023年度）", 2023)
     ind = form.indicators[0]
     assert (ind.name, ind.target, ind.actual, ind.weight, ind.score) == ("完成率", "100%", "90%", 20.0, 18.0)
+
+
+def test_an_unknown_column_is_reported(tmp_path: Path) -> None:
+    text = (
+        "项目支出绩效自评表\n项目名称\t测试项目\n"
+        "项目资金\t年初预算数\t全年预算数\t全年执行数\t执行率\t分值\t得分\n"
+        "年度资金总额\t10\t10\t10\t100%\t10\t10\n"
+        "序号\t三级指标\t年度指标值\t实际完成值\t佐证材料\t分值\t得分\n"
+        "1\t完成率\t100%\t100%\t验收报告\t90\t90\n"
+    )
+    doc = extract(write_form(tmp_path, text), load_profile())
+    unknown = [f for f in doc.findings if f.code == "UNKNOWN_COLUMN"]
+    assert [f.found for f in unknown] == ["佐证材料"]  # 序号 is known to carry nothing
+    assert doc.forms[0].indicators[0].weight == 90.0

@@ -46,7 +46,8 @@ def status_of(findings: list[Finding]) -> str:
 
 def recheck(document: Document, profile: RuleProfile) -> Document:
     """Re-run the checks on a document (e.g. after a human edit); parser findings are kept."""
-    parser_codes = {"ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED"}
+    parser_codes = {"ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED",
+                    "UNKNOWN_COLUMN"}
     kept = [f for f in document.findings if f.code in parser_codes]
     findings = kept + check_forms(document.forms, profile)
     return document.model_copy(update={"findings": findings, "status": status_of(findings),

@@ -176,12 +176,30 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
     return ind
 
 
+_IGNORED_HEADERS = frozenset({"绩效指标", "序号", "指标", "项目", "年度绩效指标"})
+
+
+def _report_unknown_columns(section: FormSection, columns: list[Column], rec: Recorder) -> None:
+    """A header the rules cannot map is said out loud (its cells are not read), for a reviewer or the LLM layer."""
+    header = section.indicator_header
+    assert header is not None
+    for column in columns:
+        cell = header.cell_at(column.index)
+        if column.field is not None or cell is None or vocab.header_key(cell.text) in _IGNORED_HEADERS:
+            continue
+        holds_data = any((c := row.cell_at(column.index)) is not None and c.text for row in section.indicators)
+        if holds_data:
+            rec.finding("UNKNOWN_COLUMN", "warning", "indicators",
+                        f"指标表第{column.index + 1}列表头“{cell.text}”无法识别，该列内容未读取", found=cell.text)
+
+
 def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
     """Every non-filler row of the indicator table becomes an `Indicator`, in table order."""
     if section.indicator_header is None:
         return
     columns = _columns(section.indicator_header)
     form.layout = _layout({c.field for c in columns})
+    _report_unknown_columns(section, columns, rec)
     ctx = _Context()
     for row in section.indicators:
         if _is_filler(row):
