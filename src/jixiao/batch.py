@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jixiao.checks import RuleProfile
 from jixiao.ingest import SUPPORTED_SUFFIXES
+from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, output_stem, summary_markdown, write_atomic
 from jixiao.pipeline import Outcome, process
@@ -79,7 +80,7 @@ def _progress(total: int, enabled: bool, console: Console) -> Iterator[Callable[
 
 
 def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: Writer,
-              json_logs: bool = False, quiet: bool = False) -> BatchReport:
+              json_logs: bool = False, quiet: bool = False, llm: LlmService | None = None) -> BatchReport:
     """Process every input; one failure never stops the batch, and nothing is half-written."""
     files, errors = expand_inputs(inputs)
     report = BatchReport()
@@ -91,7 +92,7 @@ def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: W
     taken: set[str] = set()
     with _progress(len(files), show_bar, err) as advance:
         for path in files:
-            outcome = process(path, profile)
+            outcome = process(path, profile, llm)
             report.outcomes.append(outcome)
             if outcome.document is not None:
                 try:

@@ -13,6 +13,8 @@ from rich.console import Console
 from jixiao import __version__
 from jixiao.batch import BatchReport, run_batch, write_json, write_json_and_summary
 from jixiao.checks import RuleProfile, builtin_profiles, load_profile
+from jixiao.llm.config import EndpointRefused, config_from_env
+from jixiao.llm.service import InstructorService, LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, write_atomic
 from jixiao.pipeline import recheck
@@ -28,6 +30,10 @@ OutDir = Annotated[Path, typer.Option("--out", "-o", help="output folder")]
 Profile = Annotated[str, typer.Option("--profile", "-p", help=f"rule profile: {', '.join(builtin_profiles())} "
                                       "or a path to a .toml file")]
 JsonLogs = Annotated[bool, typer.Option("--json", help="one JSON log line per input on stdout")]
+UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the LLM configured in JIXIAO_LLM_* "
+                                      "(default: when one is configured)")]
+LocalOnly = Annotated[bool, typer.Option("--local-only", help="refuse any LLM endpoint that is not loopback or "
+                                         "private (also JIXIAO_LLM_LOCAL_ONLY=1)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="only errors")]
 
 
@@ -36,6 +42,25 @@ def _profile(name: str) -> RuleProfile:
         return load_profile(name)
     except (ValueError, ValidationError, OSError) as exc:
         raise typer.BadParameter(str(exc).splitlines()[0], param_hint="--profile") from exc
+
+
+def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
+    """The configured LLM service, or None (rules only, said out loud)."""
+    try:
+        config = config_from_env(local_only=True if local_only else None)
+    except (ValidationError, ValueError) as exc:
+        err.print(f"[red]error[/red] LLM configuration in the environment is invalid: {str(exc).splitlines()[0]}")
+        raise typer.Exit(2) from exc
+    if not use_llm or config is None:
+        if not quiet:
+            err.print("jixiao: rules only, offline (no LLM configured: set JIXIAO_LLM_BASE_URL to fill gaps)"
+                      if use_llm else "jixiao: rules only, offline (--no-llm)")
+        return None
+    try:
+        return InstructorService(config, announce=None if quiet else err.print)
+    except EndpointRefused as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) -> None:
@@ -49,19 +74,23 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
-            json_logs: JsonLogs = False, quiet: Quiet = False) -> None:
+            json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
+            local_only: LocalOnly = False) -> None:
     """Extract and check: writes <stem>.json per input."""
-    report = run_batch(inputs, out, _profile(profile), write_json, json_logs, quiet)
+    rules = _profile(profile)
+    llm = _llm(use_llm, local_only, quiet or json_logs)
+    report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm)
     _finish(report, out, quiet, json_logs)
 
 
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
-        json_logs: JsonLogs = False, quiet: Quiet = False) -> None:
+        json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
+        local_only: LocalOnly = False) -> None:
     """The main job: extract, check, and write <stem>.json and a <stem>.md summary per input."""
-    if not quiet and not json_logs:
-        err.print("jixiao: rules only, offline (no LLM configured in this version)")
-    report = run_batch(inputs, out, _profile(profile), write_json_and_summary, json_logs, quiet)
+    rules = _profile(profile)
+    llm = _llm(use_llm, local_only, quiet or json_logs)
+    report = run_batch(inputs, out, rules, write_json_and_summary, json_logs, quiet, llm)
     _finish(report, out, quiet, json_logs)
 
 

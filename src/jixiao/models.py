@@ -34,6 +34,8 @@ class Provenance(Model):
     confidence: float = Field(ge=0.0, le=1.0)
     line: int | None = Field(None, description="1-based line of a plain-text input")
     note: str | None = Field(None, description="how the value was repaired or inferred, if it was")
+    model: str | None = Field(None, description="the model that supplied an llm value")
+    prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value")
 
 
 class SourceInfo(Model):

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 
 from jixiao.checks import RuleProfile, check_forms
 from jixiao.errors import InputError, NotAForm
+from jixiao.gapfill import fill_gaps
 from jixiao.ingest import ingest
+from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, SourceInfo
 from jixiao.parse import parse
 
@@ -47,15 +49,17 @@ def status_of(findings: list[Finding]) -> str:
 def recheck(document: Document, profile: RuleProfile) -> Document:
     """Re-run the checks on a document (e.g. after a human edit); parser findings are kept."""
     parser_codes = {"ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED",
-                    "UNKNOWN_COLUMN"}
+                    "UNKNOWN_COLUMN", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED"}
     kept = [f for f in document.findings if f.code in parser_codes]
     findings = kept + check_forms(document.forms, profile)
     return document.model_copy(update={"findings": findings, "status": status_of(findings),
                                        "profile": profile.name})
 
 
-def extract(path: Path, profile: RuleProfile) -> Document:
-    """Ingest, parse and check one file; raises `InputError` for input that is not a form."""
+def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, concurrency: int = 2) -> Document:
+    """Ingest, parse, fill gaps (when an LLM is configured) and check one file.
+
+    Raises `InputError` for input that is not a form."""
     layout = ingest(path)
     parsed = parse(layout)
     if not parsed.forms:
@@ -65,14 +69,16 @@ def extract(path: Path, profile: RuleProfile) -> Document:
                           pages=len(layout.pages), encoding=layout.encoding),
         forms=parsed.forms, findings=parsed.findings, profile=profile.name,
     )
+    if llm is not None:
+        document = fill_gaps(document, parsed.gaps, llm, concurrency)
     return recheck(document, profile)
 
 
-def process(path: Path, profile: RuleProfile) -> Outcome:
+def process(path: Path, profile: RuleProfile, llm: LlmService | None = None) -> Outcome:
     """`extract` with every failure turned into a one-line error naming the file."""
     start = time.perf_counter()
     try:
-        document = extract(path, profile)
+        document = extract(path, profile, llm)
     except InputError as exc:
         return Outcome(path=str(path), error=str(exc), seconds=time.perf_counter() - start)
     except OSError as exc:

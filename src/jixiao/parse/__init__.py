@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, Field
 
+from jixiao.gaps import Gap
 from jixiao.layout import LayoutDocument
 from jixiao.models import Finding, Form
 from jixiao.parse.funds import read_funds
 from jixiao.parse.goals import read_goals
-from jixiao.parse.header import read_header, read_title
+from jixiao.parse.header import note_header_gap, read_header, read_title
 from jixiao.parse.indicators import read_indicators
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection, segment
@@ -31,12 +32,14 @@ PASSES: tuple[Pass, ...] = (
     read_totals,
     infer_amount_unit,
     check_table_complete,
+    note_header_gap,
 )
 
 
 class ParseResult(BaseModel):
     forms: list[Form] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
 
 
 def parse(layout: LayoutDocument) -> ParseResult:
@@ -50,6 +53,7 @@ def parse(layout: LayoutDocument) -> ParseResult:
         form.provenance = rec.provenance
         result.forms.append(form)
         result.findings.extend(rec.findings)
+        result.gaps.extend(rec.gaps)
     return result
 
 

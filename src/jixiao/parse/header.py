@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Form
 from jixiao.parse import vocabulary as vocab
@@ -74,3 +75,17 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
                 continue
             adjacent = nxt.index == cell.index + 1
             _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95)
+
+
+def note_header_gap(section: FormSection, form: Form, rec: Recorder) -> None:
+    """No 项目名称 read: hand the header block (split into tokens where cells ran together) to the LLM layer."""
+    if form.project_name is not None or not section.header:
+        return
+    cells: list[Cell] = []
+    for row in section.header:
+        for cell in row.filled:
+            parts = cell.text.split(" ") if " " in cell.text and len(row.filled) <= 2 else [cell.text]
+            cells += [cell.model_copy(update={"text": part, "raw": part}) for part in parts if part]
+    first = section.header[0]
+    rec.gap(Gap(kind="header", form=rec.form_index, cells=cells, page=first.page, line=first.line,
+                reason="表头未能按规则读取"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Form, Indicator
 from jixiao.parse import vocabulary as vocab
@@ -193,6 +194,15 @@ def _report_unknown_columns(section: FormSection, columns: list[Column], rec: Re
                         f"指标表第{column.index + 1}列表头“{cell.text}”无法识别，该列内容未读取", found=cell.text)
 
 
+def _row_gap(rec: Recorder, row: Row, columns: list[Column], section: FormSection, index: int,
+             insert: bool, reason: str) -> Gap:
+    header = section.indicator_header
+    assert header is not None
+    names = [header.cell_at(c.index).text for c in columns if header.cell_at(c.index) is not None]  # type: ignore[union-attr]
+    return Gap(kind="indicator_row", form=rec.form_index, indicator=index, insert=insert, columns=names,
+               cells=list(row.filled), page=row.page, line=row.line, reason=reason)
+
+
 def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
     """Every non-filler row of the indicator table becomes an `Indicator`, in table order."""
     if section.indicator_header is None:
@@ -218,12 +228,18 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
         if "level2" in placed:
             ctx.set_level2(placed["level2"].cell.text, row, placed["level2"].cell)
         if "name" not in placed:
+            rec.gap(_row_gap(rec, row, columns, section, len(form.indicators), insert=True,
+                             reason="row not aligned to the table"))
             rec.finding("ROW_UNALIGNED", "warning", None,
                         f"第{row.line or '?'}行无法对应到指标表的列，未读取：{' | '.join(c.text for c in row.filled)}",
                         found=" | ".join(c.text for c in row.filled))
             continue
         index = len(form.indicators)
-        form.indicators.append(_build(placed, ctx, index, row, rec))
+        indicator = _build(placed, ctx, index, row, rec)
+        form.indicators.append(indicator)
+        if alignment.dropped or indicator.weight is None or indicator.score is None:
+            rec.gap(_row_gap(rec, row, columns, section, index, insert=False,
+                             reason="cells not placed" if alignment.dropped else "分值或得分缺失"))
         for cell in alignment.dropped:
             rec.finding("CELL_UNPLACED", "warning", f"indicators[{index}]",
                         f"第{row.line or '?'}行的内容“{cell.text}”无法对应到任何列，未读取", found=cell.text)

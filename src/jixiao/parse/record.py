@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Finding, Provenance, Scalar, Severity
 
@@ -13,6 +14,7 @@ class Recorder:
         self.form_index = form_index
         self.provenance: dict[str, Provenance] = {}
         self.findings: list[Finding] = []
+        self.gaps: list[Gap] = []
 
     def cell(self, path: str, row: Row, cell: Cell, confidence: float = 1.0, note: str | None = None) -> None:
         """Record that `path` was read from `cell` of `row`."""
@@ -32,3 +34,7 @@ class Recorder:
                 expected: Scalar = None, found: Scalar = None) -> None:
         self.findings.append(Finding(code=code, severity=severity, form=self.form_index, path=path,
                                      message=message, expected=expected, found=found))
+
+    def gap(self, gap: Gap) -> None:
+        """Hand something the rules could not settle to the LLM layer (if one is configured)."""
+        self.gaps.append(gap)

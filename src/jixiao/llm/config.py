@@ -1,0 +1,94 @@
+"""LLM configuration from the environment, and the local-only endpoint policy.
+
+JIXIAO_LLM_BASE_URL / JIXIAO_LLM_MODEL / JIXIAO_LLM_API_KEY, falling back to OPENAI_BASE_URL /
+OPENAI_API_KEY. Without a base URL the tool runs rules-only and says so.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["auto", "json_schema", "json", "md_json", "tools"]
+
+
+class EndpointRefused(Exception):
+    """The configured endpoint may not receive data (local-only policy)."""
+
+
+class LlmConfig(BaseModel):
+    base_url: str
+    model: str
+    api_key: str = Field("not-needed", repr=False)
+    mode: Mode = "auto"
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    concurrency: int = 2
+    local_only: bool = False
+    cache_dir: Path | None = None
+
+    @property
+    def host(self) -> str:
+        return urlparse(self.base_url).hostname or ""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def config_from_env(env: Mapping[str, str] | None = None, local_only: bool | None = None) -> LlmConfig | None:
+    """The configured endpoint, or None when no LLM is configured."""
+    env = os.environ if env is None else env
+    base_url = env.get("JIXIAO_LLM_BASE_URL") or env.get("OPENAI_BASE_URL")
+    if not base_url:
+        return None
+    cache = env.get("JIXIAO_CACHE_DIR")
+    return LlmConfig(
+        base_url=base_url,
+        model=env.get("JIXIAO_LLM_MODEL") or env.get("OPENAI_MODEL") or "default",
+        api_key=env.get("JIXIAO_LLM_API_KEY") or env.get("OPENAI_API_KEY") or "not-needed",
+        mode=env.get("JIXIAO_LLM_MODE", "auto"),
+        timeout_s=float(env.get("JIXIAO_LLM_TIMEOUT", "60")),
+        max_retries=int(env.get("JIXIAO_LLM_RETRIES", "2")),
+        concurrency=int(env.get("JIXIAO_LLM_CONCURRENCY", "2")),
+        local_only=local_only if local_only is not None else _flag(env.get("JIXIAO_LLM_LOCAL_ONLY")),
+        cache_dir=Path(cache) if cache else None,
+    )
+
+
+def _private(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
+def is_local_endpoint(base_url: str) -> bool:
+    """True when every address the host resolves to is loopback or private."""
+    host = urlparse(base_url).hostname
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return _private(host)
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(_private(str(info[4][0])) for info in infos)
+
+
+def enforce_policy(config: LlmConfig) -> None:
+    """Refuse a non-local endpoint under the local-only policy, before any data is sent."""
+    if config.local_only and not is_local_endpoint(config.base_url):
+        raise EndpointRefused(
+            f"LLM endpoint {config.base_url} is not a loopback or private address and "
+            "JIXIAO_LLM_LOCAL_ONLY is set: refusing to send form data there")
