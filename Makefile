@@ -27,9 +27,10 @@ demo: $(STAMP) ## run `jixiao run` on the bundled sample forms (golden/) into ou
 test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest
 	$(BIN)/jixiao eval golden
+	$(BIN)/jixiao eval golden/damaged
 
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench golden
 	$(BIN)/mypy
 
 eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)

@@ -46,11 +46,16 @@ def status_of(findings: list[Finding]) -> str:
     return "partial" if any(f.severity in ("error", "warning") for f in findings) else "ok"
 
 
+# findings raised while reading the input (parser, LLM layer): a re-check keeps them, the checks own the rest
+EXTRACTION_CODES = frozenset({
+    "ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED", "UNKNOWN_COLUMN",
+    "ROW_COLLAPSED", "ROW_ALIGNMENT_UNCERTAIN", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED",
+})
+
+
 def recheck(document: Document, profile: RuleProfile) -> Document:
     """Re-run the checks on a document (e.g. after a human edit); parser findings are kept."""
-    parser_codes = {"ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED",
-                    "UNKNOWN_COLUMN", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED"}
-    kept = [f for f in document.findings if f.code in parser_codes]
+    kept = [f for f in document.findings if f.code in EXTRACTION_CODES]
     findings = kept + check_forms(document.forms, profile)
     return document.model_copy(update={"findings": findings, "status": status_of(findings),
                                        "profile": profile.name})

@@ -45,11 +45,25 @@ class Alignment(BaseModel):
     dropped: list[Cell]
     cost: float
 
+    @property
+    def suspicious(self) -> list[Placement]:
+        """Placements whose text does not look like what their column holds."""
+        return [p for p in self.placements if type_cost(p.cell.text, p.field) >= SUSPICIOUS]
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.dropped or self.suspicious)
+
+
+_MONEY = re.compile(r"万?元$")
+_TARGET_LIKE = re.compile(r"^(?:[≥≤=＞＜><]|大于|小于|不低于|不高于)\s*\d")
+SUSPICIOUS = 2.5  # a placement costing this much or more makes the row's alignment uncertain
+
 
 def _number_cost(text: str) -> float:
     if parse_number(text) is None:
         return INF
-    return 10.0 if _PERCENT.search(text) else 0.0
+    return 10.0 if _PERCENT.search(text) or _MONEY.search(text) else 0.0
 
 
 @lru_cache(maxsize=65536)
@@ -72,13 +86,15 @@ def type_cost(text: str, field: str | None) -> float:
             return INF
         if level1:
             return 4.0
-        return 2.0 if text.endswith("指标") and len(text) <= 12 else 3.0
+        return 1.5 if text.endswith("指标") and len(text) <= 12 else 2.0
     if field == "name":
         if number:
             return 6.0
         if parse_operator_cell(text):
             return INF
-        return 5.0 if (level1 or level2) else 0.0
+        if _TARGET_LIKE.match(text):
+            return 4.0
+        return 2.0 if (level1 or level2) else 0.0  # '服务对象满意度' is also a common indicator name
     if field == "unit":
         if text in vocab.UNIT_WORDS:
             return 0.0
@@ -98,6 +114,8 @@ def type_cost(text: str, field: str | None) -> float:
     if field == "explanation":
         if number:
             return 5.0
+        if text in ("是", "否"):
+            return 3.0
         return 6.0 if (level1 or level2) else 0.5
     return 1.0  # scoring_method and other free text
 

@@ -59,11 +59,32 @@ def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: C
     rec.cell(field, row, cell, confidence)
 
 
+_INLINE_LABEL = re.compile(r"([^\s:：]{2,8})[:：]\s*")
+
+
+def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
+    """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]."""
+    matches = [m for m in _INLINE_LABEL.finditer(cell.text) if vocab.header_field(m.group(1))]
+    if len(matches) < 2 or matches[0].start() != 0:
+        return []
+    pairs = []
+    for m, nxt in zip(matches, [*matches[1:], None], strict=True):
+        value = cell.text[m.end(): nxt.start() if nxt else None].strip()
+        field = vocab.header_field(m.group(1))
+        if field and value:
+            pairs.append((field, value))
+    return pairs
+
+
 def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
     """Label/value pairs: the value is the next filled cell that is not itself a label."""
     for row in section.header:
         filled = row.filled
         for i, cell in enumerate(filled):
+            if pairs := _inline_pairs(cell):
+                for field, value in pairs:
+                    _assign(form, rec, field, value, row, cell, 0.9)
+                continue
             field, inline = _label_of(cell)
             if field is None:
                 continue

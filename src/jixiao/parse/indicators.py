@@ -77,6 +77,15 @@ def _is_fragment(row: Row) -> bool:
             and not any(c.text in vocab.FILLER_WORDS for c in filled))
 
 
+def _is_collapsed(row: Row, columns: list[Column]) -> bool:
+    """One filled cell holding several space-separated values, in a table of many columns."""
+    filled = row.filled
+    if len(filled) != 1 or len(columns) < 4:
+        return False
+    parts = filled[0].text.split(" ")
+    return len(parts) >= 4 and sum(parse_number(p) is not None for p in parts) >= 2
+
+
 def _nearest_field(cell: Cell, columns: list[Column]) -> str | None:
     best = min(columns, key=lambda col: abs(col.index - cell.index))
     return best.field
@@ -139,14 +148,18 @@ def _unit_from_target(ind: Indicator, placed: dict[str, Placement], path: str, r
         rec.cell(f"{path}.unit", row, placed["target"].cell, 0.8, "unit taken from the target's suffix")
 
 
-def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, rec: Recorder) -> Indicator:
+def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, rec: Recorder,
+           uncertain: bool = False) -> Indicator:
     path = f"indicators[{index}]"
 
     def record(field: str, placement: Placement) -> None:
         note = None
         if placement.shifted:
             note = f"cell realigned by content (printed in column {placement.cell.index + 1})"
-        rec.cell(f"{path}.{field}", row, placement.cell, 0.85 if placement.shifted else 1.0, note)
+        confidence = 0.85 if placement.shifted else 1.0
+        if uncertain:
+            confidence, note = 0.5, "row alignment uncertain: cells do not fit the table's columns"
+        rec.cell(f"{path}.{field}", row, placement.cell, confidence, note)
 
     ind = Indicator(name=placed["name"].cell.text)
     record("name", placed["name"])
@@ -221,6 +234,14 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
             continue
         if _is_fragment(row) and _join_fragment(row, columns, form, ctx, rec):
             continue
+        if _is_collapsed(row, columns):
+            tokens = [Cell(text=t, raw=t, index=i) for i, t in enumerate(row.filled[0].text.split(" "))]
+            rec.gap(_row_gap(rec, row.model_copy(update={"cells": tuple(tokens)}), columns, section,
+                             len(form.indicators), insert=True, reason="单元格分隔符丢失，整行挤在一个单元格里"))
+            rec.finding("ROW_COLLAPSED", "warning", None,
+                        f"第{row.line or '?'}行的单元格分隔符丢失（整行在一个单元格中），规则未读取：{row.filled[0].text}",
+                        found=row.filled[0].text)
+            continue
         alignment = align(row.filled, columns)
         placed = {p.field: p for p in alignment.placements if p.field}
         if "level1" in placed:
@@ -235,8 +256,13 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
                         found=" | ".join(c.text for c in row.filled))
             continue
         index = len(form.indicators)
-        indicator = _build(placed, ctx, index, row, rec)
+        indicator = _build(placed, ctx, index, row, rec, alignment.uncertain and not alignment.dropped)
         form.indicators.append(indicator)
+        if alignment.suspicious:
+            odd = "、".join(f"“{p.cell.text}”→{p.field}" for p in alignment.suspicious)
+            rec.finding("ROW_ALIGNMENT_UNCERTAIN", "warning", f"indicators[{index}]",
+                        f"第{row.line or '?'}行的单元格与表头各列不相符（{odd}），读取结果可能错位，请核对原表",
+                        found=" | ".join(c.text for c in row.filled))
         if alignment.dropped or indicator.weight is None or indicator.score is None:
             rec.gap(_row_gap(rec, row, columns, section, index, insert=False,
                              reason="cells not placed" if alignment.dropped else "分值或得分缺失"))
