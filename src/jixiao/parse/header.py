@@ -82,8 +82,8 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
         filled = row.filled
         for i, cell in enumerate(filled):
             if pairs := _inline_pairs(cell):
-                for field, value in pairs:
-                    _assign(form, rec, field, value, row, cell, 0.9)
+                for name, value in pairs:
+                    _assign(form, rec, name, value, row, cell, 0.9)
                 continue
             field, inline = _label_of(cell)
             if field is None:
