@@ -19,8 +19,10 @@ build() {
   [ -x "$DIR/venv/bin/python" ] && "$DIR/venv/bin/python" -c "import llama_cpp.server" 2>/dev/null && return
   python3 -m venv "$DIR/venv"
   "$DIR/venv/bin/python" -m pip install --quiet --upgrade pip
+  # A generic CPU build: -march=native binaries crash with a protection fault on some virtualised CPUs.
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_OPENMP=OFF ${CMAKE_ARGS:-}" \
   CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
-    "$DIR/venv/bin/python" -m pip install --quiet "llama-cpp-python[server]==$LLAMA_VERSION"
+    "$DIR/venv/bin/python" -m pip install --quiet --no-cache-dir "llama-cpp-python[server]==$LLAMA_VERSION"
 }
 
 model() {
@@ -53,7 +55,7 @@ PY
 start() {
   build; model
   if curl -fsS "http://127.0.0.1:$PORT/v1/models" >/dev/null 2>&1; then echo "already serving on 127.0.0.1:$PORT"; return; fi
-  nohup "$DIR/venv/bin/python" -m llama_cpp.server --model "$GGUF" --host 127.0.0.1 --port "$PORT" \
+  setsid nohup "$DIR/venv/bin/python" -m llama_cpp.server --model "$GGUF" --host 127.0.0.1 --port "$PORT" \
     --n_ctx 4096 --n_threads "$(nproc)" --model_alias qwen2.5-coder-0.5b > "$DIR/server.log" 2>&1 &
   echo $! > "$DIR/server.pid"
   for _ in $(seq 1 120); do

@@ -9,6 +9,7 @@ fields that are grounded and report the rest.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -22,6 +23,7 @@ from jixiao.llm.cache import ReplyCache, cache_key, default_cache_dir
 from jixiao.llm.config import LlmConfig, enforce_policy
 
 T = TypeVar("T", bound=BaseModel)
+logging.getLogger("instructor").setLevel(logging.CRITICAL)  # failures are reported as findings, not log noise
 
 _MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
