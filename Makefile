@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check eval bench clean
+.PHONY: help install demo test check eval bench clean llm-serve llm-stop test-llm
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -41,3 +41,15 @@ bench: $(STAMP) ## throughput benchmark of the text path (forms/s at 250/500/100
 
 clean: ## remove .venv/ and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+
+llm-serve: ## build llama-cpp-python[server], assemble + verify the 0.5B Qwen GGUF, serve it on 127.0.0.1:8765
+	scripts/llm_serve.sh start
+
+llm-stop: ## stop the local model server
+	scripts/llm_serve.sh stop
+
+test-llm: $(STAMP) ## real local model end to end: serve, eval --llm on damaged cases, stop
+	scripts/llm_serve.sh start
+	JIXIAO_LLM_BASE_URL=http://127.0.0.1:8765/v1 JIXIAO_LLM_MODEL=qwen2.5-coder-0.5b JIXIAO_LLM_LOCAL_ONLY=1 \
+	JIXIAO_CACHE_DIR=$${JIXIAO_CACHE_DIR:-.llm/cache} \
+	  $(BIN)/jixiao eval golden/damaged-llm --llm; status=$$?; scripts/llm_serve.sh stop; exit $$status

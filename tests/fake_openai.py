@@ -32,6 +32,7 @@ class FakeOpenAI:
     steps: list[Step] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    default: Step | None = None  # answers every request once the script is used up
 
     @property
     def base_url(self) -> str:
@@ -52,7 +53,8 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 fake.requests.append(json.loads(self.rfile.read(length) or b"{}"))
-                step = fake.steps.pop(0) if fake.steps else Step(status=500, body='{"error": "script exhausted"}')
+                exhausted = fake.default or Step(status=500, body='{"error": "script exhausted"}')
+                step = fake.steps.pop(0) if fake.steps else exhausted
                 if step.delay:
                     time.sleep(step.delay)
                 if step.status != 200:

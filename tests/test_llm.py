@@ -172,3 +172,21 @@ def test_cli_announces_the_endpoint(fake: FakeOpenAI, damaged: Path, tmp_path: P
     assert f"sending form sections to LLM endpoint {fake.base_url}" in result.output
     doc = json.loads((tmp_path / "out" / "damaged.json").read_text(encoding="utf-8"))
     assert doc["forms"][0]["indicators"][ROW]["score"] == 18.0 and doc["llm_usage"]["calls"] == 1
+
+
+def test_eval_llm_compares_three_modes(fake: FakeOpenAI, tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import GOLDEN
+
+    golden = tmp_path / "golden"
+    shutil.copytree(GOLDEN / "damaged" / "qijiang-collapsed", golden / "qijiang-collapsed")
+    # every request gets the same reply: right for one collapsed row, ungrounded for the others
+    fake.default = Step(content=_reply(name=(0, "摄像头数量"), weight=(7, "20"), score=(8, "20")))
+    env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
+           "JIXIAO_CACHE_DIR": str(tmp_path / "cache")}
+    result = CliRunner().invoke(app, ["eval", str(golden), "--llm"], env=env)
+    assert result.exit_code == 0, result.output
+    for mode in ("rules-only", "rules+llm", "llm-only"):
+        assert mode in result.output
+    assert "rules+llm below rules-only" not in result.output

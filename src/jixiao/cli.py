@@ -122,10 +122,21 @@ def evaluate_cmd(
     update: Annotated[bool, typer.Option("--update", help="rewrite expected.json from current output "
                                          "(review the diff before committing)")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="also write the report as JSON")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="compare rules-only, rules+LLM and an LLM-only baseline "
+                                      "using the endpoint in JIXIAO_LLM_*")] = False,
+    local_only: LocalOnly = False,
 ) -> None:
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
 
+    if llm:
+        from jixiao.evaluate_llm import evaluate_llm
+
+        service = _llm(True, local_only, quiet=False)
+        if service is None:
+            raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
+        console = Console(highlight=False, soft_wrap=True, width=160)
+        raise typer.Exit(evaluate_llm(golden, service, console))
     raise typer.Exit(evaluate_golden(golden, update=update, report_path=report))
 
 

@@ -99,7 +99,7 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _score(tally: FieldTally, where: str, expected: dict[str, Any], found: dict[str, Any],
+def score_fields(tally: FieldTally, where: str, expected: dict[str, Any], found: dict[str, Any],
            fields: tuple[str, ...]) -> None:
     for field in fields:
         exp, got = expected.get(field), found.get(field)
@@ -133,12 +133,12 @@ def _pairs(expected: list[dict[str, Any]], found: list[dict[str, Any]], key: str
     return pairs
 
 
-def _score_rows(tally: FieldTally, where: str, expected: list[dict[str, Any]], found: list[dict[str, Any]],
+def score_rows(tally: FieldTally, where: str, expected: list[dict[str, Any]], found: list[dict[str, Any]],
                 fields: tuple[str, ...], key: str) -> None:
     position = {id(row): i for i, row in enumerate(found)}
     for n, (exp, got) in enumerate(_pairs(expected, found, key)):
         index = position[id(got)] if got is not None else n  # paths name the extracted row when there is one
-        _score(tally, f"{where}[{index}]", exp or {}, got or {}, fields)
+        score_fields(tally, f"{where}[{index}]", exp or {}, got or {}, fields)
 
 
 def compare_forms(expected: list[dict[str, Any]], found: list[dict[str, Any]]) -> FieldTally:
@@ -147,12 +147,12 @@ def compare_forms(expected: list[dict[str, Any]], found: list[dict[str, Any]]) -
     for i, (exp, got) in enumerate(_pairs(expected, found, "project_name")):
         exp, got = exp or {}, got or {}
         where = f"forms[{i}]"
-        _score(tally, where, exp, got, FORM_FIELDS)
+        score_fields(tally, where, exp, got, FORM_FIELDS)
         for part in ("budget_execution", "goals"):
             keys = tuple(exp.get(part, {}) or {}) or tuple(got.get(part, {}) or {})
-            _score(tally, f"{where}.{part}", exp.get(part) or {}, got.get(part) or {}, keys)
-        _score_rows(tally, f"{where}.funds", exp.get("funds", []), got.get("funds", []), FUND_FIELDS, "label")
-        _score_rows(tally, f"{where}.indicators", exp.get("indicators", []), got.get("indicators", []),
+            score_fields(tally, f"{where}.{part}", exp.get(part) or {}, got.get(part) or {}, keys)
+        score_rows(tally, f"{where}.funds", exp.get("funds", []), got.get("funds", []), FUND_FIELDS, "label")
+        score_rows(tally, f"{where}.indicators", exp.get("indicators", []), got.get("indicators", []),
                     INDICATOR_FIELDS, "name")
     return tally
 

@@ -1,0 +1,135 @@
+"""`jixiao eval --llm`: rules-only vs rules+LLM vs an LLM-only baseline on the same golden cases.
+
+The baseline sends each whole form in one request and takes the answer as it comes (no grounding):
+it shows what the gap-filling design protects against. All three are scored on the fields the
+baseline asks for (项目名称 and each indicator's name/target/actual/weight/score); the rules modes are
+also scored on every field.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.table import Table
+
+from jixiao.checks import load_profile
+from jixiao.evaluate import CaseMeta, FieldTally, compare_forms, expected_from, is_flagged, score_fields, score_rows
+from jixiao.ingest import ingest
+from jixiao.llm.prompts import render
+from jixiao.llm.service import LlmService
+from jixiao.models import Document
+from jixiao.parse.segment import segment
+from jixiao.pipeline import extract
+
+SUBSET_FORM = ("project_name",)
+SUBSET_INDICATOR = ("name", "target", "actual", "weight", "score")
+
+
+class PlainIndicator(BaseModel):
+    name: str = Field(description="三级指标 / 指标名称")
+    target: str | None = Field(None, description="指标值，照抄原文")
+    actual: str | None = Field(None, description="完成值，照抄原文")
+    weight: float | None = Field(None, description="分值 / 指标权重")
+    score: float | None = Field(None, description="得分 / 指标得分")
+
+
+class WholeForm(BaseModel):
+    project_name: str | None = Field(None, description="项目名称")
+    indicators: list[PlainIndicator] = Field(default_factory=list)
+
+
+class ModeResult(BaseModel):
+    mode: str
+    subset: FieldTally = Field(default_factory=FieldTally)
+    full: FieldTally | None = None
+    calls: int = 0
+    tokens: int = 0
+    forms: int = 0
+    seconds: float = 0.0
+
+
+def _subset(expected: list[dict[str, object]], found: list[dict[str, object]]) -> FieldTally:
+    tally = FieldTally()
+    for i, (exp, got) in enumerate(zip(expected, found + [{}] * (len(expected) - len(found)), strict=False)):
+        score_fields(tally, f"forms[{i}]", exp, got, SUBSET_FORM)
+        score_rows(tally, f"forms[{i}].indicators", exp.get("indicators", []),  # type: ignore[arg-type]
+                    got.get("indicators", []), SUBSET_INDICATOR, "name")  # type: ignore[arg-type]
+    return tally
+
+
+def llm_only(path: Path, service: LlmService) -> tuple[list[dict[str, object]], int, int]:
+    """(forms, calls, tokens): each form's whole text in one request."""
+    layout = ingest(path)
+    forms: list[dict[str, object]] = []
+    calls = tokens = 0
+    for section in segment(list(layout.rows())):
+        rows = [section.title, section.year_row, *section.header, section.funds_header, *section.funds,
+                section.goals_header, *section.goals, section.indicator_header, *section.indicators, *section.totals]
+        lines = [" | ".join(c.text for c in row.filled) for row in rows if row is not None]
+        prompt, _ = render("whole_form.j2", lines=lines)
+        reply = service.structured([{"role": "user", "content": prompt}], WholeForm, {})
+        calls += 0 if reply.cached else max(1, reply.attempts)
+        tokens += reply.prompt_tokens + reply.completion_tokens
+        forms.append(reply.data or {"indicators": []})
+    return forms, calls, tokens
+
+
+def evaluate_llm(golden: Path, service: LlmService, console: Console) -> int:
+    cases = sorted(p.parent for p in golden.glob("*/case.toml"))
+    modes = {m: ModeResult(mode=m, full=FieldTally() if m != "llm-only" else None)
+             for m in ("rules-only", "rules+llm", "llm-only")}
+    regressions: list[str] = []
+    for case in cases:
+        meta = CaseMeta.model_validate(tomllib.loads((case / "case.toml").read_text(encoding="utf-8")))
+        expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))["forms"]
+        profile = load_profile(meta.profile)
+        accuracy: dict[str, float] = {}
+        for mode, llm in (("rules-only", None), ("rules+llm", service)):
+            start = time.perf_counter()
+            doc: Document = extract(case / meta.input, profile, llm)
+            result = modes[mode]
+            result.seconds += time.perf_counter() - start
+            found = expected_from(doc)["forms"]
+            full = compare_forms(expected, found)
+            full.wrong_unflagged = sum(not is_flagged(doc, p) for p in full.wrong_paths)
+            assert result.full is not None
+            result.full.add(full)
+            result.subset.add(_subset(expected, found))
+            result.calls += doc.llm_usage.calls
+            result.tokens += doc.llm_usage.prompt_tokens + doc.llm_usage.completion_tokens
+            result.forms += len(doc.forms)
+            accuracy[mode] = full.accuracy
+        if accuracy["rules+llm"] < accuracy["rules-only"]:
+            regressions.append(f"{case.name}: rules+llm {accuracy['rules+llm']:.2%} < rules-only "
+                               f"{accuracy['rules-only']:.2%}")
+        start = time.perf_counter()
+        forms, calls, tokens = llm_only(case / meta.input, service)
+        base = modes["llm-only"]
+        base.seconds += time.perf_counter() - start
+        base.subset.add(_subset(expected, forms))
+        base.calls, base.tokens, base.forms = base.calls + calls, base.tokens + tokens, base.forms + len(forms)
+        console.print(f"  {case.name}: rules {accuracy['rules-only']:.2%} → rules+llm {accuracy['rules+llm']:.2%}")
+    console.print(_table(golden, service, list(modes.values())))
+    for line in regressions:
+        console.print(f"[red]rules+llm below rules-only[/red] {line}")
+    return 1 if regressions else 0
+
+
+def _table(golden: Path, service: LlmService, results: list[ModeResult]) -> Table:
+    table = Table(title=f"jixiao eval --llm — {golden} — model {service.model} at {service.endpoint}",
+                  title_justify="left")
+    for col in ("mode", "subset acc.", "subset wrong", "all-field acc.", "wrong", "unflagged", "calls",
+                "tokens", "tokens/form", "seconds"):
+        table.add_column(col, justify="left" if col == "mode" else "right")
+    for r in results:
+        full = r.full
+        table.add_row(r.mode, f"{r.subset.accuracy:.2%}", str(r.subset.wrong),
+                      f"{full.accuracy:.2%}" if full else "—", str(full.wrong) if full else "—",
+                      str(full.wrong_unflagged) if full else "—", str(r.calls), str(r.tokens),
+                      f"{r.tokens / max(1, r.forms):.0f}", f"{r.seconds:.1f}")
+    return table
