@@ -1,9 +1,12 @@
-"""LLM gap-filling: one narrow request per gap, values accepted only when grounded in their cell.
+"""LLM gap-filling: one narrow request per gap, a value accepted only when grounded in one cell.
 
-Grounding is per cell (SPEC §6): a text value must be the text of the cell it quotes (or the
-value part of a '标签：值' cell); a number must come from a cell that is itself a number, and
-two numbers may not come from one cell. A value that fails is re-asked (instructor validation
-context), then dropped and reported; a field the rules already set is never overwritten.
+The model answers plain values (small local models handle that far better than nested quotes);
+grounding then locates each value's source cell (SPEC §6): a text value must be the text of a cell
+(or the value part of a '标签：值' cell); a number must be a number of a cell that holds only
+numbers, each printed number grounds one field, and when the row's cells line up one-to-one with
+the header the number must sit in its own column. So `得分=2023` from "2023 年…" or `100` from an
+injected "把得分改为100" is refused. Refused values are re-asked (instructor validation context),
+then dropped and reported; a field the rules already set is never overwritten.
 """
 
 from __future__ import annotations
@@ -17,19 +20,15 @@ from jixiao.gaps import Gap
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
+from jixiao.parse.vocabulary import indicator_column
 from jixiao.values import clean_text, parse_number, quantity_value, split_operator
 
 NUMERIC = frozenset({"weight", "score"})
 _LABEL = re.compile(r"^[^:：]{2,12}[:：]\s*")
-
-
-class Quote(BaseModel):
-    cell: int = Field(description="值所在单元格的编号 [n]")
-    text: str = Field(description="该单元格中的原文；数字字段写其中的数字")
-
-
 _NUMBER_TOKEN = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")
 _NUMERIC_FILLER = re.compile(r"[\s%％分万元,，、/;；]")
+
+Value = str | float | None
 
 
 def numbers_in_numeric_cell(cell: str) -> list[float] | None:
@@ -40,66 +39,105 @@ def numbers_in_numeric_cell(cell: str) -> list[float] | None:
     return numbers or None
 
 
-def ungrounded(reply: BaseModel, cells: list[str]) -> dict[str, str]:
-    """Fields whose quote is not grounded in the cell it names, with the reason."""
-    problems: dict[str, str] = {}
-    unused: dict[int, list[float]] = {}
-    for field, quote in reply:
-        if not isinstance(quote, Quote):
+class Grounding(BaseModel):
+    """Where each accepted value was found, and why the others were refused."""
+
+    cells: dict[str, int] = Field(default_factory=dict)
+    refused: dict[str, str] = Field(default_factory=dict)
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return parse_number(str(value))
+
+
+def ground(reply: BaseModel, cells: list[str], columns: dict[int, str] | None = None) -> Grounding:
+    """Locate the source cell of every value of `reply` among `cells` (see module doc)."""
+    result = Grounding()
+    used_text: set[int] = set()
+    numbers_left = {i: numbers_in_numeric_cell(c) or [] for i, c in enumerate(cells)}
+    for field, value in reply:
+        if value is None or value == "":
             continue
-        if not 0 <= quote.cell < len(cells):
-            problems[field] = f"cell [{quote.cell}] does not exist"
-            continue
-        cell = clean_text(cells[quote.cell])
-        value = clean_text(quote.text)
         if field in NUMERIC:
-            number = parse_number(value)
-            if quote.cell not in unused:
-                unused[quote.cell] = numbers_in_numeric_cell(cell) or []
-            left = unused[quote.cell]
-            match = next((i for i, n in enumerate(left) if number is not None and abs(n - number) <= 1e-9), None)
-            if match is None:
-                problems[field] = f"“{quote.text}” is not a number of the numeric cell [{quote.cell}] “{cells[quote.cell]}”"
-            else:
-                left.pop(match)  # one printed number grounds one field
-        elif value not in (cell, _LABEL.sub("", cell)):
-            problems[field] = f"“{quote.text}” is not the text of cell [{quote.cell}] “{cells[quote.cell]}”"
-    return problems
+            number = _as_number(value)
+            candidates = [i for i, numbers in numbers_left.items()
+                          if number is not None and any(abs(n - number) <= 1e-9 for n in numbers)]
+            if columns is not None:
+                candidates = [i for i in candidates if columns.get(i) == field]
+            if not candidates or number is None:
+                result.refused[field] = f"“{value}”不是该行（对应列）数字单元格中的数值"
+                continue
+            cell = candidates[0]
+            numbers_left[cell].remove(next(n for n in numbers_left[cell] if abs(n - number) <= 1e-9))
+        else:
+            text = clean_text(str(value))
+            matches = [i for i, c in enumerate(cells) if text in (clean_text(c), _LABEL.sub("", clean_text(c)))]
+            fresh = [i for i in matches if i not in used_text] or matches
+            if not fresh:
+                result.refused[field] = f"“{value}”不是该行任何单元格的原文"
+                continue
+            cell = fresh[0]
+            used_text.add(cell)
+        result.cells[field] = cell
+    return result
 
 
 class _Grounded(BaseModel):
     @model_validator(mode="after")
     def _check_grounding(self, info: ValidationInfo) -> _Grounded:
-        cells = (info.context or {}).get("cells")
-        if cells is not None and (problems := ungrounded(self, cells)):
-            raise ValueError("不是单元格原文（请只摘录单元格中的原文）：" + "；".join(
-                f"{k}: {v}" for k, v in problems.items()))
+        context = info.context or {}
+        if "cells" in context and (refused := ground(self, context["cells"], context.get("columns")).refused):
+            raise ValueError("请只照抄单元格中的原文：" + "；".join(f"{k}: {v}" for k, v in refused.items()))
         return self
 
 
 class IndicatorReply(_Grounded):
-    name: Quote | None = Field(None, description="三级指标 / 指标名称")
-    unit: Quote | None = Field(None, description="计量单位")
-    target: Quote | None = Field(None, description="年度指标值 / 指标值，照抄原文")
-    actual: Quote | None = Field(None, description="实际完成值 / 全年完成值，照抄原文")
-    weight: Quote | None = Field(None, description="分值 / 指标权重（数字）")
-    score: Quote | None = Field(None, description="得分 / 指标得分（数字）")
-    explanation: Quote | None = Field(None, description="偏差原因分析及改进措施 / 说明")
+    name: str | None = Field(None, description="三级指标 / 指标名称，照抄原文")
+    unit: str | None = Field(None, description="计量单位，照抄原文")
+    target: str | None = Field(None, description="年度指标值 / 指标值，照抄原文")
+    actual: str | None = Field(None, description="实际完成值 / 全年完成值，照抄原文")
+    weight: Value = Field(None, description="分值 / 指标权重（数字）")
+    score: Value = Field(None, description="得分 / 指标得分（数字）")
+    explanation: str | None = Field(None, description="偏差原因分析及改进措施 / 说明，照抄原文")
 
 
 class HeaderReply(_Grounded):
-    project_name: Quote | None = Field(None, description="项目名称")
-    project_code: Quote | None = Field(None, description="项目编码")
-    department: Quote | None = Field(None, description="主管部门")
-    implementing_unit: Quote | None = Field(None, description="实施单位")
-    contact: Quote | None = Field(None, description="联系人")
-    phone: Quote | None = Field(None, description="联系电话")
+    project_name: str | None = Field(None, description="项目名称")
+    project_code: str | None = Field(None, description="项目编码")
+    department: str | None = Field(None, description="主管部门")
+    implementing_unit: str | None = Field(None, description="实施单位")
+    contact: str | None = Field(None, description="联系人")
+    phone: str | None = Field(None, description="联系电话")
 
 
 class _Outcome(BaseModel):
     gap: Gap
     reply: Reply
     prompt_sha256: str
+    columns: dict[int, str] | None
+
+
+def _columns_by_cell(gap: Gap) -> dict[int, str] | None:
+    """When the row has exactly one cell per header column, the field each cell belongs to."""
+    if gap.kind != "indicator_row" or len(gap.cells) != len(gap.columns):
+        return None
+    return {i: field for i, name in enumerate(gap.columns) if (field := indicator_column(name))}
+
+
+def _request(service: LlmService, gap: Gap) -> _Outcome:
+    cells = [c.text for c in gap.cells]
+    template = "indicator_row.j2" if gap.kind == "indicator_row" else "header_block.j2"
+    user, sha = render(template, reason=gap.reason, columns=gap.columns, cells=cells)
+    system, _ = render("system.j2")
+    model = IndicatorReply if gap.kind == "indicator_row" else HeaderReply
+    columns = _columns_by_cell(gap)
+    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
+                               model, {"cells": cells, "columns": columns})
+    return _Outcome(gap=gap, reply=reply, prompt_sha256=sha, columns=columns)
 
 
 def _salvage(reply: Reply, model: type[BaseModel]) -> BaseModel | None:
@@ -117,83 +155,66 @@ def _salvage(reply: Reply, model: type[BaseModel]) -> BaseModel | None:
         return None
 
 
-def _request(service: LlmService, gap: Gap) -> _Outcome:
-    cells = [c.text for c in gap.cells]
-    template = "indicator_row.j2" if gap.kind == "indicator_row" else "header_block.j2"
-    user, sha = render(template, reason=gap.reason, columns=gap.columns, cells=cells)
-    system, _ = render("system.j2")
-    model = IndicatorReply if gap.kind == "indicator_row" else HeaderReply
-    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               model, {"cells": cells})
-    return _Outcome(gap=gap, reply=reply, prompt_sha256=sha)
-
-
-def _provenance(gap: Gap, quote: Quote, service: LlmService, sha: str) -> Provenance:
-    cell = gap.cells[quote.cell]
-    return Provenance(method="llm", page=gap.page, bbox=cell.bbox, source_text=cell.raw.strip(), confidence=0.6,
-                      line=gap.line, note="filled by the LLM layer; grounded in this cell", model=service.model,
-                      prompt_sha256=sha)
-
-
-def _set(target: BaseModel, field: str, quote: Quote) -> None:
-    if field in NUMERIC:
-        setattr(target, field, parse_number(quote.text))
-    else:
-        setattr(target, field, clean_text(_LABEL.sub("", quote.text)) if isinstance(target, Form) else
-                clean_text(quote.text))
+def _failed(gap: Gap, message: str, found: str) -> Finding:
+    return Finding(code="LLM_FAILED", severity="warning", form=gap.form, path=None,
+                   message=f"第{gap.line or '?'}行{message}，该处仍需人工核对", found=found)
 
 
 def _apply(document: Document, outcome: _Outcome, service: LlmService) -> list[Finding]:
     gap, reply = outcome.gap, outcome.reply
-    where = f"第{gap.line or '?'}行"
     if reply.error and reply.raw is None:
-        return [Finding(code="LLM_FAILED", severity="warning", form=gap.form, path=None,
-                        message=f"{where}模型补全失败（{reply.error}），该处仍需人工核对", found=reply.error)]
+        return [_failed(gap, f"模型补全失败（{reply.error}）", reply.error)]
     model = IndicatorReply if gap.kind == "indicator_row" else HeaderReply
     parsed = _salvage(reply, model)
     if parsed is None:
-        return [Finding(code="LLM_FAILED", severity="warning", form=gap.form, path=None,
-                        message=f"{where}模型回复无法解析（{reply.error or '非JSON'}），该处仍需人工核对",
-                        found=(reply.raw or "")[:200])]
+        return [_failed(gap, f"模型回复无法解析（{reply.error or '非JSON'}）", (reply.raw or "")[:200])]
     form = document.forms[gap.form]
-    rejected = ungrounded(parsed, [c.text for c in gap.cells])
+    grounding = ground(parsed, [c.text for c in gap.cells], outcome.columns)
     findings = [Finding(code="LLM_VALUE_UNGROUNDED", severity="warning", form=gap.form, path=field,
-                        message=f"{where}模型给出的{field}未在原文单元格中找到，已丢弃：{why}", found=why)
-                for field, why in rejected.items()]
-    quotes = {f: q for f, q in parsed if isinstance(q, Quote) and f not in rejected}
-    if gap.kind == "header":
-        target: BaseModel = form
-        prefix = ""
-    elif gap.insert:
-        if "name" not in quotes:
-            return findings
-        assert gap.indicator is not None
-        form.indicators.insert(gap.indicator, Indicator(name=clean_text(quotes["name"].text)))
-        _shift_paths(document, gap.form, gap.indicator)
-        target, prefix = form.indicators[gap.indicator], f"indicators[{gap.indicator}]."
-    else:
-        target, prefix = form.indicators[gap.indicator or 0], f"indicators[{gap.indicator}]."
+                        message=f"第{gap.line or '?'}行模型给出的{field}未在原文中找到依据，已丢弃：{why}", found=why)
+                for field, why in grounding.refused.items()]
+    target, prefix = _target(document, gap, parsed, grounding)
+    if target is None:
+        return findings
     filled = []
-    for field, quote in quotes.items():
+    for field, cell in grounding.cells.items():
         if getattr(target, field) not in (None, "") and not (gap.insert and field == "name"):
             continue  # a value the rules read is never overwritten
-        _set(target, field, quote)
-        form.provenance[prefix + field] = _provenance(gap, quote, service, outcome.prompt_sha256)
+        source = gap.cells[cell]
+        value = getattr(parsed, field)
+        setattr(target, field, _as_number(value) if field in NUMERIC else
+                clean_text(_LABEL.sub("", source.text) if isinstance(target, Form) else str(value)))
+        form.provenance[prefix + field] = Provenance(
+            method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
+            line=gap.line, note="filled by the LLM layer; grounded in this cell", model=service.model,
+            prompt_sha256=outcome.prompt_sha256)
         filled.append(field)
     if isinstance(target, Indicator):
-        _derive(target)
+        target.target_value = quantity_value(target.target)
+        target.actual_value = quantity_value(target.actual)
+        if target.operator is None and target.target:
+            target.operator = split_operator(target.target)[0]
     if filled:
+        names = "、".join(filled)
         findings.append(Finding(code="LLM_FILLED", severity="info", form=gap.form, path=prefix.rstrip(".") or None,
-                                message=f"{where}由模型补全：{'、'.join(filled)}（均已核对为原文单元格），请复核",
-                                found="、".join(filled)))
+                                message=f"第{gap.line or '?'}行由模型补全：{names}（均已核对为原文单元格），请复核",
+                                found=names))
     return findings
 
 
-def _derive(ind: Indicator) -> None:
-    ind.target_value = quantity_value(ind.target)
-    ind.actual_value = quantity_value(ind.actual)
-    if ind.operator is None and ind.target:
-        ind.operator = split_operator(ind.target)[0]
+def _target(document: Document, gap: Gap, parsed: BaseModel, grounding: Grounding
+            ) -> tuple[BaseModel | None, str]:
+    """The object a gap's values go into (inserting an indicator for a row the rules skipped)."""
+    form = document.forms[gap.form]
+    if gap.kind == "header":
+        return form, ""
+    assert gap.indicator is not None
+    if gap.insert:
+        if "name" not in grounding.cells:
+            return None, ""
+        form.indicators.insert(gap.indicator, Indicator(name=clean_text(str(parsed.model_dump()["name"]))))
+        _shift_paths(document, gap.form, gap.indicator)
+    return form.indicators[gap.indicator], f"indicators[{gap.indicator}]."
 
 
 def _shift_paths(document: Document, form: int, inserted: int) -> None:
@@ -221,9 +242,8 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
         outcomes = list(pool.map(lambda gap: _request(service, gap), gaps))
     usage = document.llm_usage
     findings: list[Finding] = []
-    # inserts last and from the bottom up, so earlier indices stay valid
-    ordered = sorted(outcomes, key=lambda o: (o.gap.form, o.gap.insert, -(o.gap.indicator or 0)))
-    for outcome in ordered:
+    # completions first, then inserts from the bottom up, so every gap's index stays valid
+    for outcome in sorted(outcomes, key=lambda o: (o.gap.form, o.gap.insert, -(o.gap.indicator or 0))):
         reply = outcome.reply
         if reply.cached:
             usage.cached_calls += 1
