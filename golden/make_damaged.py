@@ -5,6 +5,8 @@ Each case keeps the seed's expected.json (the truth does not change when the tex
   shifted    some indicator rows got a doubled tab, so every cell after it moves right
   columns    the indicator table's columns printed in another order (header and rows alike)
   header     the 项目名称 … row lost its tabs
+  funds      the funds block run into one line (header and rows joined by spaces)
+  nohead     the indicator table's header row lost
 
 Run: .venv/bin/python golden/make_damaged.py   (rewrites golden/damaged/)
 """
@@ -74,7 +76,30 @@ def header(lines: list[str], rng: random.Random) -> list[str]:
     return lines
 
 
-DAMAGES = {"collapsed": collapsed, "shifted": shifted, "columns": columns, "header": header}
+def funds(lines: list[str], rng: random.Random) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if "年初预算数" in lines[i] and "\t" in lines[i]:
+            block = [lines[i]]
+            i += 1
+            while i < len(lines) and lines[i].count("\t") >= 3 and re.search(r"\d", lines[i]):
+                block.append(lines[i])
+                i += 1
+            out.append(" ".join(c.strip() for line in block for c in line.split("\t") if c.strip()))
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+def nohead(lines: list[str], rng: random.Random) -> list[str]:
+    drop = {start for start, _ in _indicator_blocks(lines)}
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
+DAMAGES = {"collapsed": collapsed, "shifted": shifted, "columns": columns, "header": header, "funds": funds,
+           "nohead": nohead}
 
 
 def main() -> None:

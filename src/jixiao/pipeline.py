@@ -49,7 +49,7 @@ def status_of(findings: list[Finding]) -> str:
 # findings raised while reading the input (parser, LLM layer): a re-check keeps them, the checks own the rest
 EXTRACTION_CODES = frozenset({
     "ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED", "UNKNOWN_COLUMN",
-    "ROW_COLLAPSED", "ROW_ALIGNMENT_UNCERTAIN", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED",
+    "ROW_COLLAPSED", "ROW_ALIGNMENT_UNCERTAIN", "ROWS_WITHOUT_HEADER", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED",
 })
 
 

@@ -19,7 +19,7 @@ from jixiao.parse.header import note_header_gap, read_header, read_title
 from jixiao.parse.indicators import read_indicators
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection, segment
-from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_totals
+from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_totals, report_orphan_rows
 
 Pass = Callable[[FormSection, Form, Recorder], None]
 
@@ -32,6 +32,7 @@ PASSES: tuple[Pass, ...] = (
     read_totals,
     infer_amount_unit,
     check_table_complete,
+    report_orphan_rows,
     note_header_gap,
 )
 

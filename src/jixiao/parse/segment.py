@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from jixiao.layout import Row
 from jixiao.parse import vocabulary as vocab
-from jixiao.values import squash
+from jixiao.values import parse_number, squash
 
 Region = Literal["header", "funds", "goals", "indicators", "totals"]
 
@@ -36,6 +36,7 @@ class FormSection(BaseModel):
     indicator_header: Row | None = None
     indicators: list[Row] = Field(default_factory=list)
     totals: list[Row] = Field(default_factory=list)
+    orphans: list[Row] = Field(default_factory=list, description="table rows with no table header above them")
     region: Region = "header"
     ended_in_indicators: bool = False
 
@@ -86,6 +87,17 @@ def is_indicator_header(row: Row) -> bool:
     return has_name and has_values and len(fields - {None}) >= 3
 
 
+def _looks_like_table_row(row: Row) -> bool:
+    """Several cells with numbers, 一级/二级指标 labels or 无 fillers: a data row, not goal text."""
+    filled = row.filled
+    if len(filled) < 4:
+        return False
+    numbers = sum(parse_number(c.text) is not None for c in filled)
+    fillers = sum(c.text in vocab.FILLER_WORDS for c in filled)
+    levels = any(vocab.is_level1(c.text) or vocab.is_level2(c.text) for c in filled)
+    return numbers >= 2 or fillers >= 2 or levels
+
+
 def _first_key(row: Row) -> str:
     filled = row.filled
     return vocab.header_key(filled[0].text) if filled else ""
@@ -128,7 +140,10 @@ def _route(section: FormSection, row: Row) -> None:
     elif section.region == "funds":
         section.funds.append(row)
     elif section.region == "goals":
-        section.goals.append(row)
+        if _looks_like_table_row(row):
+            section.orphans.append(row)  # e.g. indicator rows whose header row was lost
+        else:
+            section.goals.append(row)
     elif section.region == "indicators":
         section.indicators.append(row)
     else:

@@ -50,6 +50,15 @@ def infer_amount_unit(section: FormSection, form: Form, rec: Recorder) -> None:
                  "unit not printed; inferred from the size of the amounts")
 
 
+def report_orphan_rows(section: FormSection, form: Form, rec: Recorder) -> None:
+    """Table rows found where no table header announced them: said out loud, not read as goal text."""
+    if section.orphans:
+        first = section.orphans[0]
+        rec.finding("ROWS_WITHOUT_HEADER", "warning", "indicators",
+                    f"第{first.line or '?'}行起有{len(section.orphans)}行表格数据没有表头（表头行可能丢失），规则未读取",
+                    found=" | ".join(c.text for c in first.filled))
+
+
 def check_table_complete(section: FormSection, form: Form, rec: Recorder) -> None:
     """A table that runs to the end of the input with a half row was cut off."""
     if section.indicator_header is None or not section.ended_in_indicators or not section.indicators:
@@ -64,4 +73,4 @@ def check_table_complete(section: FormSection, form: Form, rec: Recorder) -> Non
                     found=" | ".join(c.text for c in last_row.filled))
 
 
-__all__ = ["check_table_complete", "infer_amount_unit", "read_totals", "vocab"]
+__all__ = ["check_table_complete", "infer_amount_unit", "read_totals", "report_orphan_rows", "vocab"]
