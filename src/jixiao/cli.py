@@ -124,6 +124,8 @@ def evaluate_cmd(
     report: Annotated[Path | None, typer.Option("--report", help="also write the report as JSON")] = None,
     llm: Annotated[bool, typer.Option("--llm", help="compare rules-only, rules+LLM and an LLM-only baseline "
                                       "using the endpoint in JIXIAO_LLM_*")] = False,
+    baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="with --llm: also run the LLM-only "
+                                           "baseline (one request per whole form; slow on a small local model)")] = True,
     local_only: LocalOnly = False,
 ) -> None:
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
@@ -136,7 +138,7 @@ def evaluate_cmd(
         if service is None:
             raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
         console = Console(highlight=False, soft_wrap=True, width=160)
-        raise typer.Exit(evaluate_llm(golden, service, console))
+        raise typer.Exit(evaluate_llm(golden, service, console, baseline))
     raise typer.Exit(evaluate_golden(golden, update=update, report_path=report))
 
 
