@@ -20,7 +20,8 @@ from jixiao.gaps import Gap
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
-from jixiao.parse.vocabulary import indicator_column
+from jixiao.parse.align import SUSPICIOUS, type_cost
+from jixiao.parse.vocabulary import indicator_column, is_level1, is_level2
 from jixiao.values import clean_text, parse_number, quantity_value, split_operator
 
 NUMERIC = frozenset({"weight", "score"})
@@ -121,6 +122,39 @@ class _Outcome(BaseModel):
     columns: dict[int, str] | None
 
 
+def _plausible(gap: Gap, grounding: Grounding) -> None:
+    """Refuse grounded values that do not fit their field, or that break the header's column order.
+
+    A small model can quote a real cell for the wrong field ('时效' as the name); the rule aligner's
+    content types and the order of the header's columns catch most of that."""
+    if gap.kind != "indicator_row":
+        return
+    fields = [indicator_column(name) for name in gap.columns]
+    has_levels = "level1" in fields or "level2" in fields
+    for field, cell in list(grounding.cells.items()):
+        text = gap.cells[cell].text
+        level_term = is_level1(text) or is_level2(text)
+        if type_cost(text, field) >= SUSPICIOUS or (field == "name" and has_levels and level_term):
+            grounding.refused[field] = f"“{text}”不像{field}的内容"
+            del grounding.cells[field]
+    order = {field: i for i, field in enumerate(fields) if field}
+    placed = sorted((order[f], c, f) for f, c in grounding.cells.items() if f in order)
+    keep = _increasing(placed)
+    for _, cell, field in placed:
+        if field not in keep:
+            grounding.refused[field] = f"单元格[{cell}]与表头列的先后顺序不符"
+            del grounding.cells[field]
+
+
+def _increasing(placed: list[tuple[int, int, str]]) -> set[str]:
+    """Fields of the longest run whose cells increase along the header's column order."""
+    best: list[list[tuple[int, int, str]]] = []
+    for item in placed:
+        chains = [chain for chain in best if chain[-1][1] < item[1]]
+        best.append([*max(chains, key=len, default=[]), item])
+    return {f for _, _, f in max(best, key=len, default=[])}
+
+
 def _columns_by_cell(gap: Gap) -> dict[int, str] | None:
     """When the row has exactly one cell per header column, the field each cell belongs to."""
     if gap.kind != "indicator_row" or len(gap.cells) != len(gap.columns):
@@ -170,6 +204,7 @@ def _apply(document: Document, outcome: _Outcome, service: LlmService) -> list[F
         return [_failed(gap, f"模型回复无法解析（{reply.error or '非JSON'}）", (reply.raw or "")[:200])]
     form = document.forms[gap.form]
     grounding = ground(parsed, [c.text for c in gap.cells], outcome.columns)
+    _plausible(gap, grounding)
     findings = [Finding(code="LLM_VALUE_UNGROUNDED", severity="warning", form=gap.form, path=field,
                         message=f"第{gap.line or '?'}行模型给出的{field}未在原文中找到依据，已丢弃：{why}", found=why)
                 for field, why in grounding.refused.items()]
