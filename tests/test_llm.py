@@ -191,3 +191,26 @@ def test_eval_llm_compares_three_modes(fake: FakeOpenAI, tmp_path: Path) -> None
     for mode in ("rules-only", "rules+llm", "llm-only"):
         assert mode in result.output
     assert "rules+llm below rules-only" not in result.output
+
+
+def test_grounded_but_implausible_values_are_refused() -> None:
+    from jixiao.gapfill import IndicatorReply, _plausible, ground
+    from jixiao.gaps import Gap
+    from jixiao.layout import Cell
+
+    tokens = ["时效", "指标", "问题响应及时性", "及时", "达成指标", "10.00", "10.00"]
+    gap = Gap(kind="indicator_row", form=0, indicator=2, insert=True, reason="collapsed",
+              columns=["一级 指标", "二级 指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                       "偏差原因分析及改进措施"],
+              cells=[Cell(text=t, raw=t, index=i) for i, t in enumerate(tokens)])
+    # what the 0.5B model answered: every value is a real cell, but the assignment is wrong
+    reply = IndicatorReply(name="时效", target="10.00", actual="10.00", explanation="问题响应及时性")
+    grounding = ground(reply, tokens)
+    assert set(grounding.cells) == {"name", "target", "actual", "explanation"}
+    _plausible(gap, grounding)
+    assert "name" in grounding.refused  # a bare 二级指标 word is not a name in a three-level table
+    assert "explanation" in grounding.refused  # cell 2 comes before the target's cell: out of column order
+    good = IndicatorReply(name="问题响应及时性", target="及时", actual="达成指标", weight="10.00", score="10.00")
+    grounding = ground(good, tokens)
+    _plausible(gap, grounding)
+    assert not grounding.refused and grounding.cells["score"] == 6

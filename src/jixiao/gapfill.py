@@ -134,7 +134,8 @@ def _plausible(gap: Gap, grounding: Grounding) -> None:
     for field, cell in list(grounding.cells.items()):
         text = gap.cells[cell].text
         level_term = is_level1(text) or is_level2(text)
-        if type_cost(text, field) >= SUSPICIOUS or (field == "name" and has_levels and level_term):
+        implausible = field not in NUMERIC and type_cost(text, field) >= SUSPICIOUS  # numbers: ground() decides
+        if implausible or (field == "name" and has_levels and level_term):
             grounding.refused[field] = f"“{text}”不像{field}的内容"
             del grounding.cells[field]
     order = {field: i for i, field in enumerate(fields) if field}
@@ -147,10 +148,12 @@ def _plausible(gap: Gap, grounding: Grounding) -> None:
 
 
 def _increasing(placed: list[tuple[int, int, str]]) -> set[str]:
-    """Fields of the longest run whose cells increase along the header's column order."""
+    """Fields of the longest run whose cells never go back along the header's column order
+    (one cell may serve two neighbouring fields: '20.00 18.00' gives 分值 and 得分)."""
     best: list[list[tuple[int, int, str]]] = []
     for item in placed:
-        chains = [chain for chain in best if chain[-1][1] < item[1]]
+        chains = [chain for chain in best if chain[-1][1] < item[1] or (
+            chain[-1][1] == item[1] and chain[-1][2] in NUMERIC and item[2] in NUMERIC)]
         best.append([*max(chains, key=len, default=[]), item])
     return {f for _, _, f in max(best, key=len, default=[])}
 
