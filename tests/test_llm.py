@@ -78,6 +78,7 @@ def test_invalid_then_valid_is_reasked(fake: FakeOpenAI, damaged: Path, tmp_path
     doc = _extract(damaged, _service(fake, tmp_path))
     assert doc.forms[0].indicators[ROW].score == 18.0
     assert len(fake.requests) == 2
+    assert doc.llm_usage.calls == 2 and doc.llm_usage.prompt_tokens == 200  # the re-ask is accounted for
     reask = json.dumps(fake.requests[1]["messages"], ensure_ascii=False)
     assert "请只照抄单元格中的原文" in reask
 

@@ -147,6 +147,20 @@ class InstructorService:
     def _call(self, mode: str, messages: list[dict[str, str]], response_model: type[BaseModel],
               context: dict[str, Any]) -> Reply:
         client = self._patched(mode)
+        seen: list[Any] = []  # every completion of this request, re-asks included, for honest accounting
+        client.on("completion:response", seen.append)
+        reply = self._attempt(client, messages, response_model, context)
+        if seen:
+            usages = [_usage(c) for c in seen]  # instructor keeps the running total on the latest completion
+            reply.attempts = len(seen)
+            reply.prompt_tokens = max(u[0] for u in usages)
+            reply.completion_tokens = max(u[1] for u in usages)
+            if reply.raw is None and reply.data is None:
+                reply.raw = _content(seen[-1])
+        return reply
+
+    def _attempt(self, client: Any, messages: list[dict[str, str]], response_model: type[BaseModel],
+                 context: dict[str, Any]) -> Reply:
         try:
             value, completion = client.chat.completions.create_with_completion(
                 model=self.model, messages=messages, response_model=response_model,
