@@ -22,22 +22,12 @@ from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
 from jixiao.parse.align import SUSPICIOUS, type_cost
 from jixiao.parse.vocabulary import indicator_column, is_level1, is_level2
-from jixiao.values import clean_text, parse_number, quantity_value, split_operator
+from jixiao.values import clean_text, numbers_in_numeric_cell, parse_number, quantity_value, split_operator
 
 NUMERIC = frozenset({"weight", "score"})
 _LABEL = re.compile(r"^[^:：]{2,12}[:：]\s*")
-_NUMBER_TOKEN = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")
-_NUMERIC_FILLER = re.compile(r"[\s%％分万元,，、/;；]")
 
 Value = str | float | None
-
-
-def numbers_in_numeric_cell(cell: str) -> list[float] | None:
-    """The numbers of a cell made only of numbers ('18.00', '20.00 18.00', '10分'); None for a text cell."""
-    if _NUMERIC_FILLER.sub("", _NUMBER_TOKEN.sub("", cell)):
-        return None
-    numbers = [float(t.replace(",", "")) for t in _NUMBER_TOKEN.findall(cell)]
-    return numbers or None
 
 
 class Grounding(BaseModel):
@@ -129,7 +119,7 @@ def _plausible(gap: Gap, grounding: Grounding) -> None:
     content types and the order of the header's columns catch most of that."""
     if gap.kind != "indicator_row":
         return
-    fields = [indicator_column(name) for name in gap.columns]
+    fields = _fields(gap)
     has_levels = "level1" in fields or "level2" in fields
     for field, cell in list(grounding.cells.items()):
         text = gap.cells[cell].text
@@ -158,11 +148,16 @@ def _increasing(placed: list[tuple[int, int, str]]) -> set[str]:
     return {f for _, _, f in max(best, key=len, default=[])}
 
 
+def _fields(gap: Gap) -> list[str | None]:
+    """The field of each of the gap's header columns."""
+    return [indicator_column(name) for name in gap.columns]
+
+
 def _columns_by_cell(gap: Gap) -> dict[int, str] | None:
     """When the row has exactly one cell per header column, the field each cell belongs to."""
     if gap.kind != "indicator_row" or len(gap.cells) != len(gap.columns):
         return None
-    return {i: field for i, name in enumerate(gap.columns) if (field := indicator_column(name))}
+    return {i: field for i, field in enumerate(_fields(gap)) if field}
 
 
 def _request(service: LlmService, gap: Gap) -> _Outcome:

@@ -110,3 +110,15 @@ def decimals_of(text: str | None) -> int:
 def is_date_like(text: str) -> bool:
     """'2024年', '2023年1月-12月', '12月底': a point or period in time, not a quantity."""
     return bool(_DATE.search(squash(text)))
+
+
+_NUMBER_TOKEN = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")
+_NUMERIC_FILLER = re.compile(r"[\s%％分万元,，、/;；]")
+
+
+def numbers_in_numeric_cell(cell: str) -> list[float] | None:
+    """The numbers of a cell made only of numbers ('18.00', '20.00 18.00', '10分'); None for a text cell."""
+    if _NUMERIC_FILLER.sub("", _NUMBER_TOKEN.sub("", cell)):
+        return None
+    numbers = [float(t.replace(",", "")) for t in _NUMBER_TOKEN.findall(cell)]
+    return numbers or None

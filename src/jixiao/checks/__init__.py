@@ -11,7 +11,9 @@ from jixiao.models import Finding, Form
 
 Check = Callable[[Sink], None]
 
-CHECKS: tuple[Check, ...] = (*totals.CHECKS[:1], *budget.CHECKS, *indicators.CHECKS, *totals.CHECKS[1:])
+# structure first (a form without parts gets its error before anything else), then budget, indicators, totals
+CHECKS: tuple[Check, ...] = (totals.check_structure, *budget.CHECKS, *indicators.CHECKS,
+                             totals.check_weights, totals.check_score_sum, totals.check_grade)
 
 
 def check_form(index: int, form: Form, profile: RuleProfile) -> list[Finding]:

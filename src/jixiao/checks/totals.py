@@ -80,4 +80,3 @@ def check_grade(sink: Sink) -> None:
                   expected=expected, found=form.grade)
 
 
-CHECKS = (check_structure, check_weights, check_score_sum, check_grade)

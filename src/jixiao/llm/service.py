@@ -147,7 +147,7 @@ class InstructorService:
     def _call(self, mode: str, messages: list[dict[str, str]], response_model: type[BaseModel],
               context: dict[str, Any]) -> Reply:
         client = self._patched(mode)
-        seen: list[Any] = []  # every completion of this request, re-asks included, for honest accounting
+        seen: list[Any] = []  # every completion of this request, re-asks included: the one source of usage
         client.on("completion:response", seen.append)
         reply = self._attempt(client, messages, response_model, context)
         if seen:
@@ -162,24 +162,19 @@ class InstructorService:
     def _attempt(self, client: Any, messages: list[dict[str, str]], response_model: type[BaseModel],
                  context: dict[str, Any]) -> Reply:
         try:
-            value, completion = client.chat.completions.create_with_completion(
+            value, _completion = client.chat.completions.create_with_completion(
                 model=self.model, messages=messages, response_model=response_model,
                 max_retries=self.config.max_retries, context=context, temperature=0)
         except InstructorRetryException as exc:
             api_error = _api_error(exc)
             if api_error is not None:
                 return Reply(error=_describe(api_error, self.endpoint, self.config.timeout_s, self.config.max_retries))
-            last = getattr(exc, "last_completion", None)
-            prompt, completion_tokens = _usage(last)
-            return Reply(raw=_content(last), attempts=int(getattr(exc, "n_attempts", 0) or 0),
-                         prompt_tokens=prompt, completion_tokens=completion_tokens,
+            return Reply(raw=_content(getattr(exc, "last_completion", None)),
                          error=f"no valid reply after {getattr(exc, 'n_attempts', '?')} attempts: "
                                f"{str(exc).splitlines()[0][:200]}")
         except openai.APIError as exc:
             return Reply(error=_describe(exc, self.endpoint, self.config.timeout_s, self.config.max_retries))
         except InstructorError as exc:
             return Reply(error=f"{type(exc).__name__}: {str(exc)[:200]}")
-        prompt, completion_tokens = _usage(completion)
         raw = json.dumps(value.model_dump(mode="json"), ensure_ascii=False)
-        return Reply(data=value.model_dump(), raw=raw, attempts=1, prompt_tokens=prompt,
-                     completion_tokens=completion_tokens)
+        return Reply(data=value.model_dump(), raw=raw)

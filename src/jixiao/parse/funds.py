@@ -57,11 +57,10 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
         return
     first_value_col = min(columns)
     for row in section.funds:
+        note_unit(form, rec, row)
         label = _label_cell(row)
         if label is None:
-            note_unit(form, rec, row)
             continue
-        note_unit(form, rec, row)
         offset = label.index + 1 - first_value_col
         i = len(form.funds)
         fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))

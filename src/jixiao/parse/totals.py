@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from jixiao.models import Form
-from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection, is_grade_row, is_total_row
 from jixiao.values import parse_number
@@ -73,4 +72,4 @@ def check_table_complete(section: FormSection, form: Form, rec: Recorder) -> Non
                     found=" | ".join(c.text for c in last_row.filled))
 
 
-__all__ = ["check_table_complete", "infer_amount_unit", "read_totals", "report_orphan_rows", "vocab"]
+__all__ = ["check_table_complete", "infer_amount_unit", "read_totals", "report_orphan_rows"]
