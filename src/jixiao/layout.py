@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jixiao.models import BBox
 
 InputKind = Literal["text", "pdf", "scan", "image"]
+Origin = Literal["text", "pdf", "ocr"]
 
 
 class Cell(BaseModel):
@@ -25,6 +26,8 @@ class Cell(BaseModel):
     index: int = Field(description="0-based column position within its row")
     bbox: BBox | None = None
     confidence: float = 1.0
+    span: int = Field(1, description="grid columns a merged cell covers (1 for plain text)")
+    origin: Origin = Field("text", description="text file, PDF text layer, or OCR")
 
 
 class Row(BaseModel):
@@ -55,9 +58,21 @@ class Block(BaseModel):
 
 class Page(BaseModel):
     number: int
-    width: float | None = None
+    width: float | None = Field(None, description="page width in points (PDF) or pixels × 72 / dpi (scans)")
     height: float | None = None
+    rotation: int = Field(0, description="clockwise degrees the scan was turned to read it upright")
+    skew: float = Field(0.0, description="degrees of skew corrected before OCR")
+    ocr: bool = Field(False, description="the page was read by OCR (no usable text layer)")
     blocks: list[Block] = Field(default_factory=list)
+
+
+class IngestNote(BaseModel):
+    """Something the backend corrected or could not read; becomes a finding on the document."""
+
+    code: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    page: int | None = None
 
 
 class LayoutDocument(BaseModel):
@@ -66,6 +81,7 @@ class LayoutDocument(BaseModel):
     kind: InputKind
     encoding: str | None = None
     pages: list[Page]
+    notes: list[IngestNote] = Field(default_factory=list)
 
     def rows(self) -> Iterator[Row]:
         """All rows in reading order, across pages and blocks."""

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from jixiao.checks import RuleProfile, check_forms
 from jixiao.errors import InputError, NotAForm
 from jixiao.gapfill import fill_gaps
-from jixiao.ingest import ingest
+from jixiao.ingest import INGEST_CODES, ingest
+from jixiao.layout import LayoutDocument
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, SourceInfo
 from jixiao.parse import parse
@@ -50,6 +51,7 @@ def status_of(findings: list[Finding]) -> str:
 EXTRACTION_CODES = frozenset({
     "ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED", "UNKNOWN_COLUMN",
     "ROW_COLLAPSED", "ROW_ALIGNMENT_UNCERTAIN", "ROWS_WITHOUT_HEADER", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED",
+    *INGEST_CODES,
 })
 
 
@@ -59,6 +61,12 @@ def recheck(document: Document, profile: RuleProfile) -> Document:
     findings = kept + check_forms(document.forms, profile)
     return document.model_copy(update={"findings": findings, "status": status_of(findings),
                                        "profile": profile.name})
+
+
+def ingest_findings(layout: LayoutDocument) -> list[Finding]:
+    """What the backend corrected or could not read (turned pages, seals, OCR'd pages), as file-level findings."""
+    return [Finding(code=note.code, severity=note.severity, form=None, path=None, message=note.message)
+            for note in layout.notes]
 
 
 def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, concurrency: int = 2) -> Document:
@@ -72,7 +80,7 @@ def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, con
     document = Document(
         source=SourceInfo(path=str(path), sha256=layout.sha256, kind=layout.kind,
                           pages=len(layout.pages), encoding=layout.encoding),
-        forms=parsed.forms, findings=parsed.findings, profile=profile.name,
+        forms=parsed.forms, findings=ingest_findings(layout) + parsed.findings, profile=profile.name,
     )
     if llm is not None:
         document = fill_gaps(document, parsed.gaps, llm, concurrency)

@@ -122,3 +122,22 @@ def numbers_in_numeric_cell(cell: str) -> list[float] | None:
         return None
     numbers = [float(t.replace(",", "")) for t in _NUMBER_TOKEN.findall(cell)]
     return numbers or None
+
+
+_OCR_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "。": "."})
+_OCR_NUMERIC = re.compile(
+    r"^(?P<op>[≥≤=><]|>=|<=)?(?P<num>[-+]?[\dOolI|]+(?:[.,。][\dOolI|]+)*)(?P<suffix>%|\(%\)|万元|元)?$")
+
+
+def normalise_ocr_numeric(text: str) -> str:
+    """Repair OCR damage in a cell that is a number: '≥2 0 0' → '≥200', '１０．５' → '10.5', '1O0' → '100'.
+
+    Letters that look like digits are mapped only when the whole cell reads as a number with at
+    least one real digit, so text cells ('Office', '否') are never touched.
+    """
+    s = squash(text).translate(_FULLWIDTH)
+    m = _OCR_NUMERIC.match(s)
+    if m is None or not re.search(r"\d", m["num"]):
+        return text
+    number = m["num"].translate(_OCR_DIGIT_LOOKALIKES)
+    return f"{m['op'] or ''}{number}{m['suffix'] or ''}"

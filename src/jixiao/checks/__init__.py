@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jixiao.checks import budget, indicators, totals
+from jixiao.checks import budget, confidence, indicators, totals
 from jixiao.checks.base import Sink
 from jixiao.checks.profile import RuleProfile, builtin_profiles, load_profile
 from jixiao.models import Finding, Form
@@ -13,7 +13,8 @@ Check = Callable[[Sink], None]
 
 # structure first (a form without parts gets its error before anything else), then budget, indicators, totals
 CHECKS: tuple[Check, ...] = (totals.check_structure, *budget.CHECKS, *indicators.CHECKS,
-                             totals.check_weights, totals.check_score_sum, totals.check_grade)
+                             totals.check_weights, totals.check_score_sum, totals.check_grade,
+                             *confidence.CHECKS)
 
 
 def check_form(index: int, form: Form, profile: RuleProfile) -> list[Finding]:

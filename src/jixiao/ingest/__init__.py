@@ -8,11 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from jixiao.errors import UnsupportedInput
+from jixiao.ingest.pdf import ingest_image, ingest_pdf
 from jixiao.ingest.text import ingest_text
 from jixiao.layout import LayoutDocument
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES
+PDF_SUFFIXES = frozenset({".pdf"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
+
+
+# codes of the findings ingest notes become (kept when the checks are re-run)
+INGEST_CODES = frozenset({"SCAN_TURNED", "SEAL_REMOVED", "TEXT_LAYER_UNREADABLE", "PDF_REPAIRED", "PAGE_UNREADABLE",
+                          "MIXED_PDF"})
 
 
 def ingest(path: Path) -> LayoutDocument:
@@ -20,10 +28,14 @@ def ingest(path: Path) -> LayoutDocument:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return ingest_text(path)
+    if suffix in PDF_SUFFIXES:
+        return ingest_pdf(path)
+    if suffix in IMAGE_SUFFIXES:
+        return ingest_image(path)
     raise UnsupportedInput(
         f"{path}: unsupported file type {suffix or '(none)'}; this version reads "
         + ", ".join(sorted(SUPPORTED_SUFFIXES))
     )
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "ingest"]
+__all__ = ["INGEST_CODES", "SUPPORTED_SUFFIXES", "ingest"]

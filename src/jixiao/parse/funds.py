@@ -61,7 +61,7 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
         label = _label_cell(row)
         if label is None:
             continue
-        offset = label.index + 1 - first_value_col
+        offset = label.index + label.span - first_value_col
         i = len(form.funds)
         fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
         rec.cell(f"funds[{i}].label", row, label)

@@ -94,7 +94,7 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
             nxt = filled[i + 1] if i + 1 < len(filled) else None
             if nxt is None or _label_of(nxt)[0] is not None:
                 continue
-            adjacent = nxt.index == cell.index + 1
+            adjacent = nxt.index == cell.index + cell.span
             _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95)
 
 

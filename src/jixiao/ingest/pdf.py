@@ -1,0 +1,221 @@
+"""PDF and image ingest with PyMuPDF: text layer + ruling lines, or OCR where there is no usable text.
+
+A page is read from its text layer when that layer holds enough readable characters; a page
+with no text layer, or one whose text is garbage (a scanner's bad OCR, broken font encodings),
+is rasterised and OCR'd. Cells are rebuilt from word positions, never from a table extractor's
+joined strings (with some fonts `find_tables().extract()` splits '63.6' into '636' and '.').
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pymupdf
+from PIL import Image, ImageSequence
+
+from jixiao.errors import EmptyInput, InputError
+from jixiao.ingest.grid import Segment, TextBox, page_blocks
+from jixiao.ingest.scan import read_scanned_page
+from jixiao.layout import IngestNote, InputKind, LayoutDocument, Page
+
+OCR_DPI = 200
+MAX_PIXELS = 60_000_000  # ~ A2 at 300 dpi; more is a wrong file, not a form
+MAX_PAGES = 500
+_READABLE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef0-9A-Za-z.,:;%()\-+=≥≤<>/·、，。：；（）《》“”]")
+_LINE_TOL = 2.0  # points
+
+
+class EncryptedInput(InputError):
+    pass
+
+
+class CorruptInput(InputError):
+    pass
+
+
+class TooLarge(InputError):
+    pass
+
+
+def usable_text(text: str) -> bool:
+    """A text layer worth reading: enough characters, and most of them CJK, digits or form punctuation."""
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < 20:
+        return False
+    readable = sum(1 for c in chars if _READABLE.match(c))
+    return readable / len(chars) >= 0.85
+
+
+def _segments(page: pymupdf.Page) -> list[Segment]:
+    """Ruling lines from the page's vector drawings: stroked lines, thin filled bars, rectangle edges."""
+    out: list[Segment] = []
+    for path in page.get_drawings():
+        stroked = path.get("color") is not None
+        for item in path["items"]:
+            if item[0] == "l":
+                p, q = item[1], item[2]
+                if abs(p.y - q.y) <= 1.0 or abs(p.x - q.x) <= 1.0:
+                    out.append(Segment(p.x, p.y, q.x, q.y))
+            elif item[0] == "re":
+                r = item[1]
+                if r.height <= 3.0 and r.width > 3.0:
+                    out.append(Segment(r.x0, (r.y0 + r.y1) / 2, r.x1, (r.y0 + r.y1) / 2))
+                elif r.width <= 3.0 and r.height > 3.0:
+                    out.append(Segment((r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1))
+                elif stroked:
+                    out += [Segment(r.x0, r.y0, r.x1, r.y0), Segment(r.x0, r.y1, r.x1, r.y1),
+                            Segment(r.x0, r.y0, r.x0, r.y1), Segment(r.x1, r.y0, r.x1, r.y1)]
+    return out
+
+
+def _words(page: pymupdf.Page, rulings: list[Segment]) -> list[TextBox]:
+    """Words rebuilt from character boxes: a word ends at a space, a gap wider than a third of the
+    font size, or a vertical ruling line (MuPDF's own words run across a cell border when two
+    cells' texts nearly touch: '工作运' + '无' became '工作运无')."""
+    words: list[TextBox] = []
+    for block in page.get_text("rawdict")["blocks"]:
+        for line in block.get("lines", []):
+            run: list[tuple[float, float, float, float, str]] = []
+
+            def flush() -> None:
+                if run:
+                    words.append(TextBox(min(c[0] for c in run), min(c[1] for c in run), max(c[2] for c in run),
+                                         max(c[3] for c in run), "".join(c[4] for c in run)))
+                    run.clear()
+
+            for span in line["spans"]:
+                size = span["size"]
+                for ch in span["chars"]:
+                    x0, y0, x1, y1 = ch["bbox"]
+                    c = ch["c"]
+                    if c.isspace():
+                        flush()
+                        continue
+                    if run:
+                        prev = run[-1]
+                        cy = (y0 + y1) / 2
+                        crosses = any((prev[0] + prev[2]) / 2 < v.x0 < (x0 + x1) / 2
+                                      and min(v.y0, v.y1) <= cy <= max(v.y0, v.y1) for v in rulings)
+                        if x0 - prev[2] > size / 3 or crosses:
+                            flush()
+                    run.append((x0, y0, x1, y1, c))
+            flush()
+    return words
+
+
+def _digital_page(page: pymupdf.Page, number: int) -> Page:
+    segments = _segments(page)
+    rulings = [s for s in segments if not s.horizontal]
+    blocks = page_blocks(segments, _words(page, rulings), number, "pdf", tol=_LINE_TOL)
+    return Page(number=number, width=page.rect.width, height=page.rect.height, blocks=blocks)
+
+
+def _ocr_page(image: np.ndarray, dpi: float, number: int, notes: list[IngestNote]) -> Page:
+    scanned = read_scanned_page(image, dpi, number)
+    notes.extend(scanned.notes)
+    return Page(number=number, width=scanned.width, height=scanned.height, blocks=scanned.blocks,
+                rotation=scanned.rotation, skew=scanned.skew, ocr=True)
+
+
+def _page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
+    """The page as an RGB image and its dpi: the scanner's own image when one image fills the page."""
+    images = page.get_images(full=True)
+    if len(images) == 1:
+        rects = page.get_image_rects(images[0][0])
+        if len(rects) == 1 and rects[0].width * rects[0].height >= 0.9 * page.rect.width * page.rect.height:
+            pix = pymupdf.Pixmap(page.parent, images[0][0])
+            if pix.width * pix.height > MAX_PIXELS:
+                raise TooLarge(f"{path}: page {page.number + 1} image is {pix.width}×{pix.height} px; too large to OCR")
+            if pix.colorspace is None or pix.colorspace.n != 3 or pix.alpha:
+                pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
+            image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
+            if page.rotation:
+                image = np.ascontiguousarray(np.rot90(image, k=-page.rotation // 90))
+            return image, max(72.0, pix.width * 72 / rects[0].width if not page.rotation % 180 else pix.width * 72 / rects[0].height)
+    return _render(page, path), float(OCR_DPI)
+
+
+def _render(page: pymupdf.Page, path: Path) -> np.ndarray:
+    zoom = OCR_DPI / 72
+    if page.rect.width * page.rect.height * zoom * zoom > MAX_PIXELS:
+        raise TooLarge(f"{path}: page {page.number + 1} is too large to OCR "
+                       f"({page.rect.width:.0f}×{page.rect.height:.0f} pt)")
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
+    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
+
+
+def ingest_pdf(path: Path) -> LayoutDocument:
+    """Read a PDF: text-layer pages through the grid builder, image-only or garbage pages through OCR."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise EmptyInput(f"{path}: empty file")
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+        raise CorruptInput(f"{path}: not a readable PDF ({exc})") from None
+    with doc:
+        if doc.needs_pass:
+            raise EncryptedInput(f"{path}: encrypted PDF; a password is needed to open it")
+        if doc.page_count == 0:
+            raise EmptyInput(f"{path}: the PDF has no pages")
+        if doc.page_count > MAX_PAGES:
+            raise TooLarge(f"{path}: {doc.page_count} pages; more than {MAX_PAGES} is not one submission")
+        notes: list[IngestNote] = []
+        if doc.is_repaired:
+            notes.append(IngestNote(code="PDF_REPAIRED", severity="warning",
+                                    message="PDF文件结构损坏，已在打开时修复；请对照原件核对数值"))
+        pages: list[Page] = []
+        for index in range(doc.page_count):
+            try:
+                page = doc[index]
+                if usable_text(page.get_text()):
+                    pages.append(_digital_page(page, index + 1))
+                    continue
+                if page.get_text().strip():
+                    notes.append(IngestNote(code="TEXT_LAYER_UNREADABLE", severity="info", page=index + 1,
+                                            message=f"第{index + 1}页文字层为乱码，已改用OCR识别"))
+                image, dpi = _page_image(page, path)
+                pages.append(_ocr_page(image, dpi, index + 1, notes))
+            except (RuntimeError, ValueError) as exc:  # a damaged page: keep the others
+                notes.append(IngestNote(code="PAGE_UNREADABLE", severity="error", page=index + 1,
+                                        message=f"第{index + 1}页无法读取（{exc}）"))
+                pages.append(Page(number=index + 1))
+    ocr_pages = sum(p.ocr for p in pages)
+    kind: InputKind = "scan" if ocr_pages == len(pages) else "pdf"
+    if 0 < ocr_pages < len(pages):
+        scanned = "、".join(str(p.number) for p in pages if p.ocr)
+        notes.append(IngestNote(code="MIXED_PDF", severity="info",
+                                message=f"混合PDF：共{len(pages)}页，其中第{scanned}页无文字层，已用OCR识别"))
+    return LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind=kind, pages=pages,
+                          notes=notes)
+
+
+def ingest_image(path: Path) -> LayoutDocument:
+    """Read a .png/.jpg/.tif scan (every frame of a multi-page TIFF) through OCR."""
+    data = path.read_bytes()
+    if not data:
+        raise EmptyInput(f"{path}: empty file")
+    Image.MAX_IMAGE_PIXELS = None  # we check the size ourselves, before decoding
+    try:
+        img = Image.open(path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise CorruptInput(f"{path}: not a readable image ({exc})") from None
+    with img:
+        width, height = img.size
+        if width * height > MAX_PIXELS:
+            raise TooLarge(f"{path}: image is {width}×{height} px; more than {MAX_PIXELS // 1_000_000} Mpx is not a page scan")
+        dpi_info = img.info.get("dpi") or (OCR_DPI, OCR_DPI)
+        dpi = float(dpi_info[0]) if dpi_info[0] and dpi_info[0] > 30 else float(OCR_DPI)
+        notes: list[IngestNote] = []
+        pages: list[Page] = []
+        try:
+            for index, frame in enumerate(ImageSequence.Iterator(img)):
+                rgb = np.asarray(frame.convert("RGB"))
+                pages.append(_ocr_page(rgb, dpi, index + 1, notes))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise CorruptInput(f"{path}: image data is damaged ({exc})") from None
+    return LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="image", pages=pages,
+                          notes=notes)
