@@ -35,7 +35,33 @@ def engine() -> Any:
     from rapidocr_onnxruntime import RapidOCR
 
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    return RapidOCR(text_score=_MIN_TEXT_SCORE, max_side_len=4000, print_verbose=False)
+    ocr = RapidOCR(text_score=_MIN_TEXT_SCORE, max_side_len=4000, print_verbose=False)
+    ocr.text_rec.postprocess_op.decode = _weakest_character_decoder(ocr.text_rec.postprocess_op)
+    return ocr
+
+
+def _weakest_character_decoder(decoder: Any) -> Any:
+    """CTC decoding that scores a line by its least sure character, not the mean.
+
+    One misread character in a long line ('綦' → '基') barely moves the mean; the minimum
+    shows it, so the cell is flagged for the reviewer."""
+
+    def decode(text_index: np.ndarray, text_prob: np.ndarray | None = None, return_word_box: bool = False,
+               is_remove_duplicate: bool = False) -> list[tuple[str, float]]:
+        results = []
+        ignored = decoder.get_ignored_tokens()
+        for batch in range(len(text_index)):
+            selection = np.ones(len(text_index[batch]), dtype=bool)
+            if is_remove_duplicate:
+                selection[1:] = text_index[batch][1:] != text_index[batch][:-1]
+            for token in ignored:
+                selection &= text_index[batch] != token
+            probs = text_prob[batch][selection] if text_prob is not None else np.ones(int(selection.sum()))
+            text = "".join(decoder.character[i] for i in text_index[batch][selection])
+            results.append((text, float(probs.min()) if len(probs) else 0.0))
+        return results
+
+    return decode
 
 
 def _box(points: Any, text: str, score: float) -> TextBox:
@@ -64,3 +90,11 @@ def upside_down_share(crops: list[np.ndarray]) -> Orientation:
     flipped = sum(1 for label, score in cls_res if label == "180" and score > 0.6)
     share = flipped / len(crops)
     return Orientation(share > 0.5, share)
+
+
+def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """Recognition only, for crops whose position is already known (split or recovered text)."""
+    if not crops:
+        return []
+    results, _ = engine().text_rec(crops)
+    return [(str(text), float(score)) for text, score in results]

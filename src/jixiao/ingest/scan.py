@@ -8,12 +8,14 @@ corrected so the report can show the same picture.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from jixiao.ingest import ocr
+from jixiao.ingest.glyphs import classify_sign
 from jixiao.ingest.grid import Segment, TextBox, page_blocks
 from jixiao.layout import Block, Cell, IngestNote, Row
 from jixiao.values import normalise_ocr_numeric
@@ -111,8 +113,142 @@ def ruling_lines(gray: np.ndarray, dpi: float) -> tuple[list[Segment], np.ndarra
     return segments, mask
 
 
+def _crop(image: np.ndarray, x0: float, y0: float, x1: float, y1: float, pad: int = 4) -> np.ndarray:
+    h, w = image.shape[:2]
+    return image[max(0, int(y0) - pad):min(h, int(y1) + pad + 1), max(0, int(x0) - pad):min(w, int(x1) + pad + 1)]
+
+
+def split_at_rulings(boxes: list[TextBox], segments: list[Segment], image: np.ndarray) -> list[TextBox]:
+    """Text lines that the detector ran across a (removed) cell border are cut there and re-read piece by piece."""
+    verticals = [s for s in segments if not s.horizontal]
+    out: list[TextBox] = []
+    pieces: list[tuple[float, float, float, float]] = []
+    for box in boxes:
+        cuts = sorted(v.x0 for v in verticals if box.x0 + box.height * 0.4 < v.x0 < box.x1 - box.height * 0.4
+                      and min(v.y0, v.y1) <= box.cy <= max(v.y0, v.y1))
+        if not cuts:
+            out.append(box)
+            continue
+        edges = [box.x0, *cuts, box.x1]
+        pieces += [(a, box.y0, b, box.y1) for a, b in zip(edges, edges[1:], strict=False) if b - a > box.height * 0.6]
+    crops = [_crop(image, x0 + 2, y0, x1 - 2, y1, pad=2) for x0, y0, x1, y1 in pieces]
+    for (x0, y0, x1, y1), (text, score) in zip(pieces, ocr.recognise(crops), strict=True):
+        if text.strip() and (score >= 0.6 or x1 - x0 >= 1.5 * (y1 - y0)):  # a sliver over the border is noise
+            out.append(TextBox(x0, y0, x1, y1, text.strip(), score))
+    return out
+
+
+def recover_missed_ink(boxes: list[TextBox], line_mask: np.ndarray, image: np.ndarray) -> list[TextBox]:
+    """Ink that no text line covers and that has the shape of a comparison sign (a lone '≥' the
+    detector skipped) becomes a text box with confidence 0.85, so the reviewer is shown it as unsure."""
+    if not boxes:
+        return boxes
+    gray = _gray(image)
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20)
+    ink[line_mask > 0] = 0
+    covered = np.zeros_like(ink)
+    for b in boxes:
+        covered[max(0, int(b.y0) - 2):int(b.y1) + 3, max(0, int(b.x0) - 2):int(b.x1) + 3] = 255
+    ink[covered > 0] = 0
+    heights = sorted(b.height for b in boxes)
+    text_h = heights[len(heights) // 2]
+    # join the strokes of one glyph, and neighbouring glyphs, but not text across a cell border
+    joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(text_h * 0.5)), max(3, int(text_h * 0.3)))))
+    joined[line_mask > 0] = 0
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    found: list[tuple[float, float, float, float]] = []
+    for x, y, w, h, area in stats[1:count]:
+        strokes = int(np.count_nonzero(ink[y:y + h, x:x + w]))
+        if h >= 0.45 * text_h and h <= 2.5 * text_h and w >= 0.3 * text_h and strokes >= 0.04 * text_h * text_h:
+            found.append((float(x), float(y), float(x + w), float(y + h)))
+    out = list(boxes)
+    for rect in found:  # a lone glyph-sized mark: a comparison sign the detector skipped?
+        # (general re-reading of leftover ink was tried: it mostly returns seal and noise residue)
+        sign = classify_sign(_crop(gray, *rect, pad=1)) if rect[2] - rect[0] <= 1.5 * text_h else None
+        if sign is not None:
+            out.append(TextBox(*rect, text=sign, confidence=0.85))
+    return out
+
+
+_NUMERIC = re.compile(r"^\d[\d.,]*(?:%|\(%\)|（%）)?$")
+_SIGN_LOOKALIKES = frozenset({">", "<", "≥", "≤", "=", "2", "Z", "z", "M", "国", "三", "二", "S", "s", "一"})
+
+
+def _glyph_runs(gray: np.ndarray) -> list[tuple[int, int]]:
+    """Column ranges of the glyphs in a text-line crop (separated by blank columns)."""
+    _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = binary.sum(axis=0) > 0
+    runs: list[tuple[int, int]] = []
+    start = None
+    for x, on in enumerate([*ink.tolist(), False]):
+        if on and start is None:
+            start = x
+        elif not on and start is not None:
+            runs.append((start, x))
+            start = None
+    return runs
+
+
+def fix_signs(boxes: list[TextBox], image: np.ndarray) -> list[TextBox]:
+    """Repair comparison signs by shape: a lone sign read as '>'/'2'/nothing, a '≥' dropped before a number.
+
+    A repaired box keeps confidence ≤ 0.85, below the review floor."""
+    gray = _gray(image)
+    out: list[TextBox] = []
+    for box in boxes:
+        crop = _crop(gray, box.x0, box.y0, box.x1, box.y1, pad=1)
+        text = box.text.strip()
+        if len(text) == 1 and text in _SIGN_LOOKALIKES and box.confidence < 0.97:
+            sign = classify_sign(crop)
+            if sign is not None:
+                out.append(TextBox(box.x0, box.y0, box.x1, box.y1, sign, min(box.confidence, 0.85)))
+                continue
+        runs = _glyph_runs(crop) if _NUMERIC.match(text) else []
+        if len(runs) > len(text):  # more glyphs printed than read: one was dropped (often a leading '≥')
+            first = crop[:, max(0, runs[0][0] - 2):runs[0][1] + 2]
+            sign = classify_sign(first)
+            fixed = sign + text if sign in ("≥", "≤") else text
+            out.append(TextBox(box.x0, box.y0, box.x1, box.y1, fixed, min(box.confidence, 0.7)))
+            continue
+        out.append(box)
+    return out
+
+
 def _scaled(box: TextBox, k: float) -> TextBox:
     return TextBox(box.x0 * k, box.y0 * k, box.x1 * k, box.y1 * k, box.text, box.confidence)
+
+
+_SIGNS = ("≥", "≤", "=", ">", "<")
+_SIGN_READS = {"2": "≥", "Z": "≥", "z": "≥"}  # what a misread sign usually was
+
+
+def _repair_sign_columns(blocks: list[Block]) -> list[Block]:
+    """In a column of comparison signs (指标性质), a cell OCR read as '2', 'Z' … is that column's usual sign.
+
+    The repaired cell gets confidence ≤ 0.6: the reviewer sees it as unsure."""
+    out: list[Block] = []
+    for block in blocks:
+        columns: dict[int, list[str]] = {}
+        for row in block.rows:
+            for cell in row.cells:
+                if cell.text:
+                    columns.setdefault(cell.index, []).append(cell.text)
+        usual: dict[int, str] = {}
+        for index, texts in columns.items():
+            signs = [t for t in texts if t in _SIGNS]
+            lookalikes = [t for t in texts if t in _SIGN_LOOKALIKES]
+            if signs and len(texts) >= 3 and len(lookalikes) >= 0.7 * len(texts):
+                usual[index] = max(set(signs), key=signs.count)
+        rows = []
+        for row in block.rows:
+            cells = tuple(
+                cell.model_copy(update={"text": _SIGN_READS.get(cell.text, usual[cell.index]),
+                                        "confidence": min(cell.confidence, 0.6)})
+                if cell.index in usual and cell.text in _SIGN_LOOKALIKES and cell.text not in _SIGNS else cell
+                for cell in row.cells)
+            rows.append(row.model_copy(update={"cells": cells}))
+        out.append(Block(kind=block.kind, rows=rows))
+    return out
 
 
 def _normalise_numbers(blocks: list[Block]) -> list[Block]:
@@ -150,9 +286,12 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
     clean = image.copy()
     clean[line_mask > 0] = 255  # a ruling line beside a digit must not be read as '1'
     boxes = ocr.read_text(clean)
+    boxes = split_at_rulings(boxes, segments, clean)
+    boxes = recover_missed_ink(boxes, line_mask, clean)
+    boxes = fix_signs(boxes, clean)
     k = 72.0 / dpi
     segments = [Segment(s.x0 * k, s.y0 * k, s.x1 * k, s.y1 * k) for s in segments]
     blocks = page_blocks(segments, [_scaled(b, k) for b in boxes], page, "ocr", tol=max(2.0, 4.0 * k * dpi / 150))
     h, w = gray.shape
-    return ScannedPage(blocks=_normalise_numbers(blocks), width=w * k, height=h * k, rotation=turns * 90,
+    return ScannedPage(blocks=_repair_sign_columns(_normalise_numbers(blocks)), width=w * k, height=h * k, rotation=turns * 90,
                        skew=round(skew, 2), notes=notes)

@@ -22,7 +22,10 @@ def read_title(section: FormSection, form: Form, rec: Recorder) -> None:
         form.title = cell.text
         rec.cell("title", section.title, cell)
     title = squash(form.title or "")
-    form.form_type = "department" if ("部门整体" in title or "整体支出" in title) else "project"
+    department = "部门整体" in title or "整体支出" in title or ("部门" in title and "项目" not in title)
+    form.form_type = "department" if department else "project"
+    if section.title is not None:
+        rec.cell("form_type", section.title, section.title.filled[0], note="from the title")
     for row in (section.title, section.year_row):
         if row is None:
             continue

@@ -58,7 +58,17 @@ def header_field(text: str) -> str | None:
 
 # ---- funds table ----------------------------------------------------------------------------
 
+def _one_off(a: str, b: str) -> bool:
+    """Same length, at most one character different (an OCR misread such as 权童 for 权重)."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+
+
 def _fund_column(key: str) -> str | None:
+    if "执行率" in key and (rest := key.replace("执行率", "")) and rest not in ("(%)", "%"):
+        if any(_one_off(rest, w) for w in ("权重", "分值")):
+            return "weight"
+        if any(_one_off(rest, w) for w in ("得分",)):
+            return "score"
     if "年初" in key and ("预算" in key or "金额" in key):
         return "initial_budget"
     if ("全年" in key or "调整" in key) and "预算" in key:
