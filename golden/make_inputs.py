@@ -87,14 +87,15 @@ def chongqing_rows(form: Form) -> tuple[list[float], list[list[Cell]]]:
     widths = [150, 40, 40, 60, 60, 50, 50, 45, 45, 45, 185]
     unit = form.amount_unit or "万元"
     rows: list[list[Cell]] = [
-        [Cell(0, "项目名称:"), Cell(1, form.project_name or "", 3), Cell(4, "项目编码:"), Cell(5, form.project_code or "", 2),
+        [Cell(0, "项目名称:"), Cell(1, form.project_name or "", 3), Cell(4, "项目编码:"),
+         Cell(5, form.project_code or "", 2),
          Cell(7, "自评总分:", 2), Cell(9, printed(form, "total_score", form.total_score), 2)],
         [Cell(0, "项目主管部门:"), Cell(1, form.department or "", 3), Cell(4, "财政归口处室:"),
          Cell(5, form.finance_office or "", 2), Cell(7, "部门联系人:"), Cell(8, form.contact or ""), Cell(9, "联系电话:"),
          Cell(10, form.phone or "")],
         [Cell(0, f"资金情况（{unit}）", 11)],
-        [Cell(0, ""), Cell(1, "年初预算数", 3), Cell(4, "全年（调整）预算数", 2), Cell(6, "全年执行数", 2), Cell(8, "执行率"),
-         Cell(9, "执行率权重"), Cell(10, "执行率得分")],
+        [Cell(0, ""), Cell(1, "年初预算数", 3), Cell(4, "全年（调整）预算数", 2), Cell(6, "全年执行数", 2),
+         Cell(8, "执行率"), Cell(9, "执行率权重"), Cell(10, "执行率得分")],
     ]
     be = form.budget_execution
     score_row = next((i for i, f in enumerate(form.funds) if f.rate is not None), 0)
@@ -141,7 +142,8 @@ def national_rows(form: Form) -> tuple[list[float], list[list[Cell]]]:
     be = form.budget_execution
     rows: list[list[Cell]] = [
         [Cell(0, "项目名称", 2), Cell(2, form.project_name or "", 7)],
-        [Cell(0, "主管部门", 2), Cell(2, form.department or "", 3), Cell(5, "实施单位"), Cell(6, form.implementing_unit or "", 3)],
+        [Cell(0, "主管部门", 2), Cell(2, form.department or "", 3), Cell(5, "实施单位"),
+         Cell(6, form.implementing_unit or "", 3)],
         [Cell(0, f"项目资金（{unit}）", rowspan=1 + len(form.funds)), Cell(2, "年初预算数"), Cell(3, "全年预算数"),
          Cell(4, "全年执行数"), Cell(5, "分值"), Cell(6, "执行率"), Cell(7, "得分")],
     ]
@@ -249,7 +251,7 @@ def draw_form(doc: pymupdf.Document, form: Form, layout: str, limit: float) -> l
         y += 18
     seals: list[tuple[int, pymupdf.Rect]] = []
     tops: list[tuple[int, float]] = []  # (page, y) of every row
-    for r, height in enumerate(heights):
+    for height in heights:
         if y + height > min(limit, PAGE_H - MARGIN) and tops:
             page = doc.new_page(width=PAGE_W, height=PAGE_H)
             page.insert_font(fontname="cjk", fontbuffer=FONT.buffer)
@@ -281,8 +283,8 @@ def draw_seal(page: pymupdf.Page, centre: pymupdf.Point, radius: float, name: st
     shape = page.new_shape()
     shape.draw_circle(centre, radius)
     shape.finish(color=red, width=2.2)
-    star = [centre + (radius * 0.28 * math.cos(math.radians(-90 + k * 144)),
-                      radius * 0.28 * math.sin(math.radians(-90 + k * 144))) for k in range(5)]
+    star = [centre + pymupdf.Point(radius * 0.28 * math.cos(math.radians(-90 + k * 144)),
+                                   radius * 0.28 * math.sin(math.radians(-90 + k * 144))) for k in range(5)]
     shape.draw_polyline([*star, star[0]])
     shape.finish(color=red, fill=red, width=0.5)
     shape.commit()
@@ -291,7 +293,7 @@ def draw_seal(page: pymupdf.Page, centre: pymupdf.Point, radius: float, name: st
     for k, ch in enumerate(chars):
         angle = -150 + k * (120 / max(1, len(chars) - 1))
         a = math.radians(angle)
-        pos = centre + (radius * 0.72 * math.cos(a) - size / 2, radius * 0.72 * math.sin(a) + size / 2)
+        pos = centre + pymupdf.Point(radius * 0.72 * math.cos(a) - size / 2, radius * 0.72 * math.sin(a) + size / 2)
         page.insert_text(pos, ch, fontname="cjk", fontsize=size, color=red, morph=(pos, pymupdf.Matrix(angle + 90)))
 
 

@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from jixiao.checks import load_profile
+from jixiao.ingest import INGEST_CODES
 from jixiao.models import Document
 from jixiao.output import write_atomic
 from jixiao.pipeline import extract
-from jixiao.ingest import INGEST_CODES
 from jixiao.values import clean_text, squash
 
 FORM_FIELDS = ("form_type", "year", "title", "project_name", "project_code", "department", "implementing_unit",
@@ -233,6 +233,7 @@ class Thresholds(BaseModel):
     findings_precision: float
     findings_recall: float
     max_wrong: int | None = None
+    max_unflagged: int | None = Field(None, description="wrong values with no low confidence and no finding on them")
 
 
 def _load_thresholds(golden: Path) -> dict[str, Thresholds]:
@@ -328,4 +329,6 @@ def _threshold_failures(by_kind: dict[str, list[CaseResult]], thresholds: dict[s
         failures += [f"{kind}: {name} {value:.2%} < {floor:.2%}" for value, floor, name in checks if value < floor]
         if limit.max_wrong is not None and tally.wrong > limit.max_wrong:
             failures.append(f"{kind}: {tally.wrong} wrong values > {limit.max_wrong}")
+        if limit.max_unflagged is not None and tally.wrong_unflagged > limit.max_unflagged:
+            failures.append(f"{kind}: {tally.wrong_unflagged} wrong values nobody is warned about > {limit.max_unflagged}")
     return failures

@@ -80,7 +80,7 @@ def _words(page: pymupdf.Page, rulings: list[Segment]) -> list[TextBox]:
         for line in block.get("lines", []):
             run: list[tuple[float, float, float, float, str]] = []
 
-            def flush() -> None:
+            def flush(run: list[tuple[float, float, float, float, str]] = run) -> None:
                 if run:
                     words.append(TextBox(min(c[0] for c in run), min(c[1] for c in run), max(c[2] for c in run),
                                          max(c[3] for c in run), "".join(c[4] for c in run)))
@@ -134,7 +134,8 @@ def _page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
             image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
             if page.rotation:
                 image = np.ascontiguousarray(np.rot90(image, k=-page.rotation // 90))
-            return image, max(72.0, pix.width * 72 / rects[0].width if not page.rotation % 180 else pix.width * 72 / rects[0].height)
+            shown_width = rects[0].width if not page.rotation % 180 else rects[0].height
+            return image, max(72.0, pix.width * 72 / shown_width)
     return _render(page, path), float(OCR_DPI)
 
 
@@ -206,7 +207,8 @@ def ingest_image(path: Path) -> LayoutDocument:
     with img:
         width, height = img.size
         if width * height > MAX_PIXELS:
-            raise TooLarge(f"{path}: image is {width}×{height} px; more than {MAX_PIXELS // 1_000_000} Mpx is not a page scan")
+            raise TooLarge(f"{path}: image is {width}×{height} px; "
+                           f"more than {MAX_PIXELS // 1_000_000} Mpx is not a page scan")
         dpi_info = img.info.get("dpi") or (OCR_DPI, OCR_DPI)
         dpi = float(dpi_info[0]) if dpi_info[0] and dpi_info[0] > 30 else float(OCR_DPI)
         notes: list[IngestNote] = []

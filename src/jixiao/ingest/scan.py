@@ -7,6 +7,7 @@ corrected so the report can show the same picture.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ def ruling_lines(gray: np.ndarray, dpi: float) -> tuple[list[Segment], np.ndarra
     # longer than a glyph (or a run of strokes across neighbouring glyphs), shorter than a cell side
     long_side = {True: max(25, int(dpi * 0.35)), False: max(15, int(dpi * 0.2))}
     segments: list[Segment] = []
-    mask = np.zeros_like(binary)
+    mask = np.zeros(binary.shape, dtype=np.uint8)
     for horizontal in (True, False):
         size = long_side[horizontal]
         shape = (size, 1) if horizontal else (1, size)
@@ -109,7 +110,7 @@ def ruling_lines(gray: np.ndarray, dpi: float) -> tuple[list[Segment], np.ndarra
                 segments.append(Segment(float(x), y + bh / 2, float(x + bw), y + bh / 2))
             elif not horizontal and bh >= size and bw <= size / 3:
                 segments.append(Segment(x + bw / 2, float(y), x + bw / 2, float(y + bh)))
-        mask |= cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        mask = np.maximum(mask, cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
     return segments, mask
 
 
@@ -130,7 +131,7 @@ def split_at_rulings(boxes: list[TextBox], segments: list[Segment], image: np.nd
             out.append(box)
             continue
         edges = [box.x0, *cuts, box.x1]
-        pieces += [(a, box.y0, b, box.y1) for a, b in zip(edges, edges[1:], strict=False) if b - a > box.height * 0.6]
+        pieces += [(a, box.y0, b, box.y1) for a, b in itertools.pairwise(edges) if b - a > box.height * 0.6]
     crops = [_crop(image, x0 + 2, y0, x1 - 2, y1, pad=2) for x0, y0, x1, y1 in pieces]
     for (x0, y0, x1, y1), (text, score) in zip(pieces, ocr.recognise(crops), strict=True):
         if text.strip() and (score >= 0.6 or x1 - x0 >= 1.5 * (y1 - y0)):  # a sliver over the border is noise
@@ -153,11 +154,12 @@ def recover_missed_ink(boxes: list[TextBox], line_mask: np.ndarray, image: np.nd
     heights = sorted(b.height for b in boxes)
     text_h = heights[len(heights) // 2]
     # join the strokes of one glyph, and neighbouring glyphs, but not text across a cell border
-    joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(text_h * 0.5)), max(3, int(text_h * 0.3)))))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(text_h * 0.5)), max(3, int(text_h * 0.3))))
+    joined = cv2.dilate(ink, kernel)
     joined[line_mask > 0] = 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
     found: list[tuple[float, float, float, float]] = []
-    for x, y, w, h, area in stats[1:count]:
+    for x, y, w, h, _area in stats[1:count]:
         strokes = int(np.count_nonzero(ink[y:y + h, x:x + w]))
         if h >= 0.45 * text_h and h <= 2.5 * text_h and w >= 0.3 * text_h and strokes >= 0.04 * text_h * text_h:
             found.append((float(x), float(y), float(x + w), float(y + h)))
@@ -293,5 +295,5 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
     segments = [Segment(s.x0 * k, s.y0 * k, s.x1 * k, s.y1 * k) for s in segments]
     blocks = page_blocks(segments, [_scaled(b, k) for b in boxes], page, "ocr", tol=max(2.0, 4.0 * k * dpi / 150))
     h, w = gray.shape
-    return ScannedPage(blocks=_repair_sign_columns(_normalise_numbers(blocks)), width=w * k, height=h * k, rotation=turns * 90,
-                       skew=round(skew, 2), notes=notes)
+    blocks = _repair_sign_columns(_normalise_numbers(blocks))
+    return ScannedPage(blocks=blocks, width=w * k, height=h * k, rotation=turns * 90, skew=round(skew, 2), notes=notes)

@@ -19,8 +19,8 @@ class Recorder:
     def cell(self, path: str, row: Row, cell: Cell, confidence: float = 1.0, note: str | None = None) -> None:
         """Record that `path` was read from `cell` of `row`."""
         self.provenance[path] = Provenance(
-            method="ocr" if cell.origin == "ocr" else "rule", page=row.page, bbox=cell.bbox or row.bbox, source_text=cell.raw.strip(),
-            confidence=round(min(confidence, cell.confidence), 3), line=row.line, note=note,
+            method="ocr" if cell.origin == "ocr" else "rule", page=row.page, bbox=cell.bbox or row.bbox,
+            source_text=cell.raw.strip(), confidence=round(min(confidence, cell.confidence), 3), line=row.line, note=note,
         )
 
     def inferred(self, path: str, source_text: str, confidence: float, note: str, row: Row | None = None) -> None:
