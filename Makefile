@@ -36,8 +36,9 @@ check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy
 eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)
 	$(BIN)/jixiao eval golden $(ARGS)
 
-bench: $(STAMP) ## throughput benchmark of the text path (forms/s at 250/500/1000 forms)
+bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, peak memory
 	$(BIN)/python bench/bench_text.py
+	$(BIN)/python bench/bench_pdf.py
 
 clean: ## remove .venv/ and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
