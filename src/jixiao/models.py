@@ -38,12 +38,24 @@ class Provenance(Model):
     prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value")
 
 
+class PageGeometry(Model):
+    """A page as the boxes of its values refer to it (scans: after turning and deskewing)."""
+
+    number: int
+    width: float | None = Field(None, description="points")
+    height: float | None = Field(None, description="points")
+    rotation: int = Field(0, description="clockwise degrees the scan was turned to read it upright")
+    skew: float = Field(0.0, description="degrees of skew corrected before OCR")
+    ocr: bool = False
+
+
 class SourceInfo(Model):
     path: str
     sha256: str
     kind: Literal["text", "pdf", "scan", "image"]
     pages: int
     encoding: str | None = Field(None, description="detected text encoding of a text input")
+    page_geometry: list[PageGeometry] = Field(default_factory=list, description="PDF/scan pages, for the report")
 
 
 class Fund(Model):
@@ -129,9 +141,13 @@ class Draft(Model):
     method: Literal["llm", "template"]
     model: str | None = None
     prompt_sha256: str | None = None
-    grounded: bool
+    grounded: bool = Field(description="every number in the text is a value of the form or derived from them")
     ungrounded_numbers: list[str] = Field(default_factory=list)
     status: Literal["draft", "accepted", "edited", "rejected"] = "draft"
+    facts: list[str] = Field(default_factory=list, description="the facts the drafter was given")
+    original_text: str | None = Field(None, description="the drafted text, when a reviewer edited it")
+    decided_by: Literal["human"] | None = Field(None, description="审核结论 came from a reviewer")
+    review_note: str | None = Field(None, description="审核意见")
 
 
 class LlmUsage(Model):

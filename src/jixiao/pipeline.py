@@ -17,7 +17,7 @@ from jixiao.gapfill import fill_gaps
 from jixiao.ingest import INGEST_CODES, ingest
 from jixiao.layout import LayoutDocument
 from jixiao.llm.service import LlmService
-from jixiao.models import Document, Finding, SourceInfo
+from jixiao.models import Document, Finding, PageGeometry, SourceInfo
 from jixiao.parse import parse
 
 
@@ -79,7 +79,10 @@ def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, con
         raise NotAForm(f"{path}: no 绩效自评表 found (no title, 项目名称 or indicator table)")
     document = Document(
         source=SourceInfo(path=str(path), sha256=layout.sha256, kind=layout.kind,
-                          pages=len(layout.pages), encoding=layout.encoding),
+                          pages=len(layout.pages), encoding=layout.encoding,
+                          page_geometry=[] if layout.kind == "text" else [
+                              PageGeometry(number=p.number, width=p.width, height=p.height, rotation=p.rotation,
+                                           skew=p.skew, ocr=p.ocr) for p in layout.pages]),
         forms=parsed.forms, findings=ingest_findings(layout) + parsed.findings, profile=profile.name,
     )
     if llm is not None:
