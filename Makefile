@@ -20,9 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP) ## create .venv/ with jixiao and its dev tools (.venv/bin/jixiao)
 	@$(BIN)/jixiao --version
 
-demo: $(STAMP) ## run `jixiao run` on the bundled sample forms (golden/) into out/demo/
-	@$(BIN)/jixiao run golden/*-text/*.txt -o $(OUT) || [ $$? -eq 1 ]
-	@echo "outputs: $(OUT)/ — one <form>.json (data, provenance, findings) and <form>.md (summary) per input"
+demo: $(STAMP) ## run `jixiao run` on the bundled samples (4 text dumps, a digital PDF, a scan) into out/demo/
+	@$(BIN)/jixiao run golden/*-text/*.txt golden/jinfeng-pdf/jinfeng.pdf golden/qijiang-scan/qijiang.pdf \
+		-o $(OUT) || [ $$? -eq 1 ]
+	@echo "outputs: $(OUT)/ — per input <stem>.json (data, provenance, findings, drafts), .md (summary) and"
+	@echo "  .html (report, open in a browser); for the batch review.xlsx (review, then \`jixiao review import\`)"
 
 test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest

@@ -26,7 +26,7 @@ SCAN = {name: GOLDEN / f"{name}-scan" / f"{name}.pdf" for name in ("qijiang", "y
 
 
 def _ruled(x: list[float], y: list[float]) -> list[Segment]:
-    return [Segment(x[0], v, x[-1], v) for v in y] + [Segment(u, y[0], u, y[-1]) for u in x]
+    return [*(Segment(x[0], v, x[-1], v) for v in y), *(Segment(u, y[0], u, y[-1]) for u in x)]
 
 
 def test_grid_gives_a_merged_cells_text_to_its_top_left_position() -> None:
@@ -43,8 +43,8 @@ def test_grid_gives_a_merged_cells_text_to_its_top_left_position() -> None:
 
 
 def test_grid_merges_columns_where_a_border_is_missing() -> None:
-    segments = _ruled([0, 100, 200, 300], [0, 20]) + [Segment(0, 40, 300, 40), Segment(0, 20, 0, 40),
-                                                     Segment(300, 20, 300, 40)]
+    segments = [*_ruled([0, 100, 200, 300], [0, 20]), Segment(0, 40, 300, 40), Segment(0, 20, 0, 40),
+                Segment(300, 20, 300, 40)]
     boxes = [TextBox(5, 25, 250, 35, "项目名称很长跨越三列")]
     rows = page_blocks(segments, boxes, 1, "pdf", tol=2)[0].rows
     assert rows[-1].cells[0].span == 3 and rows[-1].cells[0].text == "项目名称很长跨越三列"

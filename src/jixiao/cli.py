@@ -11,8 +11,9 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from jixiao import __version__
-from jixiao.batch import BatchReport, run_batch, write_json, write_json_and_summary
+from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, load_profile
+from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
 from jixiao.llm.config import EndpointRefused, config_from_env
 from jixiao.llm.service import InstructorService, LlmService
 from jixiao.models import Document
@@ -25,7 +26,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-Inputs = Annotated[list[Path], typer.Argument(help="input files or folders (.txt, .md)", show_default=False)]
+Inputs = Annotated[list[Path], typer.Argument(help="input files or folders (.txt .md .pdf .png .jpg .tif)",
+                                              show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="output folder")]
 Profile = Annotated[str, typer.Option("--profile", "-p", help=f"rule profile: {', '.join(builtin_profiles())} "
                                       "or a path to a .toml file")]
@@ -87,11 +89,67 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
         local_only: LocalOnly = False) -> None:
-    """The main job: extract, check, and write <stem>.json and a <stem>.md summary per input."""
+    """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
+    from jixiao.review.pack import run_writer, write_batch_pack
+
     rules = _profile(profile)
     llm = _llm(use_llm, local_only, quiet or json_logs)
-    report = run_batch(inputs, out, rules, write_json_and_summary, json_logs, quiet, llm)
+    drafter = _drafter(llm)
+    report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm)
+    written = [Path(p) for p in report.written if p.endswith(".json")]
+    try:
+        pack = write_batch_pack(written, out, rules, drafter)
+    except OSError as exc:
+        err.print(f"[red]error[/red] cannot write the review workbook to {out}: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    if pack and not quiet and not json_logs:
+        err.print(f"review pack: {pack[-1]} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {pack[-1]}`)")
     _finish(report, out, quiet, json_logs)
+
+
+def _drafter(llm: LlmService | None) -> Drafter:
+    return LlmDrafter(llm) if llm is not None else TemplateDrafter()
+
+
+@app.command()
+def draft(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
+          profile: Profile = "national", use_llm: UseLlm = True, local_only: LocalOnly = False) -> None:
+    """(Re)draft 偏差原因 and the form summaries of a JSON document; reviewer decisions are kept."""
+    document = _read_document(file)
+    drafted = draft_document(document, _profile(profile), _drafter(_llm(use_llm, local_only, False)))
+    write_atomic(file, document_json(drafted))
+    attention = sum(1 for d in drafted.drafts if not d.grounded)
+    err.print(f"{file}: {len(drafted.drafts)} drafts, {attention} with numbers the form does not support")
+
+
+review_app = typer.Typer(help="the review workbook", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("import")
+def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written by `jixiao run`")],
+                  profile: Profile = "national") -> None:
+    """Apply 审核结论 (采纳/修改/退回) and 修改后文本 to the JSON files beside the workbook; re-run the checks."""
+    from jixiao.review.importer import ReviewError, import_review
+
+    try:
+        result = import_review(book, _profile(profile))
+    except ReviewError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
+    err.print(f"{book}: {result.accepted} accepted, {result.edited} edited, {result.rejected} rejected; "
+              f"{len(result.files)} files updated")
+
+
+def _read_document(file: Path) -> Document:
+    try:
+        return Document.model_validate_json(file.read_bytes())
+    except OSError as exc:
+        err.print(f"[red]error[/red] {file}: cannot read: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    except ValidationError as exc:
+        err.print(f"[red]error[/red] {file}: not a jixiao document ({exc.error_count()} schema errors)")
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -100,14 +158,7 @@ def check(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
           out: Annotated[Path | None, typer.Option("--out", "-o", help="write here instead of in place")] = None
           ) -> None:
     """Re-run the checks on a JSON document (e.g. after human edits) and rewrite its findings."""
-    try:
-        document = Document.model_validate_json(file.read_bytes())
-    except OSError as exc:
-        err.print(f"[red]error[/red] {file}: cannot read: {exc.strerror or exc}")
-        raise typer.Exit(1) from exc
-    except ValidationError as exc:
-        err.print(f"[red]error[/red] {file}: not a jixiao document ({exc.error_count()} schema errors)")
-        raise typer.Exit(1) from exc
+    document = _read_document(file)
     checked = recheck(document, _profile(profile))
     target = out or file
     write_atomic(target, document_json(checked))

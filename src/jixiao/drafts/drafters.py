@@ -32,7 +32,7 @@ class Drafter(Protocol):
 def _checked(kind: str, text: str, allowed: Allowed, facts: list[str], **fields: object) -> Draft:
     numbers = ungrounded(text, allowed)
     return Draft(kind=kind, text=text.strip(), grounded=not numbers, ungrounded_numbers=numbers, facts=facts,
-                 **fields)  # type: ignore[arg-type]
+                 **fields)
 
 
 @lru_cache(maxsize=1)

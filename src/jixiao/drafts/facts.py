@@ -114,7 +114,8 @@ class BatchFacts(BaseModel):
     allowed: Allowed = Field(default_factory=Allowed, exclude=True)
 
     def lines(self) -> list[str]:
-        out = [f"本批次文件{self.documents}份，自评表{self.forms}张（项目支出{self.projects}张，部门整体{self.departments}张）"]
+        out = [f"本批次文件{self.documents}份，自评表{self.forms}张"
+               f"（项目支出{self.projects}张，部门整体{self.departments}张）"]
         out += self.budgets
         if self.scores:
             out.append(self.scores)
@@ -142,7 +143,8 @@ def batch_facts(documents: list[Document]) -> BatchFacts:
                              f"{fmt(sums[1])}{unit}，全年执行合计{fmt(sums[2])}{unit}{rate}")
     scored = [f.total_score for f in forms if f.total_score is not None]
     if scored:
-        facts.scores = f"自评总分最高{fmt(max(scored))}分，最低{fmt(min(scored))}分，平均{fmt(sum(scored) / len(scored))}分"
+        mean = sum(scored) / len(scored)
+        facts.scores = f"自评总分最高{fmt(max(scored))}分，最低{fmt(min(scored))}分，平均{fmt(mean)}分"
         facts.allowed.add(max(scored), min(scored), sum(scored) / len(scored), len(scored))
     bands = Counter(f"评分等级“{f.grade}”" if f.grade else f"未填评分等级、{_band(f.total_score)}" for f in forms)
     facts.allowed.add(90, 80, 60)  # the score bands named when a form prints no grade
@@ -160,9 +162,8 @@ def batch_facts(documents: list[Document]) -> BatchFacts:
                 if f.code == code and f.message == example and f.form is not None and f.form < len(d.forms):
                     facts.allowed.values |= form_numbers(d.forms[f.form], [f]).values
     for d in documents:
-        for f in d.forms:
-            if f.project_name:
-                facts.allowed.add_text(f.project_name)
+        for form in d.forms:
+            facts.allowed.add_text(form.project_name)
     return facts
 
 

@@ -11,6 +11,7 @@ from jixiao.errors import UnsupportedInput
 from jixiao.ingest.pdf import ingest_image, ingest_pdf
 from jixiao.ingest.text import ingest_text
 from jixiao.layout import LayoutDocument
+from jixiao.models import PageGeometry
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
 PDF_SUFFIXES = frozenset({".pdf"})
@@ -38,4 +39,11 @@ def ingest(path: Path) -> LayoutDocument:
     )
 
 
-__all__ = ["INGEST_CODES", "SUPPORTED_SUFFIXES", "ingest"]
+__all__ = ["INGEST_CODES", "SUPPORTED_SUFFIXES", "ingest", "page_pictures"]
+
+
+def page_pictures(path: Path, pages: list[PageGeometry]) -> dict[int, bytes]:
+    """JPEG pictures of a PDF's or scan's pages for the report (see `jixiao.ingest.render`)."""
+    from jixiao.ingest.render import page_pictures as render
+
+    return render(path, pages)

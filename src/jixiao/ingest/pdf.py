@@ -120,7 +120,7 @@ def _ocr_page(image: np.ndarray, dpi: float, number: int, notes: list[IngestNote
                 rotation=scanned.rotation, skew=scanned.skew, ocr=True)
 
 
-def _page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
+def page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
     """The page as an RGB image and its dpi: the scanner's own image when one image fills the page."""
     images = page.get_images(full=True)
     if len(images) == 1:
@@ -178,7 +178,7 @@ def ingest_pdf(path: Path) -> LayoutDocument:
                 if page.get_text().strip():
                     notes.append(IngestNote(code="TEXT_LAYER_UNREADABLE", severity="info", page=index + 1,
                                             message=f"第{index + 1}页文字层为乱码，已改用OCR识别"))
-                image, dpi = _page_image(page, path)
+                image, dpi = page_image(page, path)
                 pages.append(_ocr_page(image, dpi, index + 1, notes))
             except (RuntimeError, ValueError) as exc:  # a damaged page: keep the others
                 notes.append(IngestNote(code="PAGE_UNREADABLE", severity="error", page=index + 1,

@@ -87,7 +87,7 @@ def _skew_degrees(gray: np.ndarray) -> float:
     return float(np.median(angles)) if angles else 0.0
 
 
-def _rotate(image: np.ndarray, degrees: float) -> np.ndarray:
+def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
@@ -282,7 +282,7 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
                                 message=f"第{page}页有红色印章（占页面{red_share:.1%}），识别前已滤除；印章下的数值请核对"))
     skew = _skew_degrees(_gray(image))
     if abs(skew) >= 0.1:
-        image = _rotate(image, skew)
+        image = rotate(image, skew)
     gray = _gray(image)
     segments, line_mask = ruling_lines(gray, dpi)
     clean = image.copy()
