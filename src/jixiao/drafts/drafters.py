@@ -6,7 +6,6 @@ Both receive only the facts computed from the form; unknown causes stay placehol
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -105,10 +104,3 @@ class LlmDrafter:
         return self._draft("batch_summary", "draft_batch_summary.j2", facts.allowed, facts.lines(),
                            self.fallback.batch_summary(facts))
 
-
-def template_sha() -> str:
-    """sha256 over the template drafter's files (recorded nowhere yet; for reproducibility checks)."""
-    digest = hashlib.sha256()
-    for path in sorted(_TEMPLATES.glob("*.j2")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
