@@ -16,7 +16,7 @@ from jixiao.checks import RuleProfile
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
-from jixiao.output import document_json, output_stem, summary_markdown, write_atomic
+from jixiao.output import document_json, output_stem, write_atomic
 from jixiao.pipeline import Outcome, process
 
 
@@ -54,13 +54,6 @@ def write_json(document: Document, out_dir: Path, stem: str) -> list[Path]:
     target = out_dir / f"{stem}.json"
     write_atomic(target, document_json(document))
     return [target]
-
-
-def write_json_and_summary(document: Document, out_dir: Path, stem: str) -> list[Path]:
-    written = write_json(document, out_dir, stem)
-    target = out_dir / f"{stem}.md"
-    write_atomic(target, summary_markdown(document))
-    return [*written, target]
 
 
 @contextmanager

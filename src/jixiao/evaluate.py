@@ -22,7 +22,7 @@ from rich.table import Table
 
 from jixiao.checks import load_profile
 from jixiao.ingest import INGEST_CODES
-from jixiao.models import Document
+from jixiao.models import FLAG_CONFIDENCE, Document
 from jixiao.output import write_atomic
 from jixiao.pipeline import extract
 from jixiao.values import clean_text, squash
@@ -181,7 +181,7 @@ def is_flagged(document: Document, path: str) -> bool:
     if form_index >= len(document.forms):
         return False
     prov = document.forms[form_index].provenance.get(rel)
-    if prov is not None and prov.confidence < 0.9:
+    if prov is not None and prov.confidence < FLAG_CONFIDENCE:
         return True
     row = rel.split(".")[0]
     return any(f.form == form_index and f.path and f.severity != "info" and (

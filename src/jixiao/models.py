@@ -24,6 +24,10 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+# Below this confidence a value is shown to the reviewer as unsure (checks, report, workbook, eval).
+FLAG_CONFIDENCE = 0.9
+
+
 class Provenance(Model):
     """How, where and how surely one field was obtained."""
 

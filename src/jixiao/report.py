@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import BaseModel
 
 from jixiao.ingest import page_pictures
-from jixiao.models import Document, Provenance
+from jixiao.models import FLAG_CONFIDENCE, Document, Provenance
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -41,7 +41,7 @@ def _row(path: str, label: str, value: object, prov: Provenance | None, flagged_
     return FieldRow(path=path, label=label, value=text, method=prov.method if prov else None,
                     confidence=prov.confidence if prov else None, page=prov.page if prov else None,
                     bbox=prov.bbox if prov else None, source_text=prov.source_text if prov else None,
-                    flagged=path in flagged_paths or (prov is not None and prov.confidence < 0.9))
+                    flagged=path in flagged_paths or (prov is not None and prov.confidence < FLAG_CONFIDENCE))
 
 
 def field_rows(document: Document, index: int) -> list[FieldRow]:

@@ -81,26 +81,21 @@ class LlmDrafter:
         text = (reply.data or {}).get("text") if reply.error is None else None
         return (str(text) if text else None), sha, reply.error
 
-    def _draft(self, kind: str, template: str, allowed: Allowed, facts: list[str], fallback: Draft,
-               **fields: object) -> Draft:
-        text, sha, error = self._ask(template, facts, **{k: v for k, v in fields.items() if k == "target"})
+    def _draft(self, template: str, allowed: Allowed, facts: list[str], fallback: Draft, **prompt: object) -> Draft:
+        """The LLM's draft in the place of `fallback` (same kind, form, indicator), or `fallback` if it fails."""
+        text, sha, error = self._ask(template, facts, **prompt)
         if text is None:
             return fallback.model_copy(update={"review_note": f"LLM未能起草（{error}），使用模板草稿"})
-        fields.pop("target", None)
-        return _checked(kind, text, allowed, facts, method="llm", model=self.service.model, prompt_sha256=sha,
-                        **fields)
+        return _checked(fallback.kind, text, allowed, facts, form=fallback.form, indicator=fallback.indicator,
+                        method="llm", model=self.service.model, prompt_sha256=sha)
 
     def deviation(self, facts: FormFacts, shortfall: Shortfall) -> Draft:
         target = f"{shortfall.name}（年度指标值“{shortfall.target}”，实际完成值“{shortfall.actual}”）"
-        return self._draft("deviation_reason", "draft_deviation.j2", facts.allowed, facts.lines(),
-                           self.fallback.deviation(facts, shortfall), form=facts.index, indicator=shortfall.index,
+        return self._draft("draft_deviation.j2", facts.allowed, facts.lines(), self.fallback.deviation(facts, shortfall),
                            target=target)
 
     def form_summary(self, facts: FormFacts) -> Draft:
-        return self._draft("form_summary", "draft_form_summary.j2", facts.allowed, facts.lines(),
-                           self.fallback.form_summary(facts), form=facts.index)
+        return self._draft("draft_form_summary.j2", facts.allowed, facts.lines(), self.fallback.form_summary(facts))
 
     def batch_summary(self, facts: BatchFacts) -> Draft:
-        return self._draft("batch_summary", "draft_batch_summary.j2", facts.allowed, facts.lines(),
-                           self.fallback.batch_summary(facts))
-
+        return self._draft("draft_batch_summary.j2", facts.allowed, facts.lines(), self.fallback.batch_summary(facts))

@@ -53,6 +53,10 @@ class TextBox:
     def height(self) -> float:
         return self.y1 - self.y0
 
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
 
 @dataclass
 class _Lines:

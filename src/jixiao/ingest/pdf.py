@@ -18,7 +18,7 @@ from PIL import Image, ImageSequence
 
 from jixiao.errors import EmptyInput, InputError
 from jixiao.ingest.grid import Segment, TextBox, page_blocks
-from jixiao.ingest.scan import read_scanned_page
+from jixiao.ingest.scan import read_scanned_page, turn_clockwise
 from jixiao.layout import IngestNote, InputKind, LayoutDocument, Page
 
 OCR_DPI = 200
@@ -132,8 +132,7 @@ def page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
             if pix.colorspace is None or pix.colorspace.n != 3 or pix.alpha:
                 pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
             image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
-            if page.rotation:
-                image = np.ascontiguousarray(np.rot90(image, k=-page.rotation // 90))
+            image = turn_clockwise(image, page.rotation // 90)
             shown_width = rects[0].width if not page.rotation % 180 else rects[0].height
             return image, max(72.0, pix.width * 72 / shown_width)
     return _render(page, path), float(OCR_DPI)
@@ -172,10 +171,11 @@ def ingest_pdf(path: Path) -> LayoutDocument:
         for index in range(doc.page_count):
             try:
                 page = doc[index]
-                if usable_text(page.get_text()):
+                text = page.get_text()
+                if usable_text(text):
                     pages.append(_digital_page(page, index + 1))
                     continue
-                if page.get_text().strip():
+                if text.strip():
                     notes.append(IngestNote(code="TEXT_LAYER_UNREADABLE", severity="info", page=index + 1,
                                             message=f"第{index + 1}页文字层为乱码，已改用OCR识别"))
                 image, dpi = page_image(page, path)

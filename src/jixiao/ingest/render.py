@@ -14,7 +14,7 @@ import pymupdf
 from PIL import Image, ImageSequence
 
 from jixiao.ingest.pdf import page_image
-from jixiao.ingest.scan import rotate
+from jixiao.ingest.scan import rotate, turn_clockwise
 from jixiao.models import PageGeometry
 
 WIDTH_PX = 1100
@@ -29,8 +29,7 @@ def _jpeg(image: np.ndarray) -> bytes:
 
 
 def _upright(image: np.ndarray, geometry: PageGeometry) -> np.ndarray:
-    if geometry.rotation:
-        image = np.ascontiguousarray(np.rot90(image, k=-(geometry.rotation // 90)))
+    image = turn_clockwise(image, geometry.rotation // 90)
     if abs(geometry.skew) >= 0.1:
         image = rotate(image, geometry.skew)
     return image

@@ -34,6 +34,11 @@ class ScannedPage:
     notes: list[IngestNote] = field(default_factory=list)
 
 
+def turn_clockwise(image: np.ndarray, quarter_turns: int) -> np.ndarray:
+    """The image turned clockwise by `quarter_turns` × 90°."""
+    return np.ascontiguousarray(np.rot90(image, k=-quarter_turns)) if quarter_turns % 4 else image
+
+
 def _gray(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
@@ -59,14 +64,14 @@ def _upright_turn(image: np.ndarray) -> int:
     small = cv2.resize(image, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA) \
         if small_scale < 1 else image
     boxes = ocr.detect_boxes(small)
-    long_boxes = [b for b in boxes if max(b.x1 - b.x0, b.height) > 2.5 * min(b.x1 - b.x0, b.height)]
-    vertical = sum(1 for b in long_boxes if b.height > (b.x1 - b.x0))
+    long_boxes = [b for b in boxes if max(b.width, b.height) > 2.5 * min(b.width, b.height)]
+    vertical = sum(1 for b in long_boxes if b.height > b.width)
     turns = 1 if long_boxes and vertical > len(long_boxes) / 2 else 0
-    work = np.ascontiguousarray(np.rot90(small, k=-turns)) if turns else small
+    work = turn_clockwise(small, turns)
     if turns:
         boxes = ocr.detect_boxes(work)
     crops = []
-    for b in sorted(boxes, key=lambda b: -(b.x1 - b.x0))[:24]:
+    for b in sorted(boxes, key=lambda b: -b.width)[:24]:
         crop = work[int(b.y0):int(b.y1) + 1, int(b.x0):int(b.x1) + 1]
         if crop.size and crop.shape[1] > crop.shape[0]:
             crops.append(crop)
@@ -273,7 +278,7 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
     notes: list[IngestNote] = []
     turns = _upright_turn(image)
     if turns:
-        image = np.ascontiguousarray(np.rot90(image, k=-turns))
+        image = turn_clockwise(image, turns)
         notes.append(IngestNote(code="SCAN_TURNED", severity="info", page=page,
                                 message=f"第{page}页扫描件方向旋转了{turns * 90}°，已自动转正"))
     image, red_share = remove_seal(image)

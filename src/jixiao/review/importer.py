@@ -99,14 +99,13 @@ def import_review(book_path: Path, profile: RuleProfile) -> ImportResult:
     """Apply the workbook's decisions to the JSON files beside it (all or nothing)."""
     files, decisions = _decisions(book_path)
     folder = book_path.parent
-    for stem, (name, digest) in files.items():
+    for name, digest in files.values():
         target = folder / name
         if not target.is_file():
             raise ReviewError(f"{book_path}: the JSON it was made from is missing: {target}")
         if sha256_file(target) != digest:
             raise ReviewError(f"{book_path}: {target.name} has changed since this workbook was made "
                               f"(sha256 differs; already imported, or re-run) — make a new workbook with `jixiao run`")
-        del stem
     result = ImportResult()
     updates: list[tuple[Path, str]] = []
     documents: list[Document] = []

@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.checks.assess import assess
 from jixiao.checks.profile import RuleProfile
-from jixiao.models import Document, Draft, Form
+from jixiao.models import FLAG_CONFIDENCE, Document, Draft, Form
 
 Rows = list[list[object]]
 
@@ -108,7 +108,7 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
                 indicators.append([stem, i + 1, j + 1, ind.level1, ind.level2, ind.name, ind.target, ind.actual,
                                    ind.weight, ind.score, "是" if short else "", "；".join(f.code for f in paths),
                                    round(low, 2), ind.explanation])
-                ind_flags.append(bool(paths) or low < 0.9)
+                ind_flags.append(bool(paths) or low < FLAG_CONFIDENCE)
         for f in doc.findings:
             findings.append([stem, None if f.form is None else f.form + 1, f.severity, f.code, f.path, f.message,
                              None if f.expected is None else str(f.expected), None if f.found is None else str(f.found)])
