@@ -155,3 +155,11 @@ def test_draft_command_redrafts_and_keeps_decisions(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     again = Document.model_validate_json(path.read_bytes())
     assert len(again.drafts) == len(doc.drafts) and "人工定稿。" in [d.text for d in again.drafts]
+
+
+def test_drafts_and_report_state_amounts_with_every_printed_digit(seeds: dict[str, Document],
+                                                                  profile: RuleProfile) -> None:
+    doc = draft_document(seeds["jinfeng"], profile, TemplateDrafter())
+    summary = next(d for d in doc.drafts if d.kind == "form_summary" and d.form == 0)
+    assert "年初预算207.6892万元" in summary.text and "全年执行180.97212万元" in summary.text
+    assert "<td>180.97212</td>" in report_html(doc, with_pictures=False)

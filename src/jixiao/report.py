@@ -37,7 +37,7 @@ _INDICATOR = (("name", "三级指标"), ("target", "年度指标值"), ("actual"
 
 
 def _row(path: str, label: str, value: object, prov: Provenance | None, flagged_paths: set[str]) -> FieldRow:
-    text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    text = "" if value is None else (f"{value:.15g}" if isinstance(value, float) else str(value))
     return FieldRow(path=path, label=label, value=text, method=prov.method if prov else None,
                     confidence=prov.confidence if prov else None, page=prov.page if prov else None,
                     bbox=prov.bbox if prov else None, source_text=prov.source_text if prov else None,

@@ -43,4 +43,4 @@ def fmt(value: float | None, digits: int = 2) -> str:
         return "（空）"
     if abs(value) >= 10_000:
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-    return f"{round(value, digits):g}"
+    return f"{round(value, digits):.15g}"  # :g alone keeps 6 significant digits (180.97212 → 180.972)
