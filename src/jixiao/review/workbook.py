@@ -8,6 +8,7 @@ a workbook that does not belong to the JSON beside it.
 from __future__ import annotations
 
 import hashlib
+import math
 import unicodedata
 from pathlib import Path
 
@@ -31,6 +32,8 @@ KIND_NAMES = {"deviation_reason": "偏差原因分析", "form_summary": "表单�
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _FLAG_FILL = PatternFill("solid", fgColor="FCE4D6")
 _MAX_WIDTH = 60
+_LINE_HEIGHT = 15.0  # points per line of 11-pt text
+_MAX_HEIGHT = 409.0  # Excel's row height limit
 
 
 def sha256_file(path: Path) -> str:
@@ -67,8 +70,14 @@ def _sheet(book: Workbook, title: str, header: tuple[str, ...], rows: Rows,
         widest = max([_display_width(name)] + [_display_width(r[col - 1]) for r in rows])
         ws.column_dimensions[letter].width = min(_MAX_WIDTH, widest + 2)
         if name in wrap:
-            for cell in ws[letter][1:]:
+            width = ws.column_dimensions[letter].width
+            for n, cell in enumerate(ws[letter][1:], start=2):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                # openpyxl stores no row height, and LibreOffice then shows one line: size rows to their text
+                lines = sum(max(1, math.ceil(_display_width(part) / max(1.0, width - 1)))
+                            for part in str(cell.value or "").splitlines() or [""])
+                current = ws.row_dimensions[n].height or _LINE_HEIGHT
+                ws.row_dimensions[n].height = min(_MAX_HEIGHT, max(current, lines * _LINE_HEIGHT))
     return ws
 
 
