@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jixiao.batch import run_batch, write_json
 from jixiao.checks import load_profile
-from jixiao.pipeline import extract
+from jixiao.pipeline import RunOptions, extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (250, 500, 1000)
@@ -47,7 +47,7 @@ def main() -> None:
             src.mkdir()
             forms = replicate(src, size)
             start = time.perf_counter()
-            report = run_batch([src], out, profile, write_json, quiet=True)
+            report = run_batch([src], out, RunOptions(profile=profile), write_json, quiet=True)
             seconds = time.perf_counter() - start
             assert not any(o.error for o in report.outcomes)
             rates.append(forms / seconds)

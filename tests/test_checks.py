@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from jixiao.checks import check_form, load_profile
+from jixiao.checks import RuleProfile, check_form, load_profile
 from jixiao.checks.assess import assess
-from jixiao.models import Document, Form, Fund, Indicator
+from jixiao.models import Assessment, Document, Form, Fund, Indicator, Provenance
 from jixiao.pipeline import extract
 from tests.conftest import FORMS
 
@@ -47,17 +47,46 @@ def test_clean_forms_have_no_warnings(seeds: dict[str, Document]) -> None:
     assert {f.code for f in seeds["pujin"].findings} == {"BUDGET_ADJUSTED"}
 
 
+def _assess(ind: Indicator, profile: RuleProfile, provenance: dict[str, Provenance] | None = None) -> Assessment:
+    return assess(Form(form_type="project", indicators=[ind], provenance=provenance or {}), 0, 0, profile)
+
+
 def test_quantitative_rules() -> None:
     profile = load_profile()
     under = Indicator(name="x", operator="≥", target="100", actual="80", target_value=100, actual_value=80,
                       weight=20, score=20)
-    result = assess(under, profile)
-    assert result.met is False and result.rule_score == 16.0 and result.short
+    result = _assess(under, profile)
+    assert result.met is False and result.rule_score == 16.0 and result.status == "short" and result.needs_explanation
     reverse = Indicator(name="y", operator="≤", target="5", actual="10", target_value=5, actual_value=10,
                         weight=10, score=10)
-    assert assess(reverse, profile).rule_score == 5.0
+    assert _assess(reverse, profile).rule_score == 5.0
     zero = Indicator(name="z", operator="≤", target="0", actual="1", target_value=0, actual_value=1, weight=10)
-    assert assess(zero, profile).rule_score == 0.0
+    assert _assess(zero, profile).rule_score == 0.0 and _assess(zero, profile).status == "short"
+
+
+def test_status_follows_the_operator() -> None:
+    """met / over / short under ≥ > = ≤ <, zero targets pass/fail, equal-to-target met, unread values."""
+    profile = load_profile()
+
+    def status(op: str, target: float, actual: float, **extra: object) -> str:
+        ind = Indicator(name="x", operator=op, target=f"{target:g}", actual=f"{actual:g}", target_value=target,
+                        actual_value=actual, weight=10, score=10, **extra)  # type: ignore[arg-type]
+        return _assess(ind, profile).status
+
+    assert status("≤", 5, 0) == "over"  # 网络安全事故发生率 ≤5, actual 0: met, beaten by far
+    assert status("≤", 5, 4.8) == "met" and status("≤", 5, 6) == "short"
+    assert status("<", 5, 5) == "short" and status(">", 5, 5) == "short" and status(">", 5, 5.2) == "met"
+    assert status("=", 51, 51) == "met" and status("≥", 51, 51) == "met"  # 资金成本 51万元 = 51万元
+    assert status("≥", 50, 60) == "over" and status("≥", 50, 52) == "met" and status("≥", 50, 40) == "short"
+    assert status("≤", 0, 0) == "met" and status("≤", 0, 1) == "short"  # zero targets: pass/fail
+    deducted = _assess(Indicator(name="资金成本", target="51万元", actual="51万元", target_value=51, actual_value=51,
+                                 weight=10, score=8), profile)
+    assert deducted.status == "met" and deducted.score_deducted and deducted.needs_explanation
+    ocr = {"indicators[0].target": Provenance(method="ocr", source_text="≥95", confidence=0.98)}
+    missed = _assess(Indicator(name="x", operator="≥", target="95", target_value=95, weight=10), profile, ocr)
+    assert missed.status == "unread" and missed.unread == ["actual", "score"]
+    text = _assess(Indicator(name="x", operator="≥", target="95", target_value=95, weight=10), profile)
+    assert text.status == "unjudged" and not text.unread
 
 
 def _form(**indicator: object) -> Form:

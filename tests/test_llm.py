@@ -14,7 +14,7 @@ from jixiao.cli import app
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env, is_local_endpoint
 from jixiao.llm.service import InstructorService
 from jixiao.models import Document
-from jixiao.pipeline import extract
+from jixiao.pipeline import RunOptions, extract
 from tests.conftest import SEEDS
 from tests.fake_openai import FakeOpenAI, Step
 
@@ -49,7 +49,7 @@ def _service(fake: FakeOpenAI, tmp_path: Path, **overrides: object) -> Instructo
 
 
 def _extract(path: Path, service: InstructorService) -> Document:
-    return extract(path, load_profile(), service)
+    return extract(path, RunOptions(profile=load_profile(), llm=service))
 
 
 def test_rules_only_leaves_the_gap(damaged: Path) -> None:

@@ -45,8 +45,7 @@ def test_every_short_indicator_without_explanation_gets_a_grounded_template_draf
 
 
 def test_a_number_the_form_does_not_support_is_listed(seeds: dict[str, Document], profile: RuleProfile) -> None:
-    form = seeds["jinfeng"].forms[0]
-    allowed = form_facts(0, form, seeds["jinfeng"].findings, profile).allowed
+    allowed = form_facts(seeds["jinfeng"], 0, profile).allowed
     assert ungrounded("预算执行率87%，执行数180.97万元，较年初减少26.72万元", allowed) == []
     assert ungrounded("因人员流失43人，执行率仅为87%，节约资金55.5万元", allowed) == ["43", "55.5"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,17 +13,17 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jixiao.checks import RuleProfile
 from jixiao.ingest import SUPPORTED_SUFFIXES
-from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, output_stem, write_atomic
-from jixiao.pipeline import Outcome, process
+from jixiao.pipeline import Outcome, RunOptions, process
 
 
 class BatchReport(BaseModel):
     outcomes: list[Outcome] = Field(default_factory=list)
     written: list[str] = Field(default_factory=list)
+    documents: dict[str, Document] = Field(default_factory=dict, description="stem → document, when kept for the "
+                                           "folder's review pack")
 
     @property
     def failed(self) -> bool:
@@ -72,9 +73,20 @@ def _progress(total: int, enabled: bool, console: Console) -> Iterator[Callable[
         yield advance
 
 
-def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: Writer,
-              json_logs: bool = False, quiet: bool = False, llm: LlmService | None = None) -> BatchReport:
-    """Process every input; one failure never stops the batch, and nothing is half-written."""
+def _processed(files: list[Path], options: RunOptions) -> Iterator[Outcome]:
+    """Outcomes in input order; `options.jobs` inputs at once."""
+    if options.jobs == 1 or len(files) < 2:
+        yield from (process(path, options) for path in files)
+        return
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        yield from pool.map(lambda path: process(path, options), files)
+
+
+def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Writer, *,
+              json_logs: bool = False, quiet: bool = False, keep: bool = False) -> BatchReport:
+    """Process every input; one failure never stops the batch, and nothing is half-written.
+
+    `keep`: hold each written document in the report (the folder's review pack is made from them)."""
     files, errors = expand_inputs(inputs)
     report = BatchReport()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -84,16 +96,18 @@ def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: W
     show_bar = len(files) > 1 and sys.stderr.isatty() and not json_logs and not quiet
     taken: set[str] = set()
     with _progress(len(files), show_bar, err) as advance:
-        for path in files:
-            outcome = process(path, profile, llm)
+        for path, outcome in zip(files, _processed(files, options), strict=True):
             report.outcomes.append(outcome)
             if outcome.document is not None:
+                stem = output_stem(path, taken)
                 try:
-                    written = writer(outcome.document, out_dir, output_stem(path, taken))
+                    written = writer(outcome.document, out_dir, stem)
                 except OSError as exc:
                     outcome.error = f"{path}: cannot write output to {out_dir}: {exc.strerror or exc}"
                 else:
                     report.written.extend(str(w) for w in written)
+                    if keep:
+                        report.documents[stem] = outcome.document
             _log_outcome(err, outcome, json_logs, quiet)
             outcome.release()
             advance(path.name)

@@ -12,13 +12,12 @@ from rich.console import Console
 
 from jixiao import __version__
 from jixiao.batch import BatchReport, run_batch, write_json
-from jixiao.checks import RuleProfile, builtin_profiles, load_profile
-from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
-from jixiao.llm.config import EndpointRefused, config_from_env
+from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
+from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import InstructorService, LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, write_atomic
-from jixiao.pipeline import recheck
+from jixiao.pipeline import RunOptions, draft
 
 app = typer.Typer(
     help="jixiao — 绩效自评表 → checked, structured data. Runs offline with rules; no data leaves the machine.",
@@ -31,6 +30,9 @@ Inputs = Annotated[list[Path], typer.Argument(help="input files or folders (.txt
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="output folder")]
 Profile = Annotated[str, typer.Option("--profile", "-p", help=f"rule profile: {', '.join(builtin_profiles())} "
                                       "or a path to a .toml file")]
+KeptProfile = Annotated[str | None, typer.Option("--profile", "-p", help="rule profile (default: the one the document "
+                                                 f"records); {', '.join(builtin_profiles())} or a .toml path")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, help="inputs processed at once")]
 JsonLogs = Annotated[bool, typer.Option("--json", help="one JSON log line per input on stdout")]
 UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the LLM configured in JIXIAO_LLM_* "
                                       "(default: when one is configured)")]
@@ -46,13 +48,19 @@ def _profile(name: str) -> RuleProfile:
         raise typer.BadParameter(str(exc).splitlines()[0], param_hint="--profile") from exc
 
 
-def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
-    """The configured LLM service, or None (rules only, said out loud)."""
+def _config() -> LlmConfig | None:
     try:
-        config = config_from_env(local_only=True if local_only else None)
+        return config_from_env()
     except (ValidationError, ValueError) as exc:
         err.print(f"[red]error[/red] LLM configuration in the environment is invalid: {str(exc).splitlines()[0]}")
         raise typer.Exit(2) from exc
+
+
+def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
+    """The configured LLM service, or None (rules only, said out loud)."""
+    config = _config()
+    if config is not None and local_only:
+        config = config.model_copy(update={"local_only": True})
     if not use_llm or config is None:
         if not quiet:
             err.print("jixiao: rules only, offline (no LLM configured: set JIXIAO_LLM_BASE_URL to fill gaps)"
@@ -63,6 +71,14 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
     except EndpointRefused as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, drafting: bool = False,
+             jobs: int = 1) -> RunOptions:
+    """The one `RunOptions` of this command: profile, LLM, its concurrency (JIXIAO_LLM_CONCURRENCY), drafting, jobs."""
+    config = _config()
+    return RunOptions(profile=None if profile is None else _profile(profile), llm=_llm(use_llm, local_only, quiet),
+                      concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs)
 
 
 def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) -> None:
@@ -77,28 +93,24 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False) -> None:
+            local_only: LocalOnly = False, jobs: Jobs = 1) -> None:
     """Extract and check: writes <stem>.json per input."""
-    rules = _profile(profile)
-    llm = _llm(use_llm, local_only, quiet or json_logs)
-    report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm)
+    options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs)
+    report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet)
     _finish(report, out, quiet, json_logs)
 
 
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False) -> None:
+        local_only: LocalOnly = False, jobs: Jobs = 1) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
-    from jixiao.review.pack import run_writer, write_batch_pack
+    from jixiao.review.pack import write_batch_pack, write_outputs
 
-    rules = _profile(profile)
-    llm = _llm(use_llm, local_only, quiet or json_logs)
-    drafter = _drafter(llm)
-    report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm)
-    written = [Path(p) for p in report.written if p.endswith(".json")]
+    options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs)
+    report = run_batch(inputs, out, options, write_outputs, json_logs=json_logs, quiet=quiet, keep=True)
     try:
-        pack = write_batch_pack(written, out, rules, drafter)
+        pack = write_batch_pack(report.documents, out, options.drafter())
     except OSError as exc:
         err.print(f"[red]error[/red] cannot write the review workbook to {out}: {exc.strerror or exc}")
         raise typer.Exit(1) from exc
@@ -107,16 +119,13 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
     _finish(report, out, quiet, json_logs)
 
 
-def _drafter(llm: LlmService | None) -> Drafter:
-    return LlmDrafter(llm) if llm is not None else TemplateDrafter()
-
-
-@app.command()
-def draft(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
-          profile: Profile = "national", use_llm: UseLlm = True, local_only: LocalOnly = False) -> None:
+@app.command("draft")
+def draft_cmd(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
+              profile: KeptProfile = None, use_llm: UseLlm = True, local_only: LocalOnly = False) -> None:
     """(Re)draft 偏差原因 and the form summaries of a JSON document; reviewer decisions are kept."""
     document = _read_document(file)
-    drafted = draft_document(document, _profile(profile), _drafter(_llm(use_llm, local_only, False)))
+    options = _options(profile, use_llm, local_only, False, drafting=True)
+    drafted = draft(check_document(document, options.profile_for(document)), options)
     write_atomic(file, document_json(drafted))
     attention = sum(1 for d in drafted.drafts if not d.grounded)
     err.print(f"{file}: {len(drafted.drafts)} drafts, {attention} with numbers the form does not support")
@@ -128,12 +137,12 @@ app.add_typer(review_app, name="review")
 
 @review_app.command("import")
 def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written by `jixiao run`")],
-                  profile: Profile = "national") -> None:
+                  profile: KeptProfile = None) -> None:
     """Apply 审核结论 (采纳/修改/退回) and 修改后文本 to the JSON files beside the workbook; re-run the checks."""
     from jixiao.review.importer import ReviewError, import_review
 
     try:
-        result = import_review(book, _profile(profile))
+        result = import_review(book, None if profile is None else _profile(profile))
     except ReviewError as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -154,12 +163,12 @@ def _read_document(file: Path) -> Document:
 
 @app.command()
 def check(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
-          profile: Profile = "national",
+          profile: KeptProfile = None,
           out: Annotated[Path | None, typer.Option("--out", "-o", help="write here instead of in place")] = None
           ) -> None:
     """Re-run the checks on a JSON document (e.g. after human edits) and rewrite its findings."""
     document = _read_document(file)
-    checked = recheck(document, _profile(profile))
+    checked = check_document(document, _profile(profile if profile is not None else document.profile))
     target = out or file
     write_atomic(target, document_json(checked))
     errors = sum(1 for f in checked.findings if f.severity == "error")

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jixiao.checks import load_profile
-from jixiao.ingest import INGEST_CODES
+from jixiao.domain.codes import reading_codes
 from jixiao.models import FLAG_CONFIDENCE, Document
 from jixiao.output import write_atomic
 from jixiao.pipeline import extract
@@ -196,7 +196,7 @@ def expected_from(document: Document) -> dict[str, Any]:
 
 
 # about how the input was read, not about the form: not part of expected.json (the same form as text has none)
-READING_CODES = frozenset({"LOW_CONFIDENCE", *INGEST_CODES})
+READING_CODES = reading_codes()
 
 
 def _finding_keys(findings: list[dict[str, Any]]) -> set[str]:

@@ -24,7 +24,7 @@ from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.parse.segment import segment
-from jixiao.pipeline import extract
+from jixiao.pipeline import RunOptions, extract
 
 SUBSET_FORM = ("project_name",)
 SUBSET_INDICATOR = ("name", "target", "actual", "weight", "score")
@@ -91,7 +91,7 @@ def evaluate_llm(golden: Path, service: LlmService, console: Console, baseline: 
         accuracy: dict[str, float] = {}
         for mode, llm in (("rules-only", None), ("rules+llm", service)):
             start = time.perf_counter()
-            doc: Document = extract(case / meta.input, profile, llm)
+            doc: Document = extract(case / meta.input, RunOptions(profile=profile, llm=llm))
             result = modes[mode]
             result.seconds += time.perf_counter() - start
             found = expected_from(doc)["forms"]

@@ -154,6 +154,35 @@ class Draft(Model):
     review_note: str | None = Field(None, description="审核意见")
 
 
+AssessmentStatus = Literal["met", "over", "short", "unread", "unjudged"]
+
+
+class Assessment(Model):
+    """How one indicator stands against its target, judged once by the checks (docs/checks.md) and read by
+    the drafts, the workbook and the reports."""
+
+    form: int
+    indicator: int
+    kind: Literal["quantitative", "qualitative", "unknown"]
+    status: AssessmentStatus = Field(description="met 已完成 / over 超额完成（优于目标） / short 未完成 / "
+                                     "unread 未能识别 / unjudged 无法判断")
+    operator: Operator | None = Field(None, description="the operator the judgement used (printed, or ≥ by default)")
+    met: bool | None = Field(None, description="the target is reached under the operator (the checks' judgement)")
+    achievement: Literal["achieved", "partial", "not_achieved"] | None = Field(
+        None, description="定性: 达成 / 部分达成 / 未达成")
+    deviation: float | None = Field(None, description="偏离度 computed from target and actual (%)")
+    rule_score: float | None = Field(None, description="the score the rules give (SPEC rule 3)")
+    score_deducted: bool = Field(False, description="得分 < 分值")
+    units: tuple[str, str] | None = Field(None, description="(target unit, actual unit) when they differ")
+    unread: list[str] = Field(default_factory=list, description="fields the tool could not read surely "
+                              "(OCR omission, low confidence)")
+    reasons: list[str] = Field(default_factory=list, description="why an explanation is required (rule 8), in Chinese")
+
+    @property
+    def needs_explanation(self) -> bool:
+        return bool(self.reasons)
+
+
 class LlmUsage(Model):
     calls: int = 0
     prompt_tokens: int = 0
@@ -171,5 +200,6 @@ class Document(Model):
     profile: str = Field("national", description="rule profile the checks ran under")
     forms: list[Form] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    assessments: list[Assessment] = Field(default_factory=list, description="one per indicator, from the checks")
     drafts: list[Draft] = Field(default_factory=list)
     llm_usage: LlmUsage = Field(default_factory=LlmUsage)

@@ -6,15 +6,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from jixiao.checks.base import fmt
 from jixiao.models import Document
+from jixiao.templating import environment
 
-_env = Environment(loader=PackageLoader("jixiao", "templates"), undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-_env.filters["num"] = lambda v: "—" if v is None else fmt(v)
-_env.filters["amount"] = lambda v: "—" if v is None else fmt(v, 6)
+_env = environment("outputs")
 _env.filters["cell"] = lambda v: "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
 
 

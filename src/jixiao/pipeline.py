@@ -1,7 +1,7 @@
-"""The pipeline: input file → ingest → rule parser → checks → `Document`.
+"""The pipeline: input file → ingest → parse → gap-fill → checks → drafts → `Document`.
 
-Each stage hands a typed object to the next. A failure of one input is returned as data
-(`Outcome.error`), never raised across the batch.
+Each stage hands a typed object to the next; one `RunOptions`, built by the CLI, reaches every
+stage. A failure of one input is returned as data (`Outcome.error`), never raised across the batch.
 """
 
 from __future__ import annotations
@@ -9,16 +9,39 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
-from jixiao.checks import RuleProfile, check_forms
+from jixiao.checks import RuleProfile, check_document, load_profile
+from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
 from jixiao.errors import InputError, NotAForm
 from jixiao.gapfill import fill_gaps
-from jixiao.ingest import INGEST_CODES, ingest
+from jixiao.ingest import ingest
 from jixiao.layout import LayoutDocument
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, PageGeometry, SourceInfo
 from jixiao.parse import parse
+
+
+class RunOptions(BaseModel):
+    """What a run was asked to do; built once by the CLI and handed to every stage."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    profile: RuleProfile | None = Field(None, description="rule profile; None: the one a document records, "
+                                        "else national")
+    llm: SkipValidation[LlmService | None] = Field(None, description="gap-filling and drafting model; None: rules only")
+    concurrency: int = Field(2, ge=1, description="LLM requests in flight at once (JIXIAO_LLM_CONCURRENCY)")
+    draft: bool = Field(False, description="run the drafting stage")
+    jobs: int = Field(1, ge=1, description="inputs processed at once")
+
+    def profile_for(self, document: Document | None = None) -> RuleProfile:
+        """The explicit profile, else the one the document records, else national."""
+        if self.profile is not None:
+            return self.profile
+        return load_profile(document.profile if document is not None else "national")
+
+    def drafter(self) -> Drafter:
+        return LlmDrafter(self.llm) if self.llm is not None else TemplateDrafter()
 
 
 class Outcome(BaseModel):
@@ -42,37 +65,22 @@ class Outcome(BaseModel):
         self.document = None
 
 
-def status_of(findings: list[Finding]) -> str:
-    """'partial' while any warning or error is open, else 'ok'."""
-    return "partial" if any(f.severity in ("error", "warning") for f in findings) else "ok"
-
-
-# findings raised while reading the input (parser, LLM layer): a re-check keeps them, the checks own the rest
-EXTRACTION_CODES = frozenset({
-    "ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED", "UNKNOWN_COLUMN",
-    "ROW_COLLAPSED", "ROW_ALIGNMENT_UNCERTAIN", "ROWS_WITHOUT_HEADER", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED",
-    *INGEST_CODES,
-})
-
-
-def recheck(document: Document, profile: RuleProfile) -> Document:
-    """Re-run the checks on a document (e.g. after a human edit); parser findings are kept."""
-    kept = [f for f in document.findings if f.code in EXTRACTION_CODES]
-    findings = kept + check_forms(document.forms, profile)
-    return document.model_copy(update={"findings": findings, "status": status_of(findings),
-                                       "profile": profile.name})
-
-
 def ingest_findings(layout: LayoutDocument) -> list[Finding]:
     """What the backend corrected or could not read (turned pages, seals, OCR'd pages), as file-level findings."""
     return [Finding(code=note.code, severity=note.severity, form=None, path=None, message=note.message)
             for note in layout.notes]
 
 
-def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, concurrency: int = 2) -> Document:
-    """Ingest, parse, fill gaps (when an LLM is configured) and check one file.
+def _options(options: RunOptions | RuleProfile) -> RunOptions:
+    return options if isinstance(options, RunOptions) else RunOptions(profile=options)
+
+
+def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
+    """Ingest, parse, fill gaps (when an LLM is configured) and check one file (a profile alone: rules only).
 
     Raises `InputError` for input that is not a form."""
+    options = _options(options)
+    profile = options.profile_for()
     layout = ingest(path)
     parsed = parse(layout)
     if not parsed.forms:
@@ -85,16 +93,24 @@ def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, con
                                            skew=p.skew, ocr=p.ocr) for p in layout.pages]),
         forms=parsed.forms, findings=ingest_findings(layout) + parsed.findings, profile=profile.name,
     )
-    if llm is not None:
-        document = fill_gaps(document, parsed.gaps, llm, concurrency)
-    return recheck(document, profile)
+    if options.llm is not None:
+        document = fill_gaps(document, parsed.gaps, options.llm, options.concurrency)
+    return check_document(document, profile)
 
 
-def process(path: Path, profile: RuleProfile, llm: LlmService | None = None) -> Outcome:
-    """`extract` with every failure turned into a one-line error naming the file."""
+def draft(document: Document, options: RunOptions) -> Document:
+    """The drafting stage: 偏差原因 drafts and summaries from the checked document (decisions kept)."""
+    return draft_document(document, options.profile_for(document), options.drafter())
+
+
+def process(path: Path, options: RunOptions | RuleProfile) -> Outcome:
+    """`extract` (and `draft`, when asked) with every failure turned into a one-line error naming the file."""
+    options = _options(options)
     start = time.perf_counter()
     try:
-        document = extract(path, profile, llm)
+        document = extract(path, options)
+        if options.draft:
+            document = draft(document, options)
     except InputError as exc:
         return Outcome(path=str(path), error=str(exc), seconds=time.perf_counter() - start)
     except OSError as exc:

@@ -4,16 +4,13 @@ inputs the page pictures with the source region of the selected field outlined."
 from __future__ import annotations
 
 import base64
-from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel
 
 from jixiao.ingest import page_pictures
 from jixiao.models import FLAG_CONFIDENCE, Document, Provenance
-
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
+from jixiao.templating import render
 
 
 class FieldRow(BaseModel):
@@ -63,12 +60,6 @@ def field_rows(document: Document, index: int) -> list[FieldRow]:
     return rows
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(str(_TEMPLATES)), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-
-
 def report_html(document: Document, with_pictures: bool = True) -> str:
     """The report for one document (pictures embedded as data: URIs)."""
     pictures: dict[int, str] = {}
@@ -82,6 +73,6 @@ def report_html(document: Document, with_pictures: bool = True) -> str:
     forms = [{"index": i, "form": form, "fields": field_rows(document, i),
               "findings": [f for f in document.findings if f.form == i],
               "drafts": [d for d in document.drafts if d.form == i]} for i, form in enumerate(document.forms)]
-    return _environment().get_template("report.html.j2").render(
-        document=document, forms=forms, pictures=pictures, geometry=geometry,
+    return render(
+        "outputs", "report.html.j2", document=document, forms=forms, pictures=pictures, geometry=geometry,
         file_findings=[f for f in document.findings if f.form is None])

@@ -44,10 +44,6 @@ def parse_number(text: str | None) -> float | None:
     return float(s.replace(",", ""))
 
 
-def is_number(text: str) -> bool:
-    return parse_number(text) is not None
-
-
 def money_unit_of(text: str) -> Literal["万元", "元"] | None:
     """The money unit a cell states: '(万元)', '项目资金 (万元)', '207.6892万元', '单位：元'."""
     s = squash(text)

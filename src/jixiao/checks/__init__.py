@@ -7,7 +7,8 @@ from collections.abc import Callable
 from jixiao.checks import budget, confidence, indicators, totals
 from jixiao.checks.base import Sink
 from jixiao.checks.profile import RuleProfile, builtin_profiles, load_profile
-from jixiao.models import Finding, Form
+from jixiao.domain.codes import kept_on_recheck
+from jixiao.models import Assessment, Document, Finding, Form
 
 Check = Callable[[Sink], None]
 
@@ -17,16 +18,37 @@ CHECKS: tuple[Check, ...] = (totals.check_structure, *budget.CHECKS, *indicators
                              *confidence.CHECKS)
 
 
-def check_form(index: int, form: Form, profile: RuleProfile) -> list[Finding]:
-    """All findings for one form."""
+def _run(index: int, form: Form, profile: RuleProfile) -> Sink:
     sink = Sink(index, form, profile)
     for check in CHECKS:
         check(sink)
-    return sink.findings
+    return sink
 
 
-def check_forms(forms: list[Form], profile: RuleProfile) -> list[Finding]:
-    return [f for i, form in enumerate(forms) for f in check_form(i, form, profile)]
+def check_form(index: int, form: Form, profile: RuleProfile) -> list[Finding]:
+    """All findings for one form."""
+    return _run(index, form, profile).findings
 
 
-__all__ = ["CHECKS", "RuleProfile", "builtin_profiles", "check_form", "check_forms", "load_profile"]
+def status_of(findings: list[Finding]) -> str:
+    """'partial' while any warning or error is open, else 'ok'."""
+    return "partial" if any(f.severity in ("error", "warning") for f in findings) else "ok"
+
+
+def check_document(document: Document, profile: RuleProfile) -> Document:
+    """Run (or re-run, e.g. after a human edit) the checks; findings of reading and gap-filling are kept.
+
+    The document records the profile, its findings and one assessment per indicator."""
+    kept_codes = kept_on_recheck()
+    findings = [f for f in document.findings if f.code in kept_codes]
+    assessments: list[Assessment] = []
+    for i, form in enumerate(document.forms):
+        sink = _run(i, form, profile)
+        findings += sink.findings
+        assessments += sink.assessments
+    return document.model_copy(update={"findings": findings, "status": status_of(findings), "profile": profile.name,
+                                       "assessments": assessments})
+
+
+__all__ = ["CHECKS", "RuleProfile", "builtin_profiles", "check_document", "check_form",
+           "load_profile", "status_of"]

@@ -1,32 +1,20 @@
-"""Judge one indicator: was it met, what would the rules score it, is it short (SPEC §5 rules 3, 4, 7, 8)."""
+"""Judge one indicator, once: met, over-achieved, short, not read, under its operator (SPEC rules 3, 4, 7, 8).
+
+The result is recorded on the document (`Document.assessments`); the indicator checks, the drafts,
+the workbook and the reports read it and never judge again.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
 from jixiao.checks.profile import RuleProfile
-from jixiao.models import Indicator
+from jixiao.models import FLAG_CONFIDENCE, Assessment, Form, Indicator
 from jixiao.values import split_operator, squash
 
 Achievement = Literal["achieved", "partial", "not_achieved"]
 _UNIT = re.compile(r"\d(?:\.\d+)?\s*[(（]?\s*([^\d\s()（）.,:：]{1,4})\s*[)）]?\s*$")
-
-
-class Assessment(BaseModel):
-    kind: Literal["quantitative", "qualitative", "unknown"]
-    met: bool | None = None
-    achievement: Achievement | None = None
-    rule_score: float | None = Field(None, description="score the rules give (quantitative, not met)")
-    deviation: float | None = Field(None, description="偏离度 computed from target and actual (%)")
-    units: tuple[str, str] | None = Field(None, description="(target unit, actual unit) when they differ")
-    short_reasons: list[str] = Field(default_factory=list)
-
-    @property
-    def short(self) -> bool:
-        return bool(self.short_reasons)
 
 
 def unit_suffix(text: str | None) -> str | None:
@@ -35,8 +23,7 @@ def unit_suffix(text: str | None) -> str | None:
     match = _UNIT.search(squash(text))
     if not match:
         return None
-    unit = match.group(1).replace("％", "%")
-    return unit
+    return match.group(1).replace("％", "%")
 
 
 def achievement_of(ind: Indicator, profile: RuleProfile) -> Achievement | None:
@@ -62,6 +49,7 @@ def _quantitative(ind: Indicator, profile: RuleProfile, result: Assessment) -> N
         result.units = (t_unit, a_unit)
         return
     op = ind.operator or split_operator(ind.actual or "")[0] or "≥"
+    result.operator = op
     tol = profile.tolerance.percent if "%" in (ind.target or "") + (ind.unit or "") else 1e-9
     if op in ("≥", ">"):
         met = actual >= target - tol if op == "≥" else actual > target
@@ -88,25 +76,66 @@ def _quantitative(ind: Indicator, profile: RuleProfile, result: Assessment) -> N
         result.rule_score = min(weight, max(0.0, weight * actual / target))
 
 
-def assess(ind: Indicator, profile: RuleProfile) -> Assessment:
-    """Met or not, the rule score, the computed deviation and why the indicator is short."""
+def is_ocr(form: Form) -> bool:
+    """The form was read by OCR: an empty cell may be one the recogniser missed (under a seal)."""
+    return any(p.method == "ocr" for p in form.provenance.values())
+
+
+def _unread(form: Form, index: int, ind: Indicator) -> list[str]:
+    """Fields of an OCR'd form that were not read, or read under the confidence floor."""
+    ocr = is_ocr(form)
+    out = []
+    for field in ("target", "actual", "weight", "score"):
+        prov = form.provenance.get(f"indicators[{index}].{field}")
+        missing = getattr(ind, field) in (None, "")
+        if (missing and ocr) or (prov is not None and prov.confidence < FLAG_CONFIDENCE):
+            out.append(field)
+    return out
+
+
+def _status(result: Assessment, printed_deviation: float | None, threshold: float) -> None:
+    """over: met, and beyond the target by the profile's 偏离度 threshold or more (computed, else as printed)."""
+    beyond = result.deviation if result.deviation is not None else printed_deviation
+    if {"target", "actual"} & set(result.unread):
+        result.status = "unread"
+    elif result.met is None:
+        result.status = "unjudged"
+    elif not result.met:
+        result.status = "short"
+    elif beyond is not None and beyond >= threshold - 1e-9:
+        result.status = "over"
+    else:
+        result.status = "met"
+
+
+def assess(form: Form, form_index: int, index: int, profile: RuleProfile) -> Assessment:
+    """Met or not, the rule score, the computed deviation and why the indicator needs an explanation."""
+    ind = form.indicators[index]
     if ind.operator == "定性" or (ind.target_value is None or ind.actual_value is None):
         achievement = achievement_of(ind, profile)
         kind: Literal["qualitative", "unknown"] = "qualitative" if (
             ind.operator == "定性" or achievement) else "unknown"
-        result = Assessment(kind=kind, achievement=achievement,
-                            met=None if achievement is None else achievement == "achieved")
+        result = Assessment(form=form_index, indicator=index, kind=kind, status="unjudged", achievement=achievement,
+                            operator=ind.operator, met=None if achievement is None else achievement == "achieved")
     else:
-        result = Assessment(kind="quantitative")
+        result = Assessment(form=form_index, indicator=index, kind="quantitative", status="unjudged")
         _quantitative(ind, profile, result)
+    result.unread = _unread(form, index, ind)
     tol = profile.tolerance.score
     if result.met is False:
-        result.short_reasons.append("未达到目标值")
+        result.reasons.append("未达到目标值")
     if ind.score is not None and ind.weight is not None and ind.score < ind.weight - tol:
-        result.short_reasons.append(f"得分{ind.score:g}低于分值{ind.weight:g}")
+        result.score_deducted = True
+        result.reasons.append(f"得分{ind.score:g}低于分值{ind.weight:g}")
     deviation = ind.deviation_pct
     if deviation is None and profile.deviation.source == "computed":
         deviation = result.deviation
-    if deviation is not None and abs(deviation) >= profile.deviation.threshold - 1e-9:
-        result.short_reasons.append(f"偏离度{deviation:g}%（达到{profile.deviation.threshold:g}%的说明阈值）")
+    reached = deviation is not None and abs(deviation) >= profile.deviation.threshold - 1e-9
+    if reached:
+        result.reasons.append(f"偏离度{deviation:g}%（达到{profile.deviation.threshold:g}%的说明阈值）")
+    _status(result, ind.deviation_pct, profile.deviation.threshold)
     return result
+
+
+def assess_form(form: Form, form_index: int, profile: RuleProfile) -> list[Assessment]:
+    return [assess(form, form_index, i, profile) for i in range(len(form.indicators))]

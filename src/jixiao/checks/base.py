@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from jixiao.checks.assess import assess_form
 from jixiao.checks.profile import RuleProfile
-from jixiao.models import Finding, Form, Scalar, Severity
+from jixiao.models import Assessment, Finding, Form, Scalar, Severity
 from jixiao.values import decimals_of
 
 
 class Sink:
-    """Collects the findings of one form."""
+    """Collects the findings of one form, beside its indicators' assessments."""
 
     def __init__(self, form_index: int, form: Form, profile: RuleProfile) -> None:
         self.form_index = form_index
         self.form = form
         self.profile = profile
         self.findings: list[Finding] = []
+        self.assessments: list[Assessment] = assess_form(form, form_index, profile)  # the one judgement
 
     def emit(self, code: str, severity: Severity, path: str | None, message: str,
              expected: Scalar = None, found: Scalar = None) -> None:
@@ -35,12 +37,3 @@ class Sink:
 
     def percent_tolerance(self, path: str) -> float:
         return max(self.profile.tolerance.percent, 0.5 * 10.0 ** -decimals_of(self.printed(path)))
-
-
-def fmt(value: float | None, digits: int = 2) -> str:
-    """A number as a reviewer reads it: no trailing zeros."""
-    if value is None:
-        return "（空）"
-    if abs(value) >= 10_000:
-        return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-    return f"{round(value, digits):.15g}"  # :g alone keeps 6 significant digits (180.97212 → 180.972)

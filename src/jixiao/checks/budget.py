@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jixiao.checks.base import Sink, fmt
+from jixiao.checks.base import Sink
+from jixiao.domain.format import fmt
 from jixiao.models import Form, Fund
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from jixiao.checks.assess import Assessment, assess
-from jixiao.checks.base import Sink, fmt
-from jixiao.models import Indicator, Severity
-from jixiao.parse.vocabulary import FILLER_WORDS
+from jixiao.checks.base import Sink
+from jixiao.domain.format import UNREAD, fmt
+from jixiao.domain.vocabulary import FILLER_WORDS
+from jixiao.models import Assessment, Indicator, Severity
 from jixiao.values import split_operator, squash
 
 
@@ -79,9 +79,11 @@ def _content(sink: Sink, i: int, ind: Indicator, result: Assessment) -> None:
             sink.emit("TEMPLATE_TEXT_LEFT", "warning", f"{base}.{field}",
                       f"{_label(ind)}的内容仍含模板说明文字（“{hit}”），请填写实际内容", found=text)
     if not (ind.actual or "").strip() and not void:
-        sink.emit("EMPTY_ACTUAL", "warning", f"{base}.actual", f"{_label(ind)}未填写完成值", found="")
+        said = f"完成值{UNREAD}" if "actual" in result.unread else "未填写完成值"
+        sink.emit("EMPTY_ACTUAL", "warning", f"{base}.actual", f"{_label(ind)}{said}", found="")
     if ind.score is None and not void:
-        sink.emit("EMPTY_SCORE", "warning", f"{base}.score", f"{_label(ind)}未填写得分", found=None)
+        said = f"得分{UNREAD}" if "score" in result.unread else "未填写得分"
+        sink.emit("EMPTY_SCORE", "warning", f"{base}.score", f"{_label(ind)}{said}", found=None)
     if result.units is not None:
         t_unit, a_unit = result.units
         sink.emit("UNIT_MISMATCH", "warning", f"{base}.actual",
@@ -90,15 +92,15 @@ def _content(sink: Sink, i: int, ind: Indicator, result: Assessment) -> None:
 
 
 def _shortfall(sink: Sink, i: int, ind: Indicator, result: Assessment) -> None:
-    if result.short and not ind.explanation.strip():
+    if result.needs_explanation and not ind.explanation.strip():
         sink.emit("SHORT_WITHOUT_EXPLANATION", "warning", f"indicators[{i}].explanation",
-                  f"{_label(ind)}{'、'.join(result.short_reasons)}，但未填写偏差原因分析及改进措施",
+                  f"{_label(ind)}{'、'.join(result.reasons)}，但未填写偏差原因分析及改进措施",
                   expected="偏差原因分析及改进措施", found="")
 
 
 def check_indicators(sink: Sink) -> None:
     for i, ind in enumerate(sink.form.indicators):
-        result = assess(ind, sink.profile)
+        result = sink.assessments[i]
         for step in (_scores, _deviation, _content, _shortfall):
             step(sink, i, ind, result)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from jixiao.checks.base import Sink, fmt
-from jixiao.parse.vocabulary import level_key
+from jixiao.checks.base import Sink
+from jixiao.domain.format import UNREAD, fmt
+from jixiao.domain.vocabulary import level_key
 
 
 def check_structure(sink: Sink) -> None:
@@ -29,8 +30,11 @@ def check_weights(sink: Sink) -> None:
     total = sum(weights) + exec_weight
     expected = _expected_total(sink)
     if abs(total - expected) > sink.profile.tolerance.score:
+        unread = sum("weight" in a.unread for a in sink.assessments)
+        said = (f"已识别的{len(weights)}项指标分值之和{fmt(sum(weights))}（另有{unread}项分值{UNREAD}）" if unread
+                else f"各指标分值之和{fmt(sum(weights))}")
         sink.emit("WEIGHT_SUM_MISMATCH", "warning", "indicators",
-                  f"各指标分值之和{fmt(sum(weights))}加执行率分值{fmt(exec_weight)}为{fmt(total)}，"
+                  f"{said}加执行率分值{fmt(exec_weight)}为{fmt(total)}，"
                   f"与总分{fmt(expected)}不符", expected=expected, found=round(total, 2))
         return
     if not all(ind.level1 for ind in form.indicators):
@@ -64,8 +68,11 @@ def check_score_sum(sink: Sink) -> None:
     if reviewed and abs(sum(reviewed) + exec_score - form.total_score) <= tol:
         return  # the total is the 复核分 total
     if abs(total - form.total_score) > tol:
+        unread = sum("score" in a.unread for a in sink.assessments)
+        said = (f"已识别的{len(scores)}项指标得分之和{fmt(sum(scores))}（另有{unread}项得分{UNREAD}）" if unread
+                else f"各指标得分之和{fmt(sum(scores))}")
         sink.emit("SCORE_SUM_MISMATCH", "warning", "total_score",
-                  f"各指标得分之和{fmt(sum(scores))}加执行率得分{fmt(exec_score)}为{fmt(total)}，"
+                  f"{said}加执行率得分{fmt(exec_score)}为{fmt(total)}，"
                   f"与自评总分{fmt(form.total_score)}不符", expected=round(total, 2), found=form.total_score)
 
 

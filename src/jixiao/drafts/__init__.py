@@ -9,15 +9,15 @@ from jixiao.models import Document, Draft
 
 
 def draft_document(document: Document, profile: RuleProfile, drafter: Drafter) -> Document:
-    """(Re)draft a document; drafts a reviewer already decided on are kept as they are."""
+    """(Re)draft a checked document; drafts a reviewer already decided on are kept as they are."""
     kept = [d for d in document.drafts if d.decided_by == "human"]
     done = {(d.kind, d.form, d.indicator) for d in kept}
     drafts: list[Draft] = list(kept)
-    for index, form in enumerate(document.forms):
-        facts = form_facts(index, form, document.findings, profile)
-        for shortfall in facts.shortfalls:
-            if not shortfall.explained and ("deviation_reason", index, shortfall.index) not in done:
-                drafts.append(drafter.deviation(facts, shortfall))
+    for index in range(len(document.forms)):
+        facts = form_facts(document, index, profile)
+        for item in facts.explain:
+            if ("deviation_reason", index, item.index) not in done:
+                drafts.append(drafter.deviation(facts, item))
         if ("form_summary", index, None) not in done:
             drafts.append(drafter.form_summary(facts))
     order = {"deviation_reason": 0, "form_summary": 1, "batch_summary": 2}

@@ -6,20 +6,17 @@ Both receive only the facts computed from the form; unknown causes stay placehol
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Protocol
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field
 
+from jixiao.domain.format import UNREAD
 from jixiao.drafts.facts import UNKNOWN_CAUSE, UNKNOWN_MEASURE, BatchFacts, FormFacts, Shortfall
 from jixiao.drafts.grounding import Allowed, ungrounded
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService
 from jixiao.models import Draft
-
-_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "drafts"
+from jixiao.templating import render as render_template
 
 
 class Drafter(Protocol):
@@ -34,18 +31,12 @@ def _checked(kind: str, text: str, allowed: Allowed, facts: list[str], **fields:
                  **fields)
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(str(_TEMPLATES)), undefined=StrictUndefined, autoescape=False,
-                       trim_blocks=True, lstrip_blocks=True)
-
-
 class TemplateDrafter:
     """Fixed sentences in the register of 绩效自评报告, filled with the form's facts."""
 
     def _render(self, name: str, **values: object) -> str:
-        return _environment().get_template(name).render(unknown_cause=UNKNOWN_CAUSE, unknown_measure=UNKNOWN_MEASURE,
-                                                        **values)
+        return render_template("drafts", name, unknown_cause=UNKNOWN_CAUSE, unknown_measure=UNKNOWN_MEASURE,
+                               unread=UNREAD, **values)
 
     def deviation(self, facts: FormFacts, shortfall: Shortfall) -> Draft:
         text = self._render("deviation_reason.j2", s=shortfall)
@@ -74,7 +65,7 @@ class LlmDrafter:
 
     def _ask(self, template: str, facts: list[str], **values: object) -> tuple[str | None, str, str | None]:
         user, sha = render(template, facts=facts, unknown_cause=UNKNOWN_CAUSE, unknown_measure=UNKNOWN_MEASURE,
-                           **values)
+                           unread=UNREAD, **values)
         system, _ = render("draft_system.j2")
         reply = self.service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
                                         DraftReply, {})
@@ -92,10 +83,11 @@ class LlmDrafter:
     def deviation(self, facts: FormFacts, shortfall: Shortfall) -> Draft:
         target = f"{shortfall.name}（年度指标值“{shortfall.target}”，实际完成值“{shortfall.actual}”）"
         return self._draft("draft_deviation.j2", facts.allowed, facts.lines(), self.fallback.deviation(facts, shortfall),
-                           target=target)
+                           target=target, standing=shortfall.standing)
 
     def form_summary(self, facts: FormFacts) -> Draft:
         return self._draft("draft_form_summary.j2", facts.allowed, facts.lines(), self.fallback.form_summary(facts))
 
     def batch_summary(self, facts: BatchFacts) -> Draft:
-        return self._draft("draft_batch_summary.j2", facts.allowed, facts.lines(), self.fallback.batch_summary(facts))
+        return self._draft("draft_batch_summary.j2", facts.allowed, facts.lines(), self.fallback.batch_summary(facts),
+                           title=facts.title)

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.layout import Cell
-from jixiao.parse import vocabulary as vocab
 from jixiao.values import parse_number, parse_operator_cell
 
 INF = math.inf

@@ -7,9 +7,9 @@ the right (a lost or doubled tab) is still read into the right columns.
 
 from __future__ import annotations
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.layout import Cell, Row
 from jixiao.models import Form, Fund
-from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection
 from jixiao.values import money_unit_of, parse_number

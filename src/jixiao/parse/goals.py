@@ -6,8 +6,8 @@ cells spanning several columns land in the right field.
 
 from __future__ import annotations
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.models import Form
-from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection
 

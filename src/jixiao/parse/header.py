@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Form
-from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection, year_of
 from jixiao.values import parse_number, squash

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Form, Indicator
-from jixiao.parse import vocabulary as vocab
 from jixiao.parse.align import Column, Placement, align
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.layout import Row
-from jixiao.parse import vocabulary as vocab
 from jixiao.values import parse_number, squash
 
 Region = Literal["header", "funds", "goals", "indicators", "totals"]

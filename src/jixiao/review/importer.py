@@ -16,13 +16,13 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel, Field
 
-from jixiao.checks.profile import RuleProfile
+from jixiao.checks import check_document
+from jixiao.checks.profile import RuleProfile, load_profile
 from jixiao.drafts.facts import batch_facts, form_facts
 from jixiao.drafts.grounding import Allowed, ungrounded
 from jixiao.errors import InputError
 from jixiao.models import Document, Draft
 from jixiao.output import document_json, write_atomic
-from jixiao.pipeline import recheck
 from jixiao.review.workbook import DECISIONS, DRAFT_HEADER, META_SHEET, sha256_file
 
 STATUS = {"采纳": "accepted", "修改": "edited", "退回": "rejected"}
@@ -95,8 +95,9 @@ def _apply(drafts: list[Draft], stem: str, decisions: dict[str, dict[str, str]],
     return out
 
 
-def import_review(book_path: Path, profile: RuleProfile) -> ImportResult:
-    """Apply the workbook's decisions to the JSON files beside it (all or nothing)."""
+def import_review(book_path: Path, profile: RuleProfile | None = None) -> ImportResult:
+    """Apply the workbook's decisions to the JSON files beside it (all or nothing); each document is re-checked
+    under `profile`, or the profile it records."""
     files, decisions = _decisions(book_path)
     folder = book_path.parent
     for name, digest in files.values():
@@ -117,9 +118,10 @@ def import_review(book_path: Path, profile: RuleProfile) -> ImportResult:
             batch = (target, BatchDrafts.model_validate(data), stem)
             continue
         doc = Document.model_validate(data)
-        allowed: dict[int | None, Allowed] = {i: form_facts(i, f, doc.findings, profile).allowed
-                                              for i, f in enumerate(doc.forms)}
-        doc = recheck(doc.model_copy(update={"drafts": _apply(doc.drafts, stem, decisions, allowed, result)}), profile)
+        rules = profile or load_profile(doc.profile)
+        doc = check_document(doc, rules)
+        allowed: dict[int | None, Allowed] = {i: form_facts(doc, i, rules).allowed for i in range(len(doc.forms))}
+        doc = doc.model_copy(update={"drafts": _apply(doc.drafts, stem, decisions, allowed, result)})
         documents.append(doc)
         updates.append((target, document_json(doc)))
     if batch is not None:

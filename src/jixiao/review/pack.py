@@ -1,13 +1,11 @@
-"""What `jixiao run` writes beyond the JSON: drafts, <stem>.md, <stem>.html, and for the batch
-batch_summary.json and review.xlsx."""
+"""What `jixiao run` writes beyond the JSON: <stem>.md and <stem>.html per input, and for the batch
+batch_summary.json and review.xlsx. Everything is written from the documents in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from jixiao.checks.profile import RuleProfile
-from jixiao.drafts import Drafter, draft_batch, draft_document
+from jixiao.drafts import Drafter, draft_batch
 from jixiao.models import Document
 from jixiao.output import document_json, summary_markdown, write_atomic
 from jixiao.report import report_html
@@ -18,29 +16,24 @@ BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
 
 
-def run_writer(profile: RuleProfile, drafter: Drafter) -> Callable[[Document, Path, str], list[Path]]:
-    """Per input: draft, then <stem>.json, .md and .html (each written atomically)."""
-
-    def write(document: Document, out_dir: Path, stem: str) -> list[Path]:
-        drafted = draft_document(document, profile, drafter)
-        targets = [out_dir / f"{stem}.json", out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
-        for target, text in zip(targets, (document_json(drafted), summary_markdown(drafted), report_html(drafted)),
-                                strict=True):
-            write_atomic(target, text)
-        return targets
-
-    return write
+def write_outputs(document: Document, out_dir: Path, stem: str) -> list[Path]:
+    """Per input: <stem>.json, .md and .html of the (checked, drafted) document, each written atomically."""
+    targets = [out_dir / f"{stem}.json", out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
+    for target, text in zip(targets, (document_json(document), summary_markdown(document), report_html(document)),
+                            strict=True):
+        write_atomic(target, text)
+    return targets
 
 
-def write_batch_pack(json_paths: list[Path], out_dir: Path, profile: RuleProfile, drafter: Drafter) -> list[Path]:
-    """The department-level draft and the review workbook over the JSON files written by this run."""
-    entries = [(p.stem, p, Document.model_validate_json(p.read_bytes())) for p in json_paths]
-    if not entries:
+def write_batch_pack(documents: dict[str, Document], out_dir: Path, drafter: Drafter) -> list[Path]:
+    """The batch-level draft and the review workbook over the documents (stem → document) of this run."""
+    if not documents:
         return []
-    batch_draft = draft_batch([doc for _, _, doc in entries], drafter)
+    batch_draft = draft_batch(list(documents.values()), drafter)
     batch_path = out_dir / BATCH_FILE
-    write_atomic(batch_path, BatchDrafts(documents=[p.name for p in json_paths], drafts=[batch_draft])
+    write_atomic(batch_path, BatchDrafts(documents=[f"{stem}.json" for stem in documents], drafts=[batch_draft])
                  .model_dump_json(indent=2) + "\n")
     book = out_dir / BOOK_FILE
-    write_review_book(entries, (batch_path, batch_draft), profile, book)
+    write_review_book([(stem, out_dir / f"{stem}.json", doc) for stem, doc in documents.items()],
+                      (batch_path, batch_draft), book)
     return [batch_path, book]

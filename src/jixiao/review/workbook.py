@@ -18,8 +18,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from jixiao.checks.assess import assess
-from jixiao.checks.profile import RuleProfile
 from jixiao.models import FLAG_CONFIDENCE, Document, Draft, Form
 
 Rows = list[list[object]]
@@ -90,7 +88,7 @@ def _number_check(draft: Draft) -> str:
 
 
 def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Path, Draft] | None,
-                      profile: RuleProfile, path: Path) -> None:
+                      path: Path) -> None:
     """Write the workbook for (stem, JSON path, document) entries and the batch summary draft."""
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
@@ -100,6 +98,7 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
     drafts: Rows = []
     form_flags, ind_flags, draft_flags = [], [], []
     for stem, _, doc in entries:
+        judged = {(a.form, a.indicator): a for a in doc.assessments}
         for i, form in enumerate(doc.forms):
             be = form.budget_execution
             total = form.funds[0] if form.funds else None
@@ -113,7 +112,7 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
                 paths = [f for f in doc.findings if f.form == i and (f.path or "").startswith(f"indicators[{j}]")]
                 low = min((p.confidence for k, p in form.provenance.items() if k.startswith(f"indicators[{j}].")),
                           default=1.0)
-                short = assess(ind, profile).short
+                short = judged[(i, j)].status == "short" if (i, j) in judged else False
                 indicators.append([stem, i + 1, j + 1, ind.level1, ind.level2, ind.name, ind.target, ind.actual,
                                    ind.weight, ind.score, "是" if short else "", "；".join(f.code for f in paths),
                                    round(low, 2), ind.explanation])
