@@ -33,6 +33,9 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     default: Step | None = None  # answers every request once the script is used up
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests the server was answering at once
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base_url(self) -> str:
@@ -51,6 +54,16 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 fake.requests.append(json.loads(self.rfile.read(length) or b"{}"))
                 exhausted = fake.default or Step(status=500, body='{"error": "script exhausted"}')

@@ -33,3 +33,69 @@ def test_nothing_reads_the_shared_folder() -> None:
         if path.name == "test_architecture.py":
             continue
         assert "../shared" not in path.read_text(encoding="utf-8"), path
+
+
+# The layers, lowest first: a package may import only from the packages listed for it (and itself). Stages that
+# run one after the other do not reach into each other: checks read the contract and the domain layer, never the
+# parser; outputs read documents, never the checks; only the pipeline knows every stage.
+BASE = {"__init__", "models", "layout", "errors", "values", "gaps", "domain", "templating", "atomic"}
+ALLOWED: dict[str, set[str]] = {
+    **{name: BASE for name in BASE},
+    "ingest": BASE,
+    "parse": BASE,
+    "llm": BASE,
+    "sections": BASE | {"parse"},  # takes prose and cut values out of what the parser read
+    "gapfill": BASE | {"parse", "llm"},  # completes what the parser left, through the model
+    "checks": BASE,
+    "drafts": BASE | {"checks", "llm"},
+    "outputs": BASE | {"ingest"},  # page pictures are rendered by the only package that may open PDFs
+    "review": BASE | {"checks", "drafts", "outputs"},
+    "pipeline": BASE | {"ingest", "parse", "sections", "llm", "gapfill", "checks", "drafts"},
+    "batch": BASE | {"ingest", "pipeline", "outputs", "review"},
+    "evaluate": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
+    "evaluate_llm": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
+    "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "evaluate",
+                   "evaluate_llm"},
+}
+# modules not yet gathered into outputs/ count as outputs
+ROOMS = {"output": "outputs", "report": "outputs"}
+
+
+def _room(parts: tuple[str, ...]) -> str:
+    name = parts[0].removesuffix(".py")
+    return ROOMS.get(name, name)
+
+
+def _jixiao_imports(path: Path) -> set[str]:
+    rooms: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "jixiao":
+            parts = node.module.split(".")[1:]
+            if parts:
+                rooms.add(_room(tuple(parts)))
+            else:  # from jixiao import x
+                rooms |= {_room((a.name,)) for a in node.names}
+        elif isinstance(node, ast.Import):
+            rooms |= {_room(tuple(a.name.split(".")[1:2])) for a in node.names
+                      if a.name.startswith("jixiao.")}
+    return rooms
+
+
+def test_no_import_reaches_a_higher_layer() -> None:
+    broken = []
+    for path in SRC.rglob("*.py"):
+        room = _room(path.relative_to(SRC).parts)
+        assert room in ALLOWED, f"{path}: place the new module in a layer of ALLOWED"
+        for used in _jixiao_imports(path) - {room}:
+            if used not in ALLOWED[room] and used != "__version__":
+                broken.append(f"{path.relative_to(SRC)} imports jixiao.{used}")
+    assert not broken, broken
+
+
+def test_each_indicator_is_assessed_in_one_place() -> None:
+    callers = [p.relative_to(SRC) for p in SRC.rglob("*.py") if "assess_form(" in p.read_text(encoding="utf-8")
+               and p.name != "assess.py"]
+    assert [str(p) for p in callers] == ["checks/base.py"]
+    uses = [p.relative_to(SRC) for p in SRC.rglob("*.py") if "import assess\n" in p.read_text(encoding="utf-8")
+            or "import assess," in p.read_text(encoding="utf-8")]
+    assert not uses, uses

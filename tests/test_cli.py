@@ -100,3 +100,25 @@ def test_missing_input_is_reported(tmp_path: Path) -> None:
     result = runner.invoke(app, ["extract", str(tmp_path / "nope.txt"), str(SEEDS["pujin"]), "-o", str(tmp_path)])
     assert result.exit_code == 1 and "nope.txt: no such file or folder" in result.output
     assert (tmp_path / "002_01c3afafab9c22d7.json").exists()
+
+
+def test_check_draft_and_import_keep_the_documents_profile(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(SEEDS["jinfeng"]), "-o", str(out), "--profile", "sichuan"]).exit_code == 0
+    path = out / f"{SEEDS['jinfeng'].stem}.json"
+
+    def profile_and_low() -> tuple[str, int]:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return doc["profile"], sum(f["code"] == "EXEC_RATE_LOW" for f in doc["findings"])
+
+    assert profile_and_low() == ("sichuan", 1)
+    assert runner.invoke(app, ["check", str(path)]).exit_code == 0
+    assert profile_and_low() == ("sichuan", 1)
+    assert runner.invoke(app, ["draft", str(path), "--no-llm"]).exit_code == 0
+    assert profile_and_low() == ("sichuan", 1)
+    assert runner.invoke(app, ["run", str(SEEDS["jinfeng"]), "-o", str(out), "--profile", "sichuan"]).exit_code == 0
+    result = runner.invoke(app, ["review", "import", str(out / "review.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert profile_and_low() == ("sichuan", 1)
+    assert runner.invoke(app, ["check", str(path), "--profile", "national"]).exit_code == 0
+    assert profile_and_low() == ("national", 0)  # an explicit profile still wins

@@ -215,3 +215,20 @@ def test_grounded_but_implausible_values_are_refused() -> None:
     grounding = ground(good, tokens)
     _plausible(gap, grounding)
     assert not grounding.refused and grounding.cells["score"] == 6
+
+
+@pytest.mark.parametrize("setting", ["4", None])
+def test_llm_concurrency_setting_reaches_gap_filling(fake: FakeOpenAI, tmp_path: Path, setting: str | None) -> None:
+    """JIXIAO_LLM_CONCURRENCY=4 → 4 requests in flight at once (default 2), through the CLI's RunOptions."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((Path(__file__).resolve().parent.parent / "golden/damaged").glob("*-collapsed/*.txt")))
+    path = tmp_path / "many_gaps.txt"
+    path.write_text(text, encoding="utf-8")
+    fake.default = Step(content="{}", delay=0.3)
+    env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
+           "JIXIAO_LLM_RETRIES": "0", "JIXIAO_CACHE_DIR": str(tmp_path / "cache")}
+    if setting is not None:
+        env["JIXIAO_LLM_CONCURRENCY"] = setting
+    result = CliRunner().invoke(app, ["extract", str(path), "-o", str(tmp_path / "out"), "--quiet"], env=env)
+    assert result.exit_code in (0, 1), result.output
+    assert len(fake.requests) >= 8
+    assert fake.max_in_flight == (4 if setting else 2)

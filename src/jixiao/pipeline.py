@@ -1,4 +1,4 @@
-"""The pipeline: input file → ingest → parse → gap-fill → checks → drafts → `Document`.
+"""The pipeline: input file → ingest → parse → sections → gap-fill → checks → drafts → `Document`.
 
 Each stage hands a typed object to the next; one `RunOptions`, built by the CLI, reaches every
 stage. A failure of one input is returned as data (`Outcome.error`), never raised across the batch.
@@ -20,6 +20,7 @@ from jixiao.layout import LayoutDocument
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, PageGeometry, SourceInfo
 from jixiao.parse import parse
+from jixiao.sections import mark_cut_value, separate_prose
 
 
 class RunOptions(BaseModel):
@@ -82,7 +83,7 @@ def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
     options = _options(options)
     profile = options.profile_for()
     layout = ingest(path)
-    parsed = parse(layout)
+    parsed = mark_cut_value(separate_prose(parse(layout), layout), layout)
     if not parsed.forms:
         raise NotAForm(f"{path}: no 绩效自评表 found (no title, 项目名称 or indicator table)")
     document = Document(

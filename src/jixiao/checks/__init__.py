@@ -7,7 +7,7 @@ from collections.abc import Callable
 from jixiao.checks import budget, confidence, indicators, totals
 from jixiao.checks.base import Sink
 from jixiao.checks.profile import RuleProfile, builtin_profiles, load_profile
-from jixiao.domain.codes import kept_on_recheck
+from jixiao.domain.codes import FindingCode, kept_on_recheck
 from jixiao.models import Assessment, Document, Finding, Form
 
 Check = Callable[[Sink], None]
@@ -18,8 +18,8 @@ CHECKS: tuple[Check, ...] = (totals.check_structure, *budget.CHECKS, *indicators
                              *confidence.CHECKS)
 
 
-def _run(index: int, form: Form, profile: RuleProfile) -> Sink:
-    sink = Sink(index, form, profile)
+def _run(index: int, form: Form, profile: RuleProfile, cut: bool = False) -> Sink:
+    sink = Sink(index, form, profile, cut)
     for check in CHECKS:
         check(sink)
     return sink
@@ -41,9 +41,10 @@ def check_document(document: Document, profile: RuleProfile) -> Document:
     The document records the profile, its findings and one assessment per indicator."""
     kept_codes = kept_on_recheck()
     findings = [f for f in document.findings if f.code in kept_codes]
+    cut = {f.form for f in findings if f.code in (FindingCode.INPUT_TRUNCATED, FindingCode.INDICATOR_TABLE_TRUNCATED)}
     assessments: list[Assessment] = []
     for i, form in enumerate(document.forms):
-        sink = _run(i, form, profile)
+        sink = _run(i, form, profile, i in cut)
         findings += sink.findings
         assessments += sink.assessments
     return document.model_copy(update={"findings": findings, "status": status_of(findings), "profile": profile.name,

@@ -81,14 +81,15 @@ def is_ocr(form: Form) -> bool:
     return any(p.method == "ocr" for p in form.provenance.values())
 
 
-def _unread(form: Form, index: int, ind: Indicator) -> list[str]:
-    """Fields of an OCR'd form that were not read, or read under the confidence floor."""
-    ocr = is_ocr(form)
+def _unread(form: Form, index: int, ind: Indicator, cut: bool) -> list[str]:
+    """Fields not read surely: empty on an OCR'd form or past the point where the input was cut, or read under the
+    confidence floor."""
+    absent_means_unread = is_ocr(form) or (cut and index == len(form.indicators) - 1)
     out = []
     for field in ("target", "actual", "weight", "score"):
         prov = form.provenance.get(f"indicators[{index}].{field}")
         missing = getattr(ind, field) in (None, "")
-        if (missing and ocr) or (prov is not None and prov.confidence < FLAG_CONFIDENCE):
+        if (missing and absent_means_unread) or (prov is not None and prov.confidence < FLAG_CONFIDENCE):
             out.append(field)
     return out
 
@@ -108,7 +109,7 @@ def _status(result: Assessment, printed_deviation: float | None, threshold: floa
         result.status = "met"
 
 
-def assess(form: Form, form_index: int, index: int, profile: RuleProfile) -> Assessment:
+def assess(form: Form, form_index: int, index: int, profile: RuleProfile, cut: bool = False) -> Assessment:
     """Met or not, the rule score, the computed deviation and why the indicator needs an explanation."""
     ind = form.indicators[index]
     if ind.operator == "定性" or (ind.target_value is None or ind.actual_value is None):
@@ -120,7 +121,7 @@ def assess(form: Form, form_index: int, index: int, profile: RuleProfile) -> Ass
     else:
         result = Assessment(form=form_index, indicator=index, kind="quantitative", status="unjudged")
         _quantitative(ind, profile, result)
-    result.unread = _unread(form, index, ind)
+    result.unread = _unread(form, index, ind, cut)
     tol = profile.tolerance.score
     if result.met is False:
         result.reasons.append("未达到目标值")
@@ -137,5 +138,6 @@ def assess(form: Form, form_index: int, index: int, profile: RuleProfile) -> Ass
     return result
 
 
-def assess_form(form: Form, form_index: int, profile: RuleProfile) -> list[Assessment]:
-    return [assess(form, form_index, i, profile) for i in range(len(form.indicators))]
+def assess_form(form: Form, form_index: int, profile: RuleProfile, cut: bool = False) -> list[Assessment]:
+    """Every indicator of a form; `cut`: the input stops inside the form's last indicator."""
+    return [assess(form, form_index, i, profile, cut) for i in range(len(form.indicators))]

@@ -11,12 +11,12 @@ from jixiao.values import decimals_of
 class Sink:
     """Collects the findings of one form, beside its indicators' assessments."""
 
-    def __init__(self, form_index: int, form: Form, profile: RuleProfile) -> None:
+    def __init__(self, form_index: int, form: Form, profile: RuleProfile, cut: bool = False) -> None:
         self.form_index = form_index
         self.form = form
         self.profile = profile
         self.findings: list[Finding] = []
-        self.assessments: list[Assessment] = assess_form(form, form_index, profile)  # the one judgement
+        self.assessments: list[Assessment] = assess_form(form, form_index, profile, cut)  # the one judgement
 
     def emit(self, code: str, severity: Severity, path: str | None, message: str,
              expected: Scalar = None, found: Scalar = None) -> None:

@@ -18,6 +18,7 @@ from jixiao.domain.format import UNREAD, fmt
 from jixiao.drafts.grounding import Allowed, form_numbers
 from jixiao.models import Assessment, AssessmentStatus, Document, Form, Indicator
 
+_CUT = (FindingCode.INPUT_TRUNCATED, FindingCode.INDICATOR_TABLE_TRUNCATED)
 UNKNOWN_CAUSE = "【待补充：具体原因】"
 UNKNOWN_MEASURE = "【待补充：改进措施】"
 
@@ -135,7 +136,8 @@ def form_facts(document: Document, index: int, profile: RuleProfile) -> FormFact
     facts = FormFacts(index=index, name=form.project_name or form.title or f"第{index + 1}张表",
                       form_type="部门整体支出" if form.form_type == "department" else "项目支出", unit=unit,
                       total_score=fmt(form.total_score) if form.total_score is not None else None, grade=form.grade,
-                      total_unread=form.total_score is None and is_ocr(form), allowed=form_numbers(form, mine))
+                      total_unread=form.total_score is None and (is_ocr(form) or any(
+                          f.code in _CUT for f in mine)), allowed=form_numbers(form, mine))
     for fund in form.funds:
         if fund.adjusted_budget is None and fund.executed is None and fund.initial_budget is None:
             continue
