@@ -82,14 +82,15 @@ def is_ocr(form: Form) -> bool:
 
 
 def _unread(form: Form, index: int, ind: Indicator, cut: bool) -> list[str]:
-    """Fields not read surely: empty on an OCR'd form or past the point where the input was cut, or read under the
-    confidence floor."""
+    """Fields not read surely: empty on an OCR'd form or past the point where the input was cut, or recognised by
+    OCR under the confidence floor (a value the parser realigned or inferred is read; it is flagged elsewhere)."""
     absent_means_unread = is_ocr(form) or (cut and index == len(form.indicators) - 1)
     out = []
     for field in ("target", "actual", "weight", "score"):
         prov = form.provenance.get(f"indicators[{index}].{field}")
         missing = getattr(ind, field) in (None, "")
-        if (missing and absent_means_unread) or (prov is not None and prov.confidence < FLAG_CONFIDENCE):
+        if (missing and absent_means_unread) or (prov is not None and prov.method == "ocr"
+                                                   and prov.confidence < FLAG_CONFIDENCE):
             out.append(field)
     return out
 

@@ -39,7 +39,7 @@ class TemplateDrafter:
                                unread=UNREAD, **values)
 
     def deviation(self, facts: FormFacts, shortfall: Shortfall) -> Draft:
-        text = self._render("deviation_reason.j2", s=shortfall)
+        text = "".join(self._render("deviation_reason.j2", s=shortfall).splitlines())  # one paragraph
         return _checked("deviation_reason", text, facts.allowed, facts.lines(), form=facts.index,
                         indicator=shortfall.index, method="template")
 
