@@ -220,7 +220,8 @@ def test_grounded_but_implausible_values_are_refused() -> None:
 @pytest.mark.parametrize("setting", ["4", None])
 def test_llm_concurrency_setting_reaches_gap_filling(fake: FakeOpenAI, tmp_path: Path, setting: str | None) -> None:
     """JIXIAO_LLM_CONCURRENCY=4 → 4 requests in flight at once (default 2), through the CLI's RunOptions."""
-    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((Path(__file__).resolve().parent.parent / "golden/damaged").glob("*-collapsed/*.txt")))
+    damaged = Path(__file__).resolve().parent.parent / "golden" / "damaged"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(damaged.glob("*-collapsed/*.txt")))
     path = tmp_path / "many_gaps.txt"
     path.write_text(text, encoding="utf-8")
     fake.default = Step(content="{}", delay=0.3)

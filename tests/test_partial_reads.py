@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def _forms(seed: str) -> list[str]:
     """The seed's forms as separate texts (each starts at its title line)."""
     lines = SEEDS[seed].read_text(encoding="utf-8").splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if line.rstrip().endswith("绩效自评表")] + [len(lines)]
-    return ["".join(lines[a:b]) for a, b in zip(starts, starts[1:], strict=False)]
+    return ["".join(lines[a:b]) for a, b in itertools.pairwise(starts)]
 
 
 def test_a_dump_cut_mid_row_exits_1_with_a_truncation_error(tmp_path: Path) -> None:

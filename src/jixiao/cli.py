@@ -3,6 +3,8 @@ error findings; 2 usage error."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,11 +15,13 @@ from rich.console import Console
 from jixiao import __version__
 from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
+from jixiao.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import InstructorService, LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, write_atomic
 from jixiao.pipeline import RunOptions, draft
+from jixiao.textsafe import terminal_text
 
 app = typer.Typer(
     help="jixiao — 绩效自评表 → checked, structured data. Runs offline with rules; no data leaves the machine.",
@@ -81,6 +85,24 @@ def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, 
                       concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs)
 
 
+@contextmanager
+def _output_folder(folder: Path) -> Iterator[Journal | None]:
+    """Be the folder's only writer, and first finish (or undo) what a crashed command left there."""
+    try:
+        with output_lock(folder):
+            replayed = recover(folder)
+            if replayed is not None:
+                err.print(f"{terminal_text(str(folder))}: completed an interrupted update of "
+                          f"{len(replayed.entries)} files")
+            yield replayed
+    except FolderError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(exc))}")
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(folder))}: cannot write there: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+
+
 def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) -> None:
     done = [o for o in report.outcomes if o.error is None]
     failed = len(report.outcomes) - len(done)
@@ -96,7 +118,8 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
             local_only: LocalOnly = False, jobs: Jobs = 1) -> None:
     """Extract and check: writes <stem>.json per input."""
     options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs)
-    report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet)
+    with _output_folder(out):
+        report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet)
     _finish(report, out, quiet, json_logs)
 
 
@@ -108,14 +131,17 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
     from jixiao.review.pack import write_batch_pack, write_outputs
 
     options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs)
-    report = run_batch(inputs, out, options, write_outputs, json_logs=json_logs, quiet=quiet, keep=True)
-    try:
-        pack = write_batch_pack(report.documents, out, options.drafter())
-    except OSError as exc:
-        err.print(f"[red]error[/red] cannot write the review workbook to {out}: {exc.strerror or exc}")
-        raise typer.Exit(1) from exc
+    with _output_folder(out):
+        report = run_batch(inputs, out, options, write_outputs, json_logs=json_logs, quiet=quiet, keep=True)
+        try:
+            pack = write_batch_pack(report.documents, out, options.drafter())
+        except OSError as exc:
+            err.print(f"[red]error[/red] cannot write the review workbook to {terminal_text(str(out))}: "
+                      f"{exc.strerror or exc}")
+            raise typer.Exit(1) from exc
     if pack and not quiet and not json_logs:
-        err.print(f"review pack: {pack[-1]} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {pack[-1]}`)")
+        shown = terminal_text(str(pack[-1]))
+        err.print(f"review pack: {shown} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {shown}`)")
     _finish(report, out, quiet, json_logs)
 
 
@@ -141,13 +167,16 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
     """Apply 审核结论 (采纳/修改/退回) and 修改后文本 to the JSON files beside the workbook; re-run the checks."""
     from jixiao.review.importer import ReviewError, import_review
 
-    try:
-        result = import_review(book, None if profile is None else _profile(profile))
-    except ReviewError as exc:
-        err.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
-    err.print(f"{book}: {result.accepted} accepted, {result.edited} edited, {result.rejected} rejected; "
-              f"{len(result.files)} files updated")
+    rules = None if profile is None else _profile(profile)
+    with _output_folder(book.parent) as replayed:
+        try:
+            result = import_review(book, rules, replayed)
+        except ReviewError as exc:
+            err.print(f"[red]error[/red] {terminal_text(str(exc))}")
+            raise typer.Exit(1) from exc
+    done = " (an interrupted import of this workbook, now completed)" if result.completed else ""
+    err.print(f"{terminal_text(str(book))}: {result.accepted} accepted, {result.edited} edited, "
+              f"{result.rejected} rejected; {len(result.files)} files updated{done}")
 
 
 def _read_document(file: Path) -> Document:

@@ -45,7 +45,7 @@ def _escaped(name: str | None) -> bool:
 
 
 @lru_cache(maxsize=16)
-def _environment(dirs: tuple[Path, ...]) -> Environment:
+def _environment(dirs: tuple[Path, ...], variant: str) -> Environment:
     env = Environment(loader=FileSystemLoader([str(d) for d in dirs]), undefined=StrictUndefined,
                       autoescape=_escaped, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = lambda v: "—" if v is None else fmt(v)
@@ -55,8 +55,10 @@ def _environment(dirs: tuple[Path, ...]) -> Environment:
     return env
 
 
-def environment(group: Group) -> Environment:
-    return _environment(tuple(template_dirs(group)))
+def environment(group: Group, variant: str = "") -> Environment:
+    """The environment of a template group; a `variant` gets an environment of its own (e.g. Markdown, whose
+    finalize makes form text inert)."""
+    return _environment(tuple(template_dirs(group)), variant)
 
 
 def render(group: Group, name: str, **variables: Any) -> str:
