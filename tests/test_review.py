@@ -19,7 +19,7 @@ from jixiao.drafts.grounding import ungrounded
 from jixiao.llm.config import LlmConfig
 from jixiao.llm.service import InstructorService
 from jixiao.models import Document
-from jixiao.report import report_html
+from jixiao.outputs.html import report_html
 from tests.conftest import SEEDS
 from tests.fake_openai import FakeOpenAI, Step
 
@@ -94,7 +94,7 @@ def test_review_round_trip(tmp_path: Path) -> None:
     wb = load_workbook(book)
     assert wb.sheetnames[:4] == ["表单", "指标", "问题", "草稿"] and wb["校验"].sheet_state == "hidden"
     drafts = wb["草稿"]
-    assert drafts.freeze_panes == "A2" and drafts.auto_filter.ref
+    assert drafts.freeze_panes == "F2" and drafts.auto_filter.ref  # 编号…草稿内容 stay in view
     assert any("采纳,修改,退回" in (v.formula1 or "") for v in drafts.data_validations.dataValidation)
     ids = [r[0] for r in drafts.iter_rows(min_row=2, values_only=True)]
     edited = "经核实，承办会议次数增加系临时任务所致。改进措施：【待补充：改进措施】。"

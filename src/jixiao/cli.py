@@ -172,9 +172,14 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
         try:
             result = import_review(book, rules, replayed)
         except ReviewError as exc:
-            err.print(f"[red]error[/red] {terminal_text(str(exc))}")
+            first, *rest = str(exc).split("\n")
+            err.print(f"[red]error[/red] {terminal_text(first)}")
+            for line in rest:
+                err.print(f"  {terminal_text(line.strip())}")
             raise typer.Exit(1) from exc
     done = " (an interrupted import of this workbook, now completed)" if result.completed else ""
+    for warning in result.warnings:
+        err.print(f"[yellow]warning[/yellow] {terminal_text(str(book))}: {terminal_text(warning)}")
     err.print(f"{terminal_text(str(book))}: {result.accepted} accepted, {result.edited} edited, "
               f"{result.rejected} rejected; {len(result.files)} files updated{done}")
 

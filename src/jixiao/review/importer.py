@@ -13,6 +13,7 @@ text are checked again.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,17 @@ from jixiao.errors import InputError
 from jixiao.folder import FolderError, Journal, commit, member
 from jixiao.models import Document, Draft
 from jixiao.output import document_json
-from jixiao.review.workbook import DECISIONS, DRAFT_HEADER, META_SHEET, sha256_file
+from jixiao.outputs.schema import DECISIONS, DRAFT_HEADER, DRAFT_SHEET, META_SHEET, PLACEHOLDER, STATUS, draft_id
+from jixiao.outputs.workbook import sha256_file
 from jixiao.testhook import hook
-
-STATUS = {"采纳": "accepted", "修改": "edited", "退回": "rejected"}
+from jixiao.textsafe import workbook_text
 
 
 class BatchDrafts(BaseModel):
     """batch_summary.json: the run's department-level draft and the documents it covers."""
 
     documents: list[str] = Field(default_factory=list)
+    sources: dict[str, str] = Field(default_factory=dict, description="document stem → its input's sha256")
     drafts: list[Draft] = Field(default_factory=list)
 
 
@@ -49,6 +51,8 @@ class ImportResult(BaseModel):
     edited: int = 0
     rejected: int = 0
     files: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="accepted, but worth a second look")
+    problems: list[str] = Field(default_factory=list, description="refused: row, column, what is wrong")
     workbook_sha256: str = ""
     completed: bool = Field(default=False, description="an interrupted import of this workbook was completed")
 
@@ -77,52 +81,95 @@ def _files(book_path: Path, meta_rows: list[tuple[object, ...]]) -> dict[str, st
     return files
 
 
-def _decisions(book_path: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+class Decision(BaseModel):
+    """One 草稿 row a reviewer decided on."""
+
+    row: int
+    decision: str
+    text: str = ""
+    note: str = ""
+    shown: str = Field("", description="草稿内容 as the workbook holds it now (a protected column)")
+
+
+def _decisions(book_path: Path) -> tuple[dict[str, str], dict[str, Decision], list[str]]:
+    """(stem → sha256, draft id → decision, problems with the rows); a workbook that is not ours is refused at once."""
     try:
         book = load_workbook(book_path)
         names = book.sheetnames
     except Exception as exc:  # a damaged or foreign file: zip, XML or openpyxl errors alike, one line
         raise ReviewError(f"{book_path}: not a readable .xlsx workbook ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else 'damaged'})") from None
-    if META_SHEET not in names or "草稿" not in names:
+    if META_SHEET not in names or DRAFT_SHEET not in names:
         raise ReviewError(f"{book_path}: not a jixiao review workbook (no {META_SHEET} sheet)")
     files = _files(book_path, _rows(book, META_SHEET, 3))
-    rows = _rows(book, "草稿", len(DRAFT_HEADER))
+    rows = _rows(book, DRAFT_SHEET, len(DRAFT_HEADER))
     if not rows or tuple(rows[0][:len(DRAFT_HEADER)]) != DRAFT_HEADER:
-        raise ReviewError(f"{book_path}: the 草稿 sheet's columns were changed; expected {', '.join(DRAFT_HEADER)}")
+        raise ReviewError(f"{book_path}: the 草稿 sheet's columns were changed (or the workbook is older than this "
+                          f"version; make a new one with `jixiao review export`); expected {', '.join(DRAFT_HEADER)}")
     col = {name: DRAFT_HEADER.index(name) for name in DRAFT_HEADER}
-    decisions: dict[str, dict[str, str]] = {}
+    decisions: dict[str, Decision] = {}
+    problems: list[str] = []
     for n, row in enumerate(rows[1:], start=2):
         decision = str(row[col["审核结论"]] or "").strip()
         if not decision:
             continue
         if decision not in DECISIONS:
-            raise ReviewError(f"{book_path}: 草稿 row {n}: 审核结论 “{decision}” is not one of {'/'.join(DECISIONS)}")
+            problems.append(f"草稿 row {n}, 审核结论: “{decision}” is not one of {'/'.join(DECISIONS)}")
+            continue
         edited = str(row[col["修改后文本"]] or "").strip()
         if decision == "修改" and not edited:
-            raise ReviewError(f"{book_path}: 草稿 row {n}: 审核结论 is 修改 but 修改后文本 is empty")
-        decisions[str(row[col["编号"]])] = {"decision": decision, "text": edited,
-                                           "note": str(row[col["审核意见"]] or "").strip()}
-    return files, decisions
+            problems.append(f"草稿 row {n}, 修改后文本: 审核结论 is 修改 but 修改后文本 is empty")
+            continue
+        decisions[str(row[col["编号"]])] = Decision(row=n, decision=decision, text=edited,
+                                                   note=str(row[col["审核意见"]] or "").strip(),
+                                                   shown=str(row[col["草稿内容"]] or ""))
+    return files, decisions, problems
 
 
-def _apply(drafts: list[Draft], stem: str, decisions: dict[str, dict[str, str]], allowed_for: dict[int | None, Allowed],
+def _shown(draft: Draft) -> str:
+    """草稿内容 as the workbook writer put it there."""
+    return workbook_text(draft.original_text if draft.status == "edited" and draft.original_text else draft.text)[0]
+
+
+def _apply(drafts: list[Draft], stem: str, decisions: dict[str, Decision], allowed_for: dict[int | None, Allowed],
            result: ImportResult) -> list[Draft]:
     out = []
     for k, draft in enumerate(drafts):
-        d = decisions.get(f"{stem}#{k}")
+        d = decisions.pop(draft_id(stem, k), None)
         if d is None:
             out.append(draft)
             continue
-        status = STATUS[d["decision"]]
-        update: dict[str, object] = {"status": status, "decided_by": "human", "review_note": d["note"] or None}
+        if d.shown.strip() != _shown(draft).strip():
+            result.problems.append(f"草稿 row {d.row}, 草稿内容: this column is protected and was changed; put the new "
+                                   "text in 修改后文本 and choose 修改 (the change was not applied)")
+            out.append(draft)
+            continue
+        status = STATUS[d.decision]
+        unchanged = (draft.decided_by == "human" and draft.status == status and (draft.review_note or "") == d.note
+                     and (status != "edited" or draft.text == d.text))
+        if unchanged:  # a decision the workbook shows as already taken
+            out.append(draft)
+            continue
+        update: dict[str, object] = {"status": status, "decided_by": "human", "review_note": d.note or None}
+        text = d.text if status == "edited" else draft.text
         if status == "edited":
-            numbers = ungrounded(d["text"], allowed_for.get(draft.form, Allowed()))
-            update |= {"text": d["text"], "original_text": draft.original_text or draft.text,
+            numbers = ungrounded(d.text, allowed_for.get(draft.form, Allowed()))
+            update |= {"text": d.text, "original_text": draft.original_text or draft.text,
                        "grounded": not numbers, "ungrounded_numbers": numbers}
+            if numbers:
+                result.warnings.append(f"草稿 row {d.row}, 修改后文本: numbers the form does not support: "
+                                       f"{'、'.join(numbers)} (kept; marked 需关注)")
+        if status != "rejected" and PLACEHOLDER in text:
+            result.warnings.append(f"草稿 row {d.row}, {'修改后文本' if status == 'edited' else '审核结论'}: "
+                                   f"{d.decision} of a text that still holds a placeholder (【待补充…】)")
         setattr(result, status, getattr(result, status) + 1)
         out.append(draft.model_copy(update=update))
     return out
+
+
+def _row_of(problem: str) -> int:
+    match = re.search(r"row (\d+)", problem)
+    return int(match.group(1)) if match else 0
 
 
 def _completed(book_sha: str, replayed: Journal | None) -> ImportResult | None:
@@ -150,7 +197,7 @@ def import_review(book_path: Path, profile: RuleProfile | None = None, replayed:
     done = _completed(book_sha, replayed)
     if done is not None:
         return done
-    files, decisions = _decisions(book_path)
+    files, decisions, problems = _decisions(book_path)
     folder = book_path.parent
     targets: dict[str, Path] = {}
     for stem, digest in files.items():
@@ -163,7 +210,7 @@ def import_review(book_path: Path, profile: RuleProfile | None = None, replayed:
         if sha256_file(target) != digest:
             raise ReviewError(f"{book_path}: {target.name} has changed since this workbook was made "
                               f"(sha256 differs; already imported, or re-run) — make a new workbook with `jixiao run`")
-    result = ImportResult(workbook_sha256=book_sha)
+    result = ImportResult(workbook_sha256=book_sha, problems=problems)
     updates: list[tuple[Path, str]] = []
     documents: list[Document] = []
     batch: tuple[Path, BatchDrafts, str] | None = None
@@ -188,6 +235,10 @@ def import_review(book_path: Path, profile: RuleProfile | None = None, replayed:
         allowed_batch: dict[int | None, Allowed] = {None: batch_facts(documents).allowed}
         drafts.drafts = _apply(drafts.drafts, stem, decisions, allowed_batch, result)
         updates.append((target, drafts.model_dump_json(indent=2) + "\n"))
+    result.problems += [f"草稿 row {d.row}, 编号: “{ident}” names no draft of this folder" for ident, d in decisions.items()]
+    if result.problems:
+        raise ReviewError(f"{book_path}: {len(result.problems)} problems, nothing was changed:\n  "
+                          + "\n  ".join(sorted(result.problems, key=_row_of)))
     result.files = [str(target) for target, _ in updates]
     hook("import-prepared")
     commit(folder, updates, note=result.model_dump_json())  # every file checked and prepared before the first

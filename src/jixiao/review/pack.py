@@ -8,9 +8,9 @@ from pathlib import Path
 from jixiao.drafts import Drafter, draft_batch
 from jixiao.models import Document
 from jixiao.output import document_json, summary_markdown, write_atomic
-from jixiao.report import report_html
+from jixiao.outputs.html import report_html
+from jixiao.outputs.workbook import write_review_book
 from jixiao.review.importer import BatchDrafts
-from jixiao.review.workbook import write_review_book
 
 BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
