@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jixiao.atomic import write_atomic
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.models import Document
-from jixiao.output import document_json, output_stem, write_atomic
+from jixiao.output import document_json, output_stem
 from jixiao.pipeline import Outcome, RunOptions, process
 from jixiao.textsafe import terminal_text
 
@@ -23,8 +24,6 @@ from jixiao.textsafe import terminal_text
 class BatchReport(BaseModel):
     outcomes: list[Outcome] = Field(default_factory=list)
     written: list[str] = Field(default_factory=list)
-    documents: dict[str, Document] = Field(default_factory=dict, description="stem → document, when kept for the "
-                                           "folder's review pack")
 
     @property
     def failed(self) -> bool:
@@ -84,10 +83,8 @@ def _processed(files: list[Path], options: RunOptions) -> Iterator[Outcome]:
 
 
 def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Writer, *,
-              json_logs: bool = False, quiet: bool = False, keep: bool = False) -> BatchReport:
-    """Process every input; one failure never stops the batch, and nothing is half-written.
-
-    `keep`: hold each written document in the report (the folder's review pack is made from them)."""
+              json_logs: bool = False, quiet: bool = False) -> BatchReport:
+    """Process every input; one failure never stops the batch, and nothing is half-written."""
     files, errors = expand_inputs(inputs)
     report = BatchReport()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -107,8 +104,6 @@ def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Wr
                     outcome.error = f"{path}: cannot write output to {out_dir}: {exc.strerror or exc}"
                 else:
                     report.written.extend(str(w) for w in written)
-                    if keep:
-                        report.documents[stem] = outcome.document
             _log_outcome(err, outcome, json_logs, quiet)
             outcome.release()
             advance(path.name)

@@ -13,13 +13,14 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from jixiao import __version__
+from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
 from jixiao.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import InstructorService, LlmService
 from jixiao.models import Document
-from jixiao.output import document_json, write_atomic
+from jixiao.output import document_json
 from jixiao.pipeline import RunOptions, draft
 from jixiao.textsafe import terminal_text
 
@@ -128,17 +129,23 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
         local_only: LocalOnly = False, jobs: Jobs = 1) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
-    from jixiao.review.pack import write_batch_pack, write_outputs
+    from jixiao.review.pack import RunWriter, write_batch_pack
 
     options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs)
     with _output_folder(out):
-        report = run_batch(inputs, out, options, write_outputs, json_logs=json_logs, quiet=quiet, keep=True)
+        writer = RunWriter()
+        report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet)
         try:
-            pack = write_batch_pack(report.documents, out, options.drafter())
+            pack = write_batch_pack(writer.documents, out, options.drafter())
         except OSError as exc:
             err.print(f"[red]error[/red] cannot write the review workbook to {terminal_text(str(out))}: "
                       f"{exc.strerror or exc}")
             raise typer.Exit(1) from exc
+    for stem, document in writer.documents.items():
+        reset = next((f for f in document.findings if f.code == "DECISIONS_RESET"), None)
+        if reset is not None:
+            err.print(f"[yellow]changed input[/yellow] {terminal_text(document.source.path)}: differs from the one "
+                      f"reviewed in {terminal_text(stem)}.json; its {reset.found} decisions were reset")
     if pack and not quiet and not json_logs:
         shown = terminal_text(str(pack[-1]))
         err.print(f"review pack: {shown} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {shown}`)")
@@ -182,6 +189,22 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
         err.print(f"[yellow]warning[/yellow] {terminal_text(str(book))}: {terminal_text(warning)}")
     err.print(f"{terminal_text(str(book))}: {result.accepted} accepted, {result.edited} edited, "
               f"{result.rejected} rejected; {len(result.files)} files updated{done}")
+
+
+@review_app.command("export")
+def review_export(out: Annotated[Path, typer.Argument(help="an output folder of `jixiao run`")]) -> None:
+    """Rebuild every <stem>.md/.html, batch_summary.json and review.xlsx from the JSON in OUTDIR (all its forms)."""
+    from jixiao.review.pack import export_pack
+
+    if not out.is_dir():
+        err.print(f"[red]error[/red] {terminal_text(str(out))}: no such folder")
+        raise typer.Exit(1)
+    with _output_folder(out):
+        written = export_pack(out)
+    if not written:
+        err.print(f"[red]error[/red] {terminal_text(str(out))}: holds no jixiao JSON document")
+        raise typer.Exit(1)
+    err.print(f"{terminal_text(str(out))}: rebuilt {len(written)} files (review.xlsx, batch_summary.json, .md, .html)")
 
 
 def _read_document(file: Path) -> Document:

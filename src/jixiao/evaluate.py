@@ -20,10 +20,10 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
 
+from jixiao.atomic import write_atomic
 from jixiao.checks import load_profile
 from jixiao.domain.codes import reading_codes
 from jixiao.models import FLAG_CONFIDENCE, Document
-from jixiao.output import write_atomic
 from jixiao.pipeline import extract
 from jixiao.values import clean_text, squash
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from jixiao.atomic import TEMP_PREFIX, file_mode, write_atomic
 from jixiao.errors import InputError
-from jixiao.output import TEMP_PREFIX, file_mode, write_atomic
 from jixiao.testhook import hook
 
 LOCK_FILE = ".jixiao.lock"

@@ -1,20 +1,17 @@
-"""Writing results: atomic JSON, the Markdown summary. Inputs are never modified."""
+"""The JSON and the Markdown summary of a document (written by `jixiao.atomic`). Inputs are never modified."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from jixiao.atomic import write_atomic
 from jixiao.models import Document
 from jixiao.templating import environment
 
 _env = environment("outputs", variant="markdown")  # its own environment: the finalize below is Markdown's
 _env.filters["cell"] = lambda v: "" if v is None else str(v).replace("\r", " ").replace("\n", " ")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
-TEMP_PREFIX = ".jixiao-tmp-"
-_umask: int | None = None
 
 
 def markdown_text(value: object) -> str:
@@ -24,35 +21,6 @@ def markdown_text(value: object) -> str:
 
 
 _env.finalize = lambda v: "" if v is None else markdown_text(v)
-
-
-def file_mode(path: Path) -> int:
-    """The mode a rewritten file keeps, or the user's umask applied to 0666 for a new one."""
-    global _umask
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        pass
-    if _umask is None:
-        _umask = os.umask(0o022)
-        os.umask(_umask)
-    return 0o666 & ~_umask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: a crash leaves the old file or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)  # short: any name fits
-    try:
-        os.fchmod(fd, file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def document_json(document: Document) -> str:
@@ -73,3 +41,6 @@ def output_stem(input_path: Path, taken: set[str]) -> str:
         stem, n = f"{base}-{n}", n + 1
     taken.add(stem)
     return stem
+
+
+__all__ = ["document_json", "markdown_text", "output_stem", "summary_markdown", "write_atomic"]

@@ -90,6 +90,7 @@ class FindingCode(StrEnum):
     # batch
     DUPLICATE_FORM = "DUPLICATE_FORM"
     RESUBMITTED_FORM = "RESUBMITTED_FORM"
+    DECISIONS_RESET = "DECISIONS_RESET"
 
 
 _I, _P, _L, _C, _B = Stage.INGEST, Stage.PARSE, Stage.LLM, Stage.CHECK, Stage.BATCH
@@ -157,9 +158,12 @@ _TABLE: dict[FindingCode, tuple[Stage, Severity, str, str]] = {
     FindingCode.TOTAL_ZERO_WITH_DETAIL: (_C, "warning", "总分为0但有明细", "total 0 while the rows carry scores"),
     FindingCode.GRADE_MISMATCH: (_C, "warning", "评分等级不符", "评分等级 disagrees with the score (≥90 优, ≥80 良, ≥60 中, "
                                  "else 差)"),
-    FindingCode.DUPLICATE_FORM: (_B, "warning", "重复提交", "the same form (same content) appears twice in the folder"),
-    FindingCode.RESUBMITTED_FORM: (_B, "warning", "同一项目多次提交", "two forms of one project code with different "
-                                   "content (a resubmission)"),
+    FindingCode.DUPLICATE_FORM: (_B, "warning", "重复提交", "the same form (same content, e.g. as text and as PDF) "
+                                 "appears twice in the folder"),
+    FindingCode.RESUBMITTED_FORM: (_B, "warning", "同一项目多次提交", "two forms of one project (code or name, year) "
+                                   "with different content: a resubmission"),
+    FindingCode.DECISIONS_RESET: (_B, "warning", "输入已变更，审核结论已重置", "a re-run found this input changed: the "
+                                  "reviewer's decisions on its drafts were reset"),
 }
 
 _REGISTRY: dict[str, CodeInfo] = {

@@ -25,9 +25,9 @@ def draft_document(document: Document, profile: RuleProfile, drafter: Drafter) -
     return document.model_copy(update={"drafts": drafts})
 
 
-def draft_batch(documents: list[Document], drafter: Drafter) -> Draft:
-    """The department-level overview across the documents of one run."""
-    return drafter.batch_summary(batch_facts(documents))
+def draft_batch(documents: list[Document], drafter: Drafter, duplicates: list[str] | None = None) -> Draft:
+    """The overview across the documents of an output folder (titled by the kinds of forms it holds)."""
+    return drafter.batch_summary(batch_facts(documents, duplicates))
 
 
 __all__ = ["Drafter", "LlmDrafter", "TemplateDrafter", "draft_batch", "draft_document"]

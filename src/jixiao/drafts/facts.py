@@ -202,8 +202,8 @@ class BatchFacts(BaseModel):
         return out
 
 
-def batch_facts(documents: list[Document]) -> BatchFacts:
-    """Department-level facts across the documents of one run."""
+def batch_facts(documents: list[Document], duplicates: list[str] | None = None) -> BatchFacts:
+    """Facts across the documents of an output folder; `duplicates`: notes on forms submitted twice."""
     forms = [f for d in documents for f in d.forms]
     facts = BatchFacts(documents=len(documents), forms=len(forms),
                        projects=sum(f.form_type == "project" for f in forms),
@@ -243,10 +243,9 @@ def batch_facts(documents: list[Document]) -> BatchFacts:
     for d in documents:
         for form in d.forms:
             facts.allowed.add_text(form.project_name)
-        for f in d.findings:
-            if f.code in (FindingCode.DUPLICATE_FORM, FindingCode.RESUBMITTED_FORM):
-                facts.duplicates.append(f.message)
-                facts.allowed.add_text(f.message)
+    for note in duplicates or []:
+        facts.duplicates.append(note)
+        facts.allowed.add_text(note)
     return facts
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from jixiao.atomic import write_atomic
 
 
 def default_cache_dir() -> Path:
@@ -37,9 +38,4 @@ class ReplyCache:
             return None
 
     def put(self, key: str, content: str) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"content": content}, handle, ensure_ascii=False)
-        os.replace(tmp, path)
+        write_atomic(self._path(key), json.dumps({"content": content}, ensure_ascii=False))

@@ -1,63 +1,132 @@
-"""A self-contained HTML report per input: each form's fields, findings and drafts, and for PDF/scan
-inputs the page pictures with the source region of the selected field outlined."""
+"""A self-contained HTML report per input: each form's header fields, its indicators as a table like the form's,
+the findings and drafts with Chinese labels, and beside them the source — the page pictures of a PDF or scan
+(zoomable; the selected value's region outlined) or the numbered lines of a text input (the value's line marked).
+Form text is escaped: no live markup."""
 
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from jixiao.domain.codes import label
+from jixiao.domain.format import plain
 from jixiao.ingest import page_pictures
-from jixiao.models import FLAG_CONFIDENCE, Document, Provenance
+from jixiao.models import Document, Form, Provenance
+from jixiao.outputs.schema import ASSESSMENT_NAMES, KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, needs_look
 from jixiao.templating import render
 
+MAX_SOURCE_LINES = 5000
 
-class FieldRow(BaseModel):
+
+class Cell(BaseModel):
+    """One value as the report shows it, with where it came from."""
+
     path: str
-    label: str
     value: str
     method: str | None = None
     confidence: float | None = None
     page: int | None = None
+    line: int | None = None
     bbox: tuple[float, float, float, float] | None = None
     source_text: str | None = None
     flagged: bool = False
 
 
-_FORM_FIELDS = (("project_name", "项目名称"), ("department", "主管部门"), ("implementing_unit", "实施单位"),
-                ("year", "年度"), ("amount_unit", "金额单位"), ("total_score", "自评总分"), ("grade", "评分等级"))
-_BUDGET = (("budget_execution.rate", "执行率(%)"), ("budget_execution.weight", "执行率分值"),
-           ("budget_execution.score", "执行率得分"))
-_INDICATOR = (("name", "三级指标"), ("target", "年度指标值"), ("actual", "实际完成值"), ("weight", "分值"),
-              ("score", "得分"), ("explanation", "偏差原因"))
+class FieldRow(Cell):
+    label: str
 
 
-def _row(path: str, label: str, value: object, prov: Provenance | None, flagged_paths: set[str]) -> FieldRow:
-    text = "" if value is None else (f"{value:.15g}" if isinstance(value, float) else str(value))
-    return FieldRow(path=path, label=label, value=text, method=prov.method if prov else None,
-                    confidence=prov.confidence if prov else None, page=prov.page if prov else None,
-                    bbox=prov.bbox if prov else None, source_text=prov.source_text if prov else None,
-                    flagged=path in flagged_paths or (prov is not None and prov.confidence < FLAG_CONFIDENCE))
+FIELD_LABELS = {
+    "title": "表名", "project_name": "项目名称", "project_code": "项目编码", "department": "主管部门",
+    "implementing_unit": "实施单位", "finance_office": "财政归口处室", "contact": "联系人", "phone": "联系电话",
+    "year": "年度", "amount_unit": "金额单位", "total_score": "自评总分", "total_weight": "总分值", "grade": "评分等级",
+    "rate": "执行率(%)", "weight": "分值", "score": "得分", "initial_budget": "年初预算数", "adjusted_budget": "全年预算数",
+    "executed": "全年执行数", "label": "资金名称", "level1": "一级指标", "level2": "二级指标", "name": "三级指标",
+    "unit": "计量单位", "operator": "指标性质", "target": "年度指标值", "actual": "实际完成值", "deviation_pct": "偏离度(%)",
+    "score_coef": "得分系数(%)", "review_score": "复核分", "is_core": "核心指标", "explanation": "偏差原因分析及改进措施",
+    "indicators": "绩效指标", "funds": "资金情况", "budget_execution": "预算执行", "goals": "绩效目标",
+    "initial": "年初目标", "adjusted": "调整后目标", "actual_goal": "实际完成情况",
+}
+_FORM_FIELDS = ("project_name", "project_code", "department", "implementing_unit", "year", "amount_unit",
+                "total_score", "grade")
+_BUDGET = ("budget_execution.rate", "budget_execution.weight", "budget_execution.score")
+INDICATOR_COLUMNS = ("level1", "level2", "name", "unit", "operator", "target", "actual", "deviation_pct", "weight",
+                     "score", "explanation")
+_PART = re.compile(r"^(indicators|funds)\[(\d+)\]\.?(.*)$")
+
+
+def path_label(path: str | None) -> str:
+    """'indicators[3].score' → '第4项指标·得分'; 'budget_execution.rate' → '预算执行·执行率(%)'."""
+    if not path:
+        return ""
+    match = _PART.match(path)
+    if match:
+        kind, index, rest = match.groups()
+        head = f"第{int(index) + 1}项{'指标' if kind == 'indicators' else '资金'}"
+        return head + (f"·{FIELD_LABELS.get(rest, rest)}" if rest else "")
+    return "·".join(FIELD_LABELS.get(part, part) for part in path.split("."))
+
+
+def _cell(path: str, value: object, prov: Provenance | None, flagged_paths: set[str]) -> Cell:
+    return Cell(path=path, value=plain(value), method=prov.method if prov else None,
+                confidence=prov.confidence if prov else None, page=prov.page if prov else None,
+                line=prov.line if prov else None, bbox=prov.bbox if prov else None,
+                source_text=prov.source_text if prov else None,
+                flagged=path in flagged_paths or needs_look(prov))
+
+
+def _value(form: Form, path: str) -> object:
+    target: object = form
+    for part in path.split("."):
+        match = re.match(r"^(\w+)\[(\d+)\]$", part)
+        target = getattr(target, match.group(1))[int(match.group(2))] if match else getattr(target, part)
+    return target
 
 
 def field_rows(document: Document, index: int) -> list[FieldRow]:
+    """The form's header, budget and funds values, one row each."""
     form = document.forms[index]
     flagged = {f.path for f in document.findings if f.form == index and f.path and f.severity != "info"}
-    data = form.model_dump()
-    rows = [_row(p, label, data.get(p), form.provenance.get(p), flagged) for p, label in _FORM_FIELDS]
-    be = form.budget_execution.model_dump()
-    rows += [_row(p, label, be.get(p.split(".")[1]), form.provenance.get(p), flagged) for p, label in _BUDGET]
-    for i, fund in enumerate(form.funds):
-        for key, label in (("adjusted_budget", "全年预算数"), ("executed", "全年执行数")):
-            path = f"funds[{i}].{key}"
-            rows.append(_row(path, f"{fund.label} {label}", getattr(fund, key), form.provenance.get(path), flagged))
-    for i, ind in enumerate(form.indicators):
-        values = ind.model_dump()
-        for key, label in _INDICATOR:
-            path = f"indicators[{i}].{key}"
-            rows.append(_row(path, f"{i + 1}. {label}", values.get(key), form.provenance.get(path), flagged))
+    paths = [*_FORM_FIELDS, *_BUDGET]
+    paths += [f"funds[{i}].{key}" for i in range(len(form.funds)) for key in ("adjusted_budget", "executed")]
+    rows = []
+    for path in paths:
+        cell = _cell(path, _value(form, path), form.provenance.get(path), flagged)
+        fund = _PART.match(path)
+        name = (f"{form.funds[int(fund.group(2))].label} {FIELD_LABELS[fund.group(3)]}" if fund
+                else FIELD_LABELS[path.split(".")[-1]])
+        rows.append(FieldRow(label=name, **cell.model_dump()))
     return rows
+
+
+def indicator_rows(document: Document, index: int) -> list[dict[str, object]]:
+    """The indicator table as printed, plus each indicator's standing from the recorded assessment."""
+    form = document.forms[index]
+    flagged = {f.path for f in document.findings if f.form == index and f.path and f.severity != "info"}
+    judged = {a.indicator: a for a in document.assessments if a.form == index}
+    rows: list[dict[str, object]] = []
+    for i, ind in enumerate(form.indicators):
+        cells = [_cell(f"indicators[{i}].{key}", getattr(ind, key), form.provenance.get(f"indicators[{i}].{key}"),
+                       flagged) for key in INDICATOR_COLUMNS]
+        status = judged.get(i)
+        rows.append({"number": i + 1, "cells": cells, "status": ASSESSMENT_NAMES[status.status] if status else "",
+                     "reasons": "；".join(status.reasons) if status else ""})
+    return rows
+
+
+def _source_lines(document: Document) -> list[str]:
+    """The lines of a text input, for the source panel (none when the input has moved)."""
+    if document.source.kind != "text":
+        return []
+    try:
+        raw = Path(document.source.path).read_bytes()
+        text = raw.decode(document.source.encoding or "utf-8", errors="replace")
+    except (OSError, LookupError):
+        return []
+    return text.splitlines()[:MAX_SOURCE_LINES]
 
 
 def report_html(document: Document, with_pictures: bool = True) -> str:
@@ -70,9 +139,12 @@ def report_html(document: Document, with_pictures: bool = True) -> str:
             raw = {}
         pictures = {n: base64.b64encode(b).decode("ascii") for n, b in raw.items()}
     geometry = {g.number: g for g in document.source.page_geometry}
-    forms = [{"index": i, "form": form, "fields": field_rows(document, i),
+    forms = [{"index": i, "form": form, "fields": field_rows(document, i), "indicators": indicator_rows(document, i),
               "findings": [f for f in document.findings if f.form == i],
               "drafts": [d for d in document.drafts if d.form == i]} for i, form in enumerate(document.forms)]
     return render(
         "outputs", "report.html.j2", document=document, forms=forms, pictures=pictures, geometry=geometry,
-        file_findings=[f for f in document.findings if f.form is None])
+        file_findings=[f for f in document.findings if f.form is None],
+        batch_drafts=[d for d in document.drafts if d.form is None], source_lines=_source_lines(document),
+        columns=[FIELD_LABELS[k] for k in INDICATOR_COLUMNS], label=label, path_label=path_label,
+        severity_names=SEVERITY_NAMES, kind_names=KIND_NAMES, status_names=STATUS_NAMES)

@@ -1,39 +1,114 @@
-"""What `jixiao run` writes beyond the JSON: <stem>.md and <stem>.html per input, and for the batch
-batch_summary.json and review.xlsx. Everything is written from the documents in memory."""
+"""The review pack of an output folder: <stem>.json/.md/.html per input, and over every document in the folder
+batch_summary.json and review.xlsx.
+
+`jixiao run` writes each input's outputs from the document in memory, keeping the reviewer's decisions of the
+JSON it replaces (review.carry); then the folder's pack is made from every document there, not only this run's.
+`jixiao review export` rebuilds the .md, .html, batch summary and workbook from the JSON alone (the JSON is the
+source of truth).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from jixiao.drafts import Drafter, draft_batch
-from jixiao.models import Document
-from jixiao.output import document_json, summary_markdown, write_atomic
+from pydantic import ValidationError
+
+from jixiao.atomic import write_atomic
+from jixiao.domain.codes import FindingCode
+from jixiao.drafts import Drafter, TemplateDrafter, draft_batch
+from jixiao.models import Document, Draft, Finding
+from jixiao.output import document_json, summary_markdown
 from jixiao.outputs.html import report_html
 from jixiao.outputs.workbook import write_review_book
+from jixiao.review.carry import carry_decisions
+from jixiao.review.duplicates import find_duplicates
 from jixiao.review.importer import BatchDrafts
 
 BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
 
 
-def write_outputs(document: Document, out_dir: Path, stem: str) -> list[Path]:
-    """Per input: <stem>.json, .md and .html of the (checked, drafted) document, each written atomically."""
-    targets = [out_dir / f"{stem}.json", out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
-    for target, text in zip(targets, (document_json(document), summary_markdown(document), report_html(document)),
-                            strict=True):
+def read_document(path: Path) -> Document | None:
+    """A jixiao document, or None for any other file (batch_summary.json, a foreign or damaged JSON)."""
+    try:
+        return Document.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return None
+
+
+def folder_documents(out_dir: Path) -> dict[str, Document]:
+    """Every jixiao document in the folder, by stem."""
+    found = {p.stem: read_document(p) for p in sorted(out_dir.glob("*.json")) if p.name != BATCH_FILE}
+    return {stem: doc for stem, doc in found.items() if doc is not None}
+
+
+def _reset_note(document: Document, reset: int) -> Document:
+    note = Finding(code=FindingCode.DECISIONS_RESET, severity="warning", form=None, path=None,
+                   message=f"输入文件与上次审核时不同（sha256 已变），此前的{reset}条审核结论已重置，请重新审核",
+                   found=reset)
+    return document.model_copy(update={"findings": [*document.findings, note], "status": "partial"})
+
+
+class RunWriter:
+    """The writer `jixiao run` gives the batch: per input <stem>.json (the reviewer's decisions of the JSON it
+    replaces kept), .md and .html; it keeps each document as written for the folder's pack."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, Document] = {}
+
+    def __call__(self, document: Document, out_dir: Path, stem: str) -> list[Path]:
+        document, carried = carry_decisions(document, read_document(out_dir / f"{stem}.json"))
+        if carried.input_changed:
+            document = _reset_note(document, carried.reset)
+        written = write_document_outputs(document, out_dir, stem, with_json=True)
+        self.documents[stem] = document
+        return written
+
+
+def write_document_outputs(document: Document, out_dir: Path, stem: str, with_json: bool) -> list[Path]:
+    targets = [out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
+    texts: list[str] = [summary_markdown(document), report_html(document)]
+    if with_json:  # last: a JSON present means its .md and .html are too
+        targets.append(out_dir / f"{stem}.json")
+        texts.append(document_json(document))
+    for target, text in zip(targets, texts, strict=True):
         write_atomic(target, text)
     return targets
 
 
-def write_batch_pack(documents: dict[str, Document], out_dir: Path, drafter: Drafter) -> list[Path]:
-    """The batch-level draft and the review workbook over the documents (stem → document) of this run."""
+def _batch_draft(documents: dict[str, Document], out_dir: Path, drafter: Drafter, notes: list[str]) -> Draft:
+    """The folder's batch summary; a reviewer's decision on it is kept while the inputs are the same."""
+    sources = {stem: doc.source.sha256 for stem, doc in documents.items()}
+    try:
+        old = BatchDrafts.model_validate_json((out_dir / BATCH_FILE).read_bytes())
+    except (OSError, ValidationError, ValueError):
+        old = None
+    if old is not None and old.sources == sources and old.drafts and old.drafts[0].decided_by == "human":
+        return old.drafts[0]
+    return draft_batch(list(documents.values()), drafter, notes)
+
+
+def write_batch_pack(fresh: dict[str, Document], out_dir: Path, drafter: Drafter) -> list[Path]:
+    """batch_summary.json and review.xlsx over every document of the folder (`fresh`: this run's, in memory)."""
+    documents = folder_documents(out_dir) | fresh
     if not documents:
         return []
-    batch_draft = draft_batch(list(documents.values()), drafter)
+    duplicates = find_duplicates(documents)
+    batch = _batch_draft(documents, out_dir, drafter, sorted(set(duplicates.values())))
     batch_path = out_dir / BATCH_FILE
-    write_atomic(batch_path, BatchDrafts(documents=[f"{stem}.json" for stem in documents], drafts=[batch_draft])
-                 .model_dump_json(indent=2) + "\n")
+    sources = {stem: doc.source.sha256 for stem, doc in documents.items()}
+    write_atomic(batch_path, BatchDrafts(documents=[f"{stem}.json" for stem in documents], sources=sources,
+                                         drafts=[batch]).model_dump_json(indent=2) + "\n")
     book = out_dir / BOOK_FILE
-    write_review_book([(stem, out_dir / f"{stem}.json", doc) for stem, doc in documents.items()],
-                      (batch_path, batch_draft), book)
+    write_review_book([(stem, out_dir / f"{stem}.json", doc) for stem, doc in documents.items()], (batch_path, batch),
+                      book, duplicates)
     return [batch_path, book]
+
+
+def export_pack(out_dir: Path) -> list[Path]:
+    """`jixiao review export`: every .md and .html, the batch summary and the workbook, rebuilt from the JSON."""
+    documents = folder_documents(out_dir)
+    written: list[Path] = []
+    for stem, document in documents.items():
+        written += write_document_outputs(document, out_dir, stem, with_json=False)
+    return written + write_batch_pack({}, out_dir, TemplateDrafter())
