@@ -6,6 +6,7 @@ import itertools
 import json
 from pathlib import Path
 
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from jixiao.checks import RuleProfile
@@ -60,3 +61,28 @@ def extract_name(text: str, tmp_path: Path, profile: RuleProfile) -> str | None:
     single = tmp_path / "single.txt"
     single.write_text(text, encoding="utf-8")
     return extract(single, profile).forms[0].project_name
+
+
+def test_the_same_form_as_text_and_as_pdf_is_flagged(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pdf = SEEDS["pujin"].parent.parent / "pujin-pdf" / "pujin.pdf"
+    assert runner.invoke(app, ["run", str(SEEDS["pujin"]), str(pdf), "-o", str(out)]).exit_code == 0
+    sheet = load_workbook(out / "review.xlsx")["表单"]
+    header = [c.value for c in sheet[1]]
+    notes = [row[header.index("重复提交")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(notes) == 8 and sum(1 for n in notes if n and n.startswith("重复提交")) == 4, notes
+    batch = json.loads((out / "batch_summary.json").read_text(encoding="utf-8"))["drafts"][0]["text"]
+    assert "另有重复或多次提交的表：重复提交：与" in batch
+
+
+def test_a_resubmission_with_other_numbers_is_flagged(tmp_path: Path) -> None:
+    first = _forms("pujin")[0]
+    again = tmp_path / "again.txt"
+    again.write_text(first.replace("156.28", "150.28"), encoding="utf-8")
+    (tmp_path / "first.txt").write_text(first, encoding="utf-8")
+    out = tmp_path / "out"
+    runner.invoke(app, ["run", str(tmp_path / "first.txt"), str(again), "-o", str(out)])
+    sheet = load_workbook(out / "review.xlsx")["表单"]
+    header = [c.value for c in sheet[1]]
+    notes = [row[header.index("重复提交")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [bool(n) for n in notes] == [False, True] and "同一项目多次提交" in notes[1]  # again.txt, first.txt
