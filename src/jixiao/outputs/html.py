@@ -15,7 +15,7 @@ from jixiao.domain.codes import label
 from jixiao.domain.format import plain
 from jixiao.ingest import page_pictures
 from jixiao.models import Document, Form, Provenance
-from jixiao.outputs.schema import ASSESSMENT_NAMES, KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, needs_look
+from jixiao.outputs.schema import ASSESSMENT_NAMES, FIELD_LABELS, KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, needs_look
 from jixiao.templating import render
 
 MAX_SOURCE_LINES = 5000
@@ -39,17 +39,6 @@ class FieldRow(Cell):
     label: str
 
 
-FIELD_LABELS = {
-    "title": "表名", "project_name": "项目名称", "project_code": "项目编码", "department": "主管部门",
-    "implementing_unit": "实施单位", "finance_office": "财政归口处室", "contact": "联系人", "phone": "联系电话",
-    "year": "年度", "amount_unit": "金额单位", "total_score": "自评总分", "total_weight": "总分值", "grade": "评分等级",
-    "rate": "执行率(%)", "weight": "分值", "score": "得分", "initial_budget": "年初预算数", "adjusted_budget": "全年预算数",
-    "executed": "全年执行数", "label": "资金名称", "level1": "一级指标", "level2": "二级指标", "name": "三级指标",
-    "unit": "计量单位", "operator": "指标性质", "target": "年度指标值", "actual": "实际完成值", "deviation_pct": "偏离度(%)",
-    "score_coef": "得分系数(%)", "review_score": "复核分", "is_core": "核心指标", "explanation": "偏差原因分析及改进措施",
-    "indicators": "绩效指标", "funds": "资金情况", "budget_execution": "预算执行", "goals": "绩效目标",
-    "initial": "年初目标", "adjusted": "调整后目标", "actual_goal": "实际完成情况",
-}
 _FORM_FIELDS = ("project_name", "project_code", "department", "implementing_unit", "year", "amount_unit",
                 "total_score", "grade")
 _BUDGET = ("budget_execution.rate", "budget_execution.weight", "budget_execution.score")
@@ -117,6 +106,16 @@ def indicator_rows(document: Document, index: int) -> list[dict[str, object]]:
     return rows
 
 
+def _indicator_table(document: Document, index: int) -> dict[str, object]:
+    """The indicator rows and column labels, without the columns this form's layout does not have."""
+    rows = indicator_rows(document, index)
+    keep = [k for k in range(len(INDICATOR_COLUMNS))
+            if any(row["cells"][k].value for row in rows)]  # type: ignore[index]
+    for row in rows:
+        row["cells"] = [row["cells"][k] for k in keep]  # type: ignore[index]
+    return {"indicators": rows, "columns": [FIELD_LABELS[INDICATOR_COLUMNS[k]] for k in keep]}
+
+
 def _source_lines(document: Document) -> list[str]:
     """The lines of a text input, for the source panel (none when the input has moved)."""
     if document.source.kind != "text":
@@ -139,12 +138,12 @@ def report_html(document: Document, with_pictures: bool = True) -> str:
             raw = {}
         pictures = {n: base64.b64encode(b).decode("ascii") for n, b in raw.items()}
     geometry = {g.number: g for g in document.source.page_geometry}
-    forms = [{"index": i, "form": form, "fields": field_rows(document, i), "indicators": indicator_rows(document, i),
+    forms = [{"index": i, "form": form, "fields": field_rows(document, i), **_indicator_table(document, i),
               "findings": [f for f in document.findings if f.form == i],
               "drafts": [d for d in document.drafts if d.form == i]} for i, form in enumerate(document.forms)]
     return render(
         "outputs", "report.html.j2", document=document, forms=forms, pictures=pictures, geometry=geometry,
         file_findings=[f for f in document.findings if f.form is None],
         batch_drafts=[d for d in document.drafts if d.form is None], source_lines=_source_lines(document),
-        columns=[FIELD_LABELS[k] for k in INDICATOR_COLUMNS], label=label, path_label=path_label,
+        label=label, path_label=path_label,
         severity_names=SEVERITY_NAMES, kind_names=KIND_NAMES, status_names=STATUS_NAMES)

@@ -24,6 +24,18 @@ ASSESSMENT_NAMES: dict[AssessmentStatus, str] = {"met": "已完成", "over": "�
                                                  "unread": "未能识别", "unjudged": "无法判断"}
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 PLACEHOLDER = "【待补充"
+FIELD_LABELS = {
+    "title": "表名", "project_name": "项目名称", "project_code": "项目编码", "department": "主管部门",
+    "implementing_unit": "实施单位", "finance_office": "财政归口处室", "contact": "联系人", "phone": "联系电话",
+    "year": "年度", "amount_unit": "金额单位", "total_score": "自评总分", "total_weight": "总分值", "grade": "评分等级",
+    "rate": "执行率(%)", "weight": "分值", "score": "得分", "initial_budget": "年初预算数", "adjusted_budget": "全年预算数",
+    "executed": "全年执行数", "label": "资金名称", "level1": "一级指标", "level2": "二级指标", "name": "三级指标",
+    "unit": "计量单位", "operator": "指标性质", "target": "年度指标值", "actual": "实际完成值", "deviation_pct": "偏离度(%)",
+    "score_coef": "得分系数(%)", "review_score": "复核分", "is_core": "核心指标", "explanation": "偏差原因分析及改进措施",
+    "indicators": "绩效指标", "funds": "资金情况", "budget_execution": "预算执行", "goals": "绩效目标",
+    "initial": "年初目标", "adjusted": "调整后目标", "actual_goal": "实际完成情况",
+}
+
 # values a rule derived rather than read from a printed cell (a unit taken from the target's suffix, a
 # qualitative operator, an amount unit guessed from the size of the amounts): their confidence is no reason to look
 _DERIVED_NOTES = ("inferred", "taken from", "qualitative", "not printed", "from the title")

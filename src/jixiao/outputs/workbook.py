@@ -33,6 +33,7 @@ from jixiao.outputs.schema import (
     DRAFT_HEADER,
     DRAFT_SHEET,
     EDITABLE,
+    FIELD_LABELS,
     FROZEN_THROUGH,
     KIND_NAMES,
     META_SHEET,
@@ -148,7 +149,8 @@ def _form_rows(stem: str, doc: Document, duplicates: dict[tuple[str, int], str],
             out["指标"].append([form.project_name, stem, i + 1, j + 1, ind.level1, ind.level2, ind.name, ind.unit,
                               ind.operator, ind.target, ind.actual, ind.deviation_pct, ind.weight, ind.score,
                               ASSESSMENT_NAMES[status.status] if status else None,
-                              "；".join([label(f.code) for f in found] + [f"{k}置信度低" for k in looks]) or None,
+                              "；".join([label(f.code) for f in found] + [f"{FIELD_LABELS.get(k, k)}识别置信度低"
+                                                                         for k in looks]) or None,
                               ind.explanation])
             flags["指标"].append(bool(found or looks))
 
