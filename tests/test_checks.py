@@ -1,4 +1,4 @@
-"""SPEC §5 checks: the findings a reviewer needs on the seeds, and the rule profiles."""
+"""The checks (docs/checks.md): the findings a reviewer needs on the seeds, and the rule profiles."""
 
 from pathlib import Path
 

@@ -40,3 +40,19 @@ def test_codes_are_strings_labels_are_chinese_and_the_list_extends(monkeypatch: 
     register("TEXT_TARGET_UNMEASURABLE", CodeInfo(stage=Stage.REVIEW, severity="warning", label="指标值无法衡量",
                                                   meaning="a target that cannot be measured"))
     assert label("TEXT_TARGET_UNMEASURABLE") == "指标值无法衡量" and "TEXT_TARGET_UNMEASURABLE" in codes_of(Stage.REVIEW)
+
+
+def test_the_commands_the_docs_name_exist() -> None:
+    from typer.main import get_command
+
+    from jixiao.cli import app
+
+    group = get_command(app)
+    names = set(group.commands)  # type: ignore[attr-defined]
+    review = set(group.commands["review"].commands)  # type: ignore[attr-defined]
+    for doc in (ROOT / "README.md", ROOT / "docs" / "cli.md"):
+        text = doc.read_text(encoding="utf-8")
+        for command, sub in re.findall(r"jixiao (run|extract|check|draft|review|eval|report|layouts)(?: (\w+))?", text):
+            assert command in names, f"{doc.name}: jixiao {command}"
+            if command == "review":
+                assert sub in review, f"{doc.name}: jixiao review {sub}"

@@ -1,4 +1,4 @@
-"""Command line (SPEC §4). Exit codes: 0 all inputs processed cleanly; 1 some input failed or has
+"""Command line (docs/cli.md). Exit codes: 0 all inputs processed cleanly; 1 some input failed or has
 error findings; 2 usage error."""
 
 from __future__ import annotations

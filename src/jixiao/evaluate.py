@@ -1,7 +1,7 @@
-"""Golden-file evaluation (SPEC §7).
+"""Golden-file evaluation (README: Golden evaluation).
 
 `golden/<case>/` holds `case.toml` (input file, template, input kind), the input, and a
-hand-checked `expected.json` (the forms of SPEC §3 without provenance, and the expected
+hand-checked `expected.json` (the forms of docs/output.md without provenance, and the expected
 findings as code/severity/form/path). Fields are scored one by one: correct, omitted
 (expected, not found) and wrong (found but different, or found where nothing is printed).
 """

@@ -1,7 +1,7 @@
 """LLM gap-filling: one narrow request per gap, a value accepted only when grounded in one cell.
 
 The model answers plain values (small local models handle that far better than nested quotes);
-grounding then locates each value's source cell (SPEC §6): a text value must be the text of a cell
+grounding then locates each value's source cell (docs/llm.md): a text value must be the text of a cell
 (or the value part of a '标签：值' cell); a number must be a number of a cell that holds only
 numbers, each printed number grounds one field, and when the row's cells line up one-to-one with
 the header the number must sit in its own column. So `得分=2023` from "2023 年…" or `100` from an

@@ -1,6 +1,6 @@
-"""The output contract (SPEC §3): one `Document` per input file.
+"""The output contract (docs/output.md): one `Document` per input file.
 
-Field names are fixed by the spec; extra fields are allowed where they help a reviewer.
+Field names are fixed by the contract; extra fields are allowed where they help a reviewer.
 Chinese domain terms live in the field descriptions.
 """
 
@@ -171,7 +171,7 @@ class Assessment(Model):
     achievement: Literal["achieved", "partial", "not_achieved"] | None = Field(
         None, description="定性: 达成 / 部分达成 / 未达成")
     deviation: float | None = Field(None, description="偏离度 computed from target and actual (%)")
-    rule_score: float | None = Field(None, description="the score the rules give (SPEC rule 3)")
+    rule_score: float | None = Field(None, description="the score the rules give (docs/checks.md rules 3)")
     score_deducted: bool = Field(False, description="得分 < 分值")
     units: tuple[str, str] | None = Field(None, description="(target unit, actual unit) when they differ")
     unread: list[str] = Field(default_factory=list, description="fields the tool could not read surely "

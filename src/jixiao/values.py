@@ -24,7 +24,7 @@ _PLAIN_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 
 def clean_text(text: str) -> str:
-    """Remove markup tags and collapse whitespace (the SPEC's 'whitespace normalised')."""
+    """Remove markup tags and collapse whitespace (docs/output.md: 'whitespace normalised')."""
     return _WS.sub(" ", _TAGS.sub("", text)).strip()
 
 

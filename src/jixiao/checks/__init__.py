@@ -1,4 +1,4 @@
-"""Domain checks (SPEC §5): each check reads one form and emits findings into a `Sink`."""
+"""Domain checks (docs/checks.md): each check reads one form and emits findings into a `Sink`."""
 
 from __future__ import annotations
 

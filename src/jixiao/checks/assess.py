@@ -1,4 +1,4 @@
-"""Judge one indicator, once: met, over-achieved, short, not read, under its operator (SPEC rules 3, 4, 7, 8).
+"""Judge one indicator, once: met, over-achieved, short, not read, under its operator (docs/checks.md rules 3, 4, 7, 8).
 
 The result is recorded on the document (`Document.assessments`); the indicator checks, the drafts,
 the workbook and the reports read it and never judge again.

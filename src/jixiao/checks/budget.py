@@ -1,4 +1,4 @@
-"""Budget checks (SPEC §5 rules 1, 2, 9): 执行率, 执行率得分, 预算调整."""
+"""Budget checks (docs/checks.md rules 1, 2, 9): 执行率, 执行率得分, 预算调整."""
 
 from __future__ import annotations
 

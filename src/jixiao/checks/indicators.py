@@ -1,4 +1,4 @@
-"""Indicator checks (SPEC §5 rules 3, 4, 7, 8, 10): scores, 偏离度, shortfalls, content."""
+"""Indicator checks (docs/checks.md rules 3, 4, 7, 8, 10): scores, 偏离度, shortfalls, content."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rule profiles: the thresholds of SPEC §5 as configuration, one TOML file per region.
+"""Rule profiles: the thresholds of docs/checks.md as configuration, one TOML file per region.
 
 A profile may `extends` another; tables are merged key by key. Built-in profiles ship in
 `jixiao/profiles/`; a path to a .toml file works too.

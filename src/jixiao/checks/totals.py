@@ -1,4 +1,4 @@
-"""Form-level checks (SPEC §5 rules 5, 6, 10, 11): weights, totals, grade, structure."""
+"""Form-level checks (docs/checks.md rules 5, 6, 10, 11): weights, totals, grade, structure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Drafts (SPEC §2): 偏差原因分析及改进措施 for short indicators without one, a summary per form, one per batch."""
+"""Drafts (docs/output.md): 偏差原因分析及改进措施 for short indicators without one, a summary per form, one per batch."""
 
 from __future__ import annotations
 

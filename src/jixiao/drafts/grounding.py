@@ -1,4 +1,4 @@
-"""Every number a draft states must be a value of the form or derived from them (SPEC §2).
+"""Every number a draft states must be a value of the form or derived from them (docs/output.md).
 
 `Allowed` holds the numbers a drafter may state: the form's numeric fields, the numbers printed
 inside its text fields, the numbers the checks derived (expected/found), and the sums,
