@@ -69,7 +69,7 @@ class FormFacts(BaseModel):
     deducted: list[Shortfall] = Field(default_factory=list, description="met, yet points deducted")
     unread: list[Shortfall] = Field(default_factory=list, description="target or actual not read surely")
     unjudged: int = 0
-    explain: list[Shortfall] = Field(default_factory=list, description="need a 偏差原因 and have none (docs/checks.md rules 8)")
+    explain: list[Shortfall] = Field(default_factory=list, description="need a 偏差原因, have none (docs/checks.md rule 8)")
     total_score: str | None = None
     total_unread: bool = False
     grade: str | None = None
