@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from jixiao.checks import load_profile
 from jixiao.cli import app
+from jixiao.llm.client import InstructorService
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env, is_local_endpoint
-from jixiao.llm.service import InstructorService
 from jixiao.models import Document
 from jixiao.pipeline import extract
 from tests.conftest import SEEDS

@@ -16,8 +16,8 @@ from jixiao.cli import app
 from jixiao.drafts import LlmDrafter, TemplateDrafter, draft_document
 from jixiao.drafts.facts import form_facts
 from jixiao.drafts.grounding import ungrounded
+from jixiao.llm.client import InstructorService
 from jixiao.llm.config import LlmConfig
-from jixiao.llm.service import InstructorService
 from jixiao.models import Document
 from jixiao.report import report_html
 from tests.conftest import SEEDS

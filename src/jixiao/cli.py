@@ -18,7 +18,7 @@ from jixiao.checks import RuleProfile, builtin_profiles, load_profile
 from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
 from jixiao.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, config_from_env
-from jixiao.llm.service import InstructorService, LlmService
+from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, write_atomic
 from jixiao.pipeline import recheck
@@ -55,13 +55,16 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
     try:
         config = config_from_env(local_only=True if local_only else None)
     except (ValidationError, ValueError) as exc:
-        err.print(f"[red]error[/red] LLM configuration in the environment is invalid: {str(exc).splitlines()[0]}")
+        err.print("[red]error[/red] LLM configuration in the environment is invalid: "
+                  f"{terminal_text(str(exc).splitlines()[0])}")
         raise typer.Exit(2) from exc
     if not use_llm or config is None:
         if not quiet:
             err.print("jixiao: rules only, offline (no LLM configured: set JIXIAO_LLM_BASE_URL to fill gaps)"
                       if use_llm else "jixiao: rules only, offline (--no-llm)")
         return None
+    from jixiao.llm.client import InstructorService  # the SDKs load only when a model is used
+
     try:
         return InstructorService(config, announce=None if quiet else err.print)
     except EndpointRefused as exc:

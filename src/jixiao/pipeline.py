@@ -93,8 +93,10 @@ def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, con
 def process(path: Path, profile: RuleProfile, llm: LlmService | None = None) -> Outcome:
     """`extract` with every failure turned into a one-line error naming the file."""
     start = time.perf_counter()
+    if llm is not None:
+        llm.begin_input()
     try:
-        document = extract(path, profile, llm)
+        document = extract(path, profile, llm, llm.concurrency if llm is not None else 2)
     except InputError as exc:
         return Outcome(path=str(path), error=str(exc), seconds=time.perf_counter() - start)
     except OSError as exc:
