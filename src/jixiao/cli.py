@@ -41,6 +41,8 @@ UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the
 LocalOnly = Annotated[bool, typer.Option("--local-only", help="refuse any LLM endpoint that is not loopback or "
                                          "private (also JIXIAO_LLM_LOCAL_ONLY=1)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="only errors")]
+Resume = Annotated[bool, typer.Option("--resume", help="skip inputs whose outputs are complete and record the "
+                                      "input's sha256 (after an interrupted run)")]
 
 
 def _profile(name: str) -> RuleProfile:
@@ -102,19 +104,19 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False) -> None:
+            local_only: LocalOnly = False, resume: Resume = False) -> None:
     """Extract and check: writes <stem>.json per input."""
     rules = _profile(profile)
     llm = _llm(use_llm, local_only, quiet or json_logs)
     with _output_folder(out):
-        report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm)
+        report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm, (".json",) if resume else ())
     _finish(report, out, quiet, json_logs)
 
 
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False) -> None:
+        local_only: LocalOnly = False, resume: Resume = False) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import run_writer, write_batch_pack
 
@@ -122,7 +124,8 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
     llm = _llm(use_llm, local_only, quiet or json_logs)
     drafter = _drafter(llm)
     with _output_folder(out):
-        report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm)
+        report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm,
+                           (".md", ".html", ".json") if resume else ())
         written = [Path(p) for p in report.written if p.endswith(".json")]
         try:
             pack = write_batch_pack(written, out, rules, drafter)

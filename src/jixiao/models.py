@@ -6,9 +6,9 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 BBox = tuple[float, float, float, float]
 Method = Literal["rule", "llm", "ocr", "human"]
@@ -40,6 +40,16 @@ class Provenance(Model):
     note: str | None = Field(None, description="how the value was repaired or inferred, if it was")
     model: str | None = Field(None, description="the model that supplied an llm value")
     prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The contract fields always; note/model/prompt_sha256 only when set (a 12,000-form input repeats
+        provenance ~90 times per form)."""
+        data: dict[str, Any] = handler(self)
+        for key in ("note", "model", "prompt_sha256"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class PageGeometry(Model):

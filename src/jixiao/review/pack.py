@@ -23,8 +23,8 @@ def run_writer(profile: RuleProfile, drafter: Drafter) -> Callable[[Document, Pa
 
     def write(document: Document, out_dir: Path, stem: str) -> list[Path]:
         drafted = draft_document(document, profile, drafter)
-        targets = [out_dir / f"{stem}.json", out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
-        for target, text in zip(targets, (document_json(drafted), summary_markdown(drafted), report_html(drafted)),
+        targets = [out_dir / f"{stem}.md", out_dir / f"{stem}.html", out_dir / f"{stem}.json"]  # JSON last: --resume
+        for target, text in zip(targets, (summary_markdown(drafted), report_html(drafted), document_json(drafted)),
                                 strict=True):
             write_atomic(target, text)
         return targets
