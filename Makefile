@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check eval bench clean llm-serve llm-stop test-llm
+.PHONY: help install demo test check eval bench fuzz clean llm-serve llm-stop test-llm
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expecte
 bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, peak memory
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_pdf.py
+
+fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
+	$(BIN)/python scripts/fuzz.py $(ARGS)
 
 clean: ## remove .venv/ and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,7 @@ from jixiao.checks import RuleProfile
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
-from jixiao.output import document_json, output_stem, write_atomic
+from jixiao.output import document_bytes, output_stem, write_atomic
 from jixiao.pipeline import Outcome, process
 from jixiao.testhook import hook
 from jixiao.textsafe import terminal_text
@@ -100,7 +100,7 @@ Writer = Callable[[Document, Path, str], list[Path]]
 
 def write_json(document: Document, out_dir: Path, stem: str) -> list[Path]:
     target = out_dir / f"{stem}.json"
-    write_atomic(target, document_json(document))
+    write_atomic(target, document_bytes(document))
     return [target]
 
 

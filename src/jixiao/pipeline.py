@@ -85,8 +85,10 @@ def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, con
                                            skew=p.skew, ocr=p.ocr) for p in layout.pages]),
         forms=parsed.forms, findings=ingest_findings(layout) + parsed.findings, profile=profile.name,
     )
+    gaps = parsed.gaps
+    del layout, parsed  # every cell of the input: gone before the checks run (a large input holds ~100 B per byte)
     if llm is not None:
-        document = fill_gaps(document, parsed.gaps, llm, concurrency)
+        document = fill_gaps(document, gaps, llm, concurrency)
     return recheck(document, profile)
 
 
