@@ -165,6 +165,9 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
     from jixiao.review.importer import ReviewError, import_review
 
     rules = _profile(profile)
+    if not book.is_file():
+        err.print(f"[red]error[/red] {terminal_text(str(book))}: no such workbook")
+        raise typer.Exit(1)
     with _output_folder(book.parent) as replayed:
         try:
             result = import_review(book, rules, replayed)

@@ -98,5 +98,5 @@ class LlmDrafter:
         return self._draft("draft_form_summary.j2", facts.allowed, facts.lines(), self.fallback.form_summary(facts))
 
     def batch_summary(self, facts: BatchFacts) -> Draft:
-        self.service.begin_input()  # the batch summary has a budget of its own
+        self.service.begin_input(self.service.timeout_s)  # the batch summary: one request's time of its own
         return self._draft("draft_batch_summary.j2", facts.allowed, facts.lines(), self.fallback.batch_summary(facts))

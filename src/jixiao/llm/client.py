@@ -92,6 +92,7 @@ class InstructorService:
         self.model = config.model
         self.endpoint = config.base_url
         self.concurrency = config.concurrency
+        self.timeout_s = config.timeout_s
         self._announce = announce
         self._announced = False
         self._lock = threading.Lock()
@@ -99,9 +100,9 @@ class InstructorService:
         self._budget_until: float | None = None
         self._cache = ReplyCache(config.cache_dir or default_cache_dir())
 
-    def begin_input(self) -> None:
-        """Start the budget that every request of the next input shares."""
-        self._budget_until = time.monotonic() + self.config.budget_s
+    def begin_input(self, seconds: float | None = None) -> None:
+        """Start the budget that every request of the next input shares (default: the configured budget)."""
+        self._budget_until = time.monotonic() + (self.config.budget_s if seconds is None else seconds)
 
     def _left(self) -> float:
         return self.config.budget_s if self._budget_until is None else self._budget_until - time.monotonic()

@@ -29,9 +29,10 @@ class LlmService(Protocol):
     model: str
     endpoint: str
     concurrency: int
+    timeout_s: float
 
-    def begin_input(self) -> None:
-        """Start the time budget that every request of the next input shares."""
+    def begin_input(self, seconds: float | None = None) -> None:
+        """Start the time budget that every request of the next input shares (default: the configured one)."""
 
     def structured(self, messages: list[dict[str, str]], response_model: type[BaseModel],
                    context: dict[str, Any]) -> Reply: ...
