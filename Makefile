@@ -30,6 +30,7 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
+	$(BIN)/jixiao eval golden/review-labels
 
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
 	$(BIN)/ruff check src tests bench golden

@@ -41,8 +41,9 @@ def review_label(code: str) -> str | None:
 
 
 def review_finding(form: int, code: str, path: str, message: str, quote: str | None,
-                   expected: Scalar = None, found: Scalar = None, method: Literal["rule", "llm"] = "rule") -> Finding:
-    """A review finding with the code's severity and the quoted text of the form."""
+                   expected: Scalar = None, found: Scalar = None, method: Literal["rule", "llm"] = "rule",
+                   severity: Severity | None = None) -> Finding:
+    """A review finding with the code's severity (unless given) and the quoted text of the form."""
     spec = REVIEW_CODES[code]
-    return Finding(code=code, severity=spec.severity, form=form, path=path, message=message, quote=quote,
+    return Finding(code=code, severity=severity or spec.severity, form=form, path=path, message=message, quote=quote,
                    expected=expected, found=found, method=method)
