@@ -7,6 +7,8 @@ subject families live in `review_words.toml`.
 
 from __future__ import annotations
 
+import re
+
 from jixiao.checks.assess import Assessment, assess
 from jixiao.checks.base import Sink, fmt
 from jixiao.checks.review_codes import review_finding
@@ -16,6 +18,7 @@ from jixiao.models import Indicator
 from jixiao.values import squash
 
 _CJK_PAIR_END = "\u9fff"
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def lost_points(sink: Sink, ind: Indicator) -> bool:
@@ -68,13 +71,13 @@ def _own(sink: Sink, i: int, ind: Indicator, result: Assessment, words: ReviewWo
                 expected="偏差原因分析及改进措施", found=raw))
         return
     cause = has_cause(text, words)
-    if lost and not cause and any(p in text for p in rules.complete_patterns):
+    if lost and not cause and any(re.search(p, text) for p in rules.complete_patterns):
         sink.findings.append(review_finding(
             sink.form_index, "EXPLANATION_CONTRADICTS", path,
             f"指标“{ind.name}”的说明称已完成，但{gap}，未说明扣分原因", raw,
             expected="扣分原因", found=raw))
         return
-    shortfall = next((p for p in rules.shortfall_patterns if p in text), None)
+    shortfall = next((m.group(0) for p in rules.shortfall_patterns if (m := re.search(p, text))), None)
     if result.met and shortfall and not lost:
         sink.findings.append(review_finding(
             sink.form_index, "EXPLANATION_CONTRADICTS", path,
@@ -118,12 +121,38 @@ def _across(sink: Sink, words: ReviewWords) -> None:
                 flagged.add(i)
     for i, ind in enumerate(indicators):
         text = squash(ind.explanation)
-        if i in flagged or not text or relevant(text, ind, words):
+        if i in flagged or not text:
             continue
-        other = next((o for j, o in enumerate(indicators) if j != i and len(norm(o.name)) >= 4
-                      and norm(o.name) in norm(text) and norm(o.name) not in norm(ind.name)), None)
+        other = _names_other(text, i, indicators, words)
         if other is not None:
             _other(sink, i, f"写的是指标“{other.name}”的情况")
+
+
+def _numbers(text: str) -> set[float]:
+    return {float(n) for n in _NUMBER.findall(text)}
+
+
+def _values(ind: Indicator) -> set[float]:
+    return {v for v in (ind.target_value, ind.actual_value) if v is not None}
+
+
+def _names_other(text: str, i: int, indicators: list[Indicator], words: ReviewWords) -> Indicator | None:
+    """Another indicator whose full name the explanation gives, when the text is not about its own row:
+    nothing of its own subject, or the other row's figures and none of its own ('师生满意度达到91%' on
+    家长满意度 88%), and no word of its own name that the other name lacks."""
+    own = indicators[i]
+    body = norm(text)
+    common = set(words.explanation.common_bigrams.words)
+    numbers = _numbers(text)
+    for j, other in enumerate(indicators):
+        name = norm(other.name)
+        if j == i or len(name) < 4 or name not in body or name in norm(own.name):
+            continue
+        if any(b in body for b in _bigrams(norm(own.name)) - _bigrams(name) - common):
+            continue
+        if not relevant(text, own, words) or (numbers & _values(other) and not numbers & _values(own)):
+            return other
+    return None
 
 
 def _other(sink: Sink, i: int, why: str) -> None:
