@@ -31,6 +31,7 @@ REVIEW_CODES: dict[str, ReviewCode] = {
     "EXPLANATION_NO_CAUSE": ReviewCode("偏差原因未说明原因", "warning", False),
 }
 
+REVIEW_LABELS = {code: spec.label for code, spec in REVIEW_CODES.items()}
 # codes the rules can raise (the rules-only evaluation is gated on these)
 RULE_CODES = frozenset(code for code, spec in REVIEW_CODES.items() if spec.rules)
 
