@@ -92,14 +92,16 @@ def test_targets_names_and_actuals() -> None:
                     _row("入户宣传户数", "≥3000户", "已完成", 10, 10, operator="≥"),
                     _row("入户宣传户数", "≥3000户", "3100户", 10, 10, operator="≥"),
                     _row("使用时间", "2023年1-12月", "2023年1-12月", 10, 10, operator="定性"),
-                    _row("系统运行", "正常运行", "正常运行", 10, 10, operator="定性"))
+                    _row("系统运行", "正常运行", "正常运行", 10, 10, operator="定性"),
+                    _row("补贴发放", "按时足额发放", "按时足额发放", 10, 10, operator="定性"),
+                    _row("水质", "提高至国家二类标准", "达标", 10, 10, operator="定性"))
     assert _codes(found, 0) == {"NAME_IS_LEVEL"}
     assert _codes(found, 1) == {"TARGET_NOT_MEASURABLE"}
     assert _codes(found, 2) == {"TARGET_SAME_AS_ACTUAL"}
     assert _codes(found, 3) == {"TARGET_SAME_AS_NAME"}
     assert _codes(found, 4) == {"ACTUAL_WITHOUT_VALUE"}
     assert _codes(found, 5) == {"NAME_DUPLICATE"}
-    assert not _codes(found, 6) and not _codes(found, 7)
+    assert not _codes(found, 6) and not _codes(found, 7) and not _codes(found, 8) and not _codes(found, 9)
     assert all(f.quote for f in found)
 
 
@@ -114,3 +116,10 @@ def test_words_are_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("JIXIAO_REVIEW_WORDS", str(custom))
     _load.cache_clear()
     assert _codes(_review(row), 0) == {"EXPLANATION_REMEDY_ONLY"}
+
+
+def test_causes_stated_as_a_state_and_good_news_are_not_flagged() -> None:
+    found = _review(_row("入户走访户数", "≥2000户", "1800户", 10, 9, "部分村民外出务工，入户难度大，下一步错峰走访"),
+                    _row("安全事故次数", "≤2次", "0次", 10, 10, "全年安全事故未达到控制上限", operator="≤"),
+                    _row("培训人次", "≥500人次", "520人次", 10, 9, "培训已完成，但因场地紧张部分课时压缩扣1分"))
+    assert not found

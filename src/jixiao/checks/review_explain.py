@@ -78,7 +78,8 @@ def _own(sink: Sink, i: int, ind: Indicator, result: Assessment, words: ReviewWo
             expected="扣分原因", found=raw))
         return
     shortfall = next((m.group(0) for p in rules.shortfall_patterns if (m := re.search(p, text))), None)
-    if result.met and shortfall and not lost:
+    less_is_better = ind.operator in ("≤", "<")  # '事故未达到上限' is good news there
+    if result.met and shortfall and not lost and not less_is_better:
         sink.findings.append(review_finding(
             sink.form_index, "EXPLANATION_CONTRADICTS", path,
             f"指标“{ind.name}”完成值“{ind.actual}”已达到指标值“{ind.target}”，说明却写“{shortfall}”，"

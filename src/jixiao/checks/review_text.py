@@ -51,19 +51,17 @@ def _target(sink: Sink, i: int, ind: Indicator, words: ReviewWords) -> None:
             f"{_label(ind)}的指标值照抄了指标名称，未设定可衡量的指标值", ind.target, expected="可衡量的指标值"))
         return
     qualitative = ind.operator == "定性" or not has_digit(target)
-    if (not has_digit(target) and target == actual and len(target) >= rules.min_restated_length
-            and target not in rules.standard_words):
-        sink.findings.append(review_finding(
-            sink.form_index, "TARGET_SAME_AS_ACTUAL", path,
-            f"{_label(ind)}的指标值与完成值都是“{ind.target}”，照抄目标表述，无法判断完成程度",
-            ind.target, expected="可衡量的指标值和实际完成情况"))
-        return
     if qualitative and not has_digit(target):
-        if target in rules.standard_words:
+        if target in rules.standard_words or any(m in target for m in rules.standard_markers):
             return
         vague = next((w for w in rules.vague_words if w in target), None)
         direction = next((w for w in rules.direction_words if w in target), None)
-        if vague or direction:
+        if (vague or direction) and target == actual and len(target) >= rules.min_restated_length:
+            sink.findings.append(review_finding(
+                sink.form_index, "TARGET_SAME_AS_ACTUAL", path,
+                f"{_label(ind)}的指标值与完成值都是“{ind.target}”，照抄目标表述，无法判断完成程度",
+                ind.target, expected="可衡量的指标值和实际完成情况"))
+        elif vague or direction:
             word = vague or direction
             sink.findings.append(review_finding(
                 sink.form_index, "TARGET_NOT_MEASURABLE", path,

@@ -20,6 +20,7 @@ class TargetWords(_Strict):
     vague_words: list[str]
     direction_words: list[str]
     standard_words: list[str]
+    standard_markers: list[str] = Field(default_factory=list)
     min_restated_length: int
 
 
