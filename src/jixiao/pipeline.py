@@ -89,7 +89,7 @@ def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, con
     if llm is not None:
         document = fill_gaps(document, parsed.gaps, llm, concurrency)
     document = recheck(document, profile)
-    if llm is not None:  # the text review's judge reads what the rules could not settle
+    if llm is not None and llm.judge:  # the text review's judge reads what the rules could not settle
         document = judge_explanations(document, llm, profile, concurrency)
         document.status = status_of(document.findings)  # type: ignore[assignment]
     return document

@@ -33,6 +33,7 @@ class LlmConfig(BaseModel):
     concurrency: int = 2
     local_only: bool = False
     cache_dir: Path | None = None
+    judge: bool = Field(True, description="also run the text review's LLM judge (JIXIAO_LLM_JUDGE=0: gap-filling only)")
 
     @property
     def host(self) -> str:
@@ -60,6 +61,7 @@ def config_from_env(env: Mapping[str, str] | None = None, local_only: bool | Non
         concurrency=int(env.get("JIXIAO_LLM_CONCURRENCY", "2")),
         local_only=local_only if local_only is not None else _flag(env.get("JIXIAO_LLM_LOCAL_ONLY")),
         cache_dir=Path(cache) if cache else None,
+        judge=env.get("JIXIAO_LLM_JUDGE", "1").strip().lower() not in ("0", "false", "no", "off"),
     )
 
 

@@ -50,6 +50,7 @@ class LlmService(Protocol):
 
     model: str
     endpoint: str
+    judge: bool  # run the text review's LLM judge too (not only gap-filling and drafting)
 
     def structured(self, messages: list[dict[str, str]], response_model: type[BaseModel],
                    context: dict[str, Any]) -> Reply: ...
@@ -100,6 +101,7 @@ class InstructorService:
         self.config = config
         self.model = config.model
         self.endpoint = config.base_url
+        self.judge = config.judge
         self._announce = announce
         self._announced = False
         self._lock = threading.Lock()
