@@ -123,3 +123,11 @@ def test_causes_stated_as_a_state_and_good_news_are_not_flagged() -> None:
                     _row("安全事故次数", "≤2次", "0次", 10, 10, "全年安全事故未达到控制上限", operator="≤"),
                     _row("培训人次", "≥500人次", "520人次", 10, 9, "培训已完成，但因场地紧张部分课时压缩扣1分"))
     assert not found
+
+
+def test_more_words_for_met_and_for_no_value() -> None:
+    found = _review(_row("抽检合格率", "100%", "100%", 10, 9, "均已合格"),
+                    _row("新增就业人数", "≥500人", "已实现年度目标", 10, 10, operator="≥"),
+                    _row("新增就业岗位", "≥300个", "基本完成", 10, 10, operator="≥"))
+    assert _codes(found, 0) == {"EXPLANATION_CONTRADICTS"}
+    assert _codes(found, 1) == {"ACTUAL_WITHOUT_VALUE"} and _codes(found, 2) == {"ACTUAL_WITHOUT_VALUE"}

@@ -79,7 +79,7 @@ def _target(sink: Sink, i: int, ind: Indicator, words: ReviewWords) -> None:
 def _actual(sink: Sink, i: int, ind: Indicator, words: ReviewWords) -> None:
     actual = norm(ind.actual)
     if (ind.operator == "定性" or not actual or has_digit(actual) or ind.target_value is None
-            or _DATE.search(ind.target or "") or actual not in words.actual.qualitative_words):
+            or _DATE.search(ind.target or "") or not words.actual.states_no_value(actual)):
         return
     sink.findings.append(review_finding(
         sink.form_index, "ACTUAL_WITHOUT_VALUE", f"indicators[{i}].actual",

@@ -26,6 +26,10 @@ class TargetWords(_Strict):
 
 class ActualWords(_Strict):
     qualitative_words: list[str]
+    qualitative_patterns: list[str] = Field(default_factory=list)
+
+    def states_no_value(self, actual: str) -> bool:
+        return actual in self.qualitative_words or any(re.search(p, actual) for p in self.qualitative_patterns)
 
 
 class NameWords(_Strict):
