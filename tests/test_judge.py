@@ -77,10 +77,18 @@ def test_a_grounded_judgement_becomes_an_llm_finding(fake: FakeOpenAI, form: Pat
     assert len(fake.requests) == 1 and again.llm_usage.cached_calls == 1 and _review(again) == _review(doc)
 
 
-def test_an_adequate_explanation_gives_no_finding(fake: FakeOpenAI, form: Path, tmp_path: Path) -> None:
-    fake.script(Step(content=_judgement([EXPLANATION], gives_cause=True)))
+@pytest.mark.parametrize("quotes", [[EXPLANATION], []])
+def test_an_adequate_explanation_gives_no_finding(fake: FakeOpenAI, form: Path, tmp_path: Path,
+                                                  quotes: list[str]) -> None:
+    fake.script(Step(content=_judgement(quotes, gives_cause=True)))
     doc = extract(form, load_profile(), _service(fake, tmp_path))
     assert not _review(doc) and doc.llm_usage.calls == 1
+
+
+def test_a_problem_without_a_quote_is_refused(fake: FakeOpenAI, form: Path, tmp_path: Path) -> None:
+    fake.script(Step(content=_judgement([])), Step(content=_judgement([])))
+    doc = extract(form, load_profile(), _service(fake, tmp_path))
+    assert [c for c, _, _ in _review(doc)] == ["LLM_VALUE_UNGROUNDED"]
 
 
 def test_an_ungrounded_quote_drops_the_judgement(fake: FakeOpenAI, form: Path, tmp_path: Path) -> None:

@@ -37,6 +37,15 @@ class Judgement(BaseModel):
     quotes: list[str] = Field(default_factory=list, description="判断所依据的原文片段，逐字照抄")
     reason: str = Field("", description="一句话理由")
 
+    @property
+    def problem(self) -> str | None:
+        """The review code this judgement raises, if any."""
+        if not self.belongs:
+            return "EXPLANATION_OTHER_INDICATOR"
+        if self.contradicts:
+            return "EXPLANATION_CONTRADICTS"
+        return None if self.gives_cause else "EXPLANATION_NO_CAUSE"
+
     @model_validator(mode="after")
     def _quotes_in_row(self, info: ValidationInfo) -> Judgement:
         context = info.context or {}
@@ -50,10 +59,11 @@ def _bare(text: str) -> str:
 
 
 def ungrounded_quotes(judgement: Judgement, cells: list[str]) -> list[str]:
-    """Quotes not found in the row's cells (whitespace ignored); no quote at all counts as one missing."""
+    """Quotes not found in the row's cells (whitespace ignored). A judgement that finds a problem must
+    quote at least one span; one that finds none may quote nothing."""
     row = [squash(c) for c in cells]
     quotes = [q for q in judgement.quotes if _bare(q)]
-    if not quotes:
+    if not quotes and judgement.problem is not None:
         return ["（未引用原文）"]
     return [q for q in quotes if not any(_bare(q) in c for c in row)]
 
@@ -128,8 +138,7 @@ def _finding(case: _Case, document: Document, service: LlmService) -> Finding | 
         return Finding(code="LLM_VALUE_UNGROUNDED", severity="warning", form=case.form, path=path, method="llm",
                        message=f"模型对指标“{ind.name}”偏差原因的判断引用了本行原文中没有的文字，判断已丢弃："
                                + "；".join(missing), found="；".join(missing)[:200])
-    code = ("EXPLANATION_OTHER_INDICATOR" if not judgement.belongs else "EXPLANATION_CONTRADICTS"
-            if judgement.contradicts else "EXPLANATION_NO_CAUSE" if not judgement.gives_cause else None)
+    code = judgement.problem
     if code is None:
         return None
     what = {"EXPLANATION_OTHER_INDICATOR": "写的不是本指标的情况",
