@@ -131,3 +131,10 @@ def test_more_words_for_met_and_for_no_value() -> None:
                     _row("新增就业岗位", "≥300个", "基本完成", 10, 10, operator="≥"))
     assert _codes(found, 0) == {"EXPLANATION_CONTRADICTS"}
     assert _codes(found, 1) == {"ACTUAL_WITHOUT_VALUE"} and _codes(found, 2) == {"ACTUAL_WITHOUT_VALUE"}
+
+
+def test_a_qualitative_target_with_a_written_standard_is_measurable() -> None:
+    row = _row("财务监控有效性", "有效", "较有效", 2, 2, operator="定性")
+    assert _codes(_review(row), 0) == {"TARGET_NOT_MEASURABLE"}
+    row.scoring_method = "1.制定或具有相应的监控机制；2.采取了相应的财务检查等必要的监控措施。有一个不符合要求的扣1分"
+    assert not _review(row)

@@ -54,6 +54,8 @@ def _target(sink: Sink, i: int, ind: Indicator, words: ReviewWords) -> None:
     if qualitative and not has_digit(target):
         if target in rules.standard_words or any(m in target for m in rules.standard_markers):
             return
+        if len(norm(ind.scoring_method)) >= 15:  # the form states its standard in 评分标准 ('有效' + how it is judged)
+            return
         vague = next((w for w in rules.vague_words if w in target), None)
         direction = next((w for w in rules.direction_words if w in target), None)
         if (vague or direction) and target == actual and len(target) >= rules.min_restated_length:
