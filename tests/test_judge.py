@@ -141,3 +141,13 @@ def test_eval_review_reports_rules_and_rules_plus_llm(fake: FakeOpenAI, tmp_path
     rules_only = CliRunner().invoke(app, ["eval", str(GOLDEN / "review-labels")])
     assert rules_only.exit_code == 0, rules_only.output
     assert "below threshold" not in rules_only.output
+
+
+@pytest.mark.parametrize(("answer", "code"), [({"belongs": False}, "EXPLANATION_OTHER_INDICATOR"),
+                                              ({"gives_cause": True, "contradicts": True}, "EXPLANATION_CONTRADICTS")])
+def test_each_kind_of_judgement_has_its_code(fake: FakeOpenAI, form: Path, tmp_path: Path,
+                                             answer: dict[str, bool], code: str) -> None:
+    reply = json.loads(_judgement(["市级平台统计"])) | answer
+    fake.script(Step(content=json.dumps(reply, ensure_ascii=False)))
+    doc = extract(form, load_profile(), _service(fake, tmp_path))
+    assert _review(doc) == [(code, "indicators[1].explanation", "llm")]
