@@ -121,7 +121,8 @@ def test_words_are_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def test_causes_stated_as_a_state_and_good_news_are_not_flagged() -> None:
     found = _review(_row("入户走访户数", "≥2000户", "1800户", 10, 9, "部分村民外出务工，入户难度大，下一步错峰走访"),
                     _row("安全事故次数", "≤2次", "0次", 10, 10, "全年安全事故未达到控制上限", operator="≤"),
-                    _row("培训人次", "≥500人次", "520人次", 10, 9, "培训已完成，但因场地紧张部分课时压缩扣1分"))
+                    _row("培训人次", "≥500人次", "520人次", 10, 9, "培训已完成，但因场地紧张部分课时压缩扣1分"),
+                    _row("检测批次", "≥300批次", "280批次", 10, 8, "上级任务下调为280批次，按新任务全部完成"))
     assert not found
 
 
