@@ -220,6 +220,13 @@ def evaluate_cmd(
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
 
+    if any(golden.glob("*/labels.toml")):  # the text review's labelled set (golden/review-labels)
+        from jixiao.evaluate_review import evaluate_review
+
+        service = _llm(True, local_only, quiet=False) if llm else None
+        if llm and service is None:
+            raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
+        raise typer.Exit(evaluate_review(golden, service))
     if llm:
         from jixiao.evaluate_llm import evaluate_llm
 

@@ -145,6 +145,8 @@ class Finding(Model):
     message: str = Field(description="what a reviewer should look at, in Chinese")
     expected: Scalar = None
     found: Scalar = None
+    quote: str | None = Field(None, description="原文摘录: the form's own text the finding is about, as printed")
+    method: Literal["rule", "llm"] = Field("rule", description="who decided it: the rules, or the LLM judge")
 
 
 class Draft(Model):

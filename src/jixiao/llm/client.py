@@ -91,6 +91,7 @@ class InstructorService:
         self.config = config
         self.model = config.model
         self.endpoint = config.base_url
+        self.judge = config.judge
         self.concurrency = config.concurrency
         self.timeout_s = config.timeout_s
         self._announce = announce

@@ -39,6 +39,7 @@ class LlmConfig(BaseModel):
     budget_s: float = Field(0.0, ge=0, description="seconds for all requests of one input; 0: 4 × timeout_s")
     local_only: bool = False
     cache_dir: Path | None = None
+    judge: bool = Field(True, description="also run the text review's LLM judge (JIXIAO_LLM_JUDGE=0: gap-filling only)")
 
     @model_validator(mode="after")
     def _default_budget(self) -> LlmConfig:
@@ -80,6 +81,7 @@ def config_from_env(env: Mapping[str, str] | None = None, local_only: bool | Non
         budget_s=_number(env, "JIXIAO_LLM_BUDGET", "0", float, 0),
         local_only=local_only if local_only is not None else _flag(env.get("JIXIAO_LLM_LOCAL_ONLY")),
         cache_dir=Path(cache) if cache else None,
+        judge=env.get("JIXIAO_LLM_JUDGE", "1").strip().lower() not in ("0", "false", "no", "off"),
     )
 
 

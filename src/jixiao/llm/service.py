@@ -30,6 +30,7 @@ class LlmService(Protocol):
     endpoint: str
     concurrency: int
     timeout_s: float
+    judge: bool  # run the text review's LLM judge too (not only gap-filling and drafting)
 
     def begin_input(self, seconds: float | None = None) -> None:
         """Start the time budget that every request of the next input shares (default: the configured one)."""
