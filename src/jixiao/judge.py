@@ -186,7 +186,7 @@ def _failures(failed: list[Finding], document: Document) -> list[Finding]:
     already reported spent by an earlier stage."""
     if not failed:
         return []
-    if all(_UNSENT in (f.found or "") for f in failed) and any(f.code == "LLM_FAILED" for f in document.findings):
+    if all(_UNSENT in str(f.found or "") for f in failed) and any(f.code == "LLM_FAILED" for f in document.findings):
         return []
     first = failed[0]
     if len(failed) == 1:
