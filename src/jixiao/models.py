@@ -40,6 +40,11 @@ class Provenance(Model):
     note: str | None = Field(None, description="how the value was repaired or inferred, if it was")
     model: str | None = Field(None, description="the model that supplied an llm value")
     prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value")
+    sheet: str | None = Field(None, description="worksheet name of a spreadsheet input (page is its ordinal)")
+    cell: str | None = Field(None, description="spreadsheet cell address, e.g. B7")
+    table: int | None = Field(None, description="1-based table of a Word input (page is its ordinal too)")
+    row: int | None = Field(None, description="1-based row of that Word table")
+    column: int | None = Field(None, description="1-based grid column of that Word table")
 
 
 class PageGeometry(Model):
@@ -56,7 +61,7 @@ class PageGeometry(Model):
 class SourceInfo(Model):
     path: str
     sha256: str
-    kind: Literal["text", "pdf", "scan", "image"]
+    kind: Literal["text", "pdf", "scan", "image", "xlsx", "xls", "docx"]
     pages: int
     encoding: str | None = Field(None, description="detected text encoding of a text input")
     page_geometry: list[PageGeometry] = Field(default_factory=list, description="PDF/scan pages, for the report")

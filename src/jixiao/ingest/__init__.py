@@ -1,6 +1,6 @@
 """Ingest backends: any input file → `LayoutDocument`.
 
-Only this package may import PDF or OCR libraries (enforced by ruff's banned-api).
+Only this package may import PDF, OCR or Office libraries (enforced by ruff's banned-api).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jixiao.errors import UnsupportedInput
+from jixiao.ingest.office import OFFICE_SUFFIXES, ingest_office
 from jixiao.ingest.pdf import ingest_image, ingest_pdf
 from jixiao.ingest.text import ingest_text
 from jixiao.layout import LayoutDocument
@@ -16,12 +17,13 @@ from jixiao.models import PageGeometry
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
 PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES | OFFICE_SUFFIXES
 
 
 # codes of the findings ingest notes become (kept when the checks are re-run)
 INGEST_CODES = frozenset({"SCAN_TURNED", "SEAL_REMOVED", "TEXT_LAYER_UNREADABLE", "PDF_REPAIRED", "PAGE_UNREADABLE",
-                          "MIXED_PDF"})
+                          "MIXED_PDF", "SHEET_SKIPPED", "HIDDEN_CELLS_SKIPPED", "CELL_ERROR", "FORMULA_NOT_CACHED",
+                          "EXTERNAL_LINKS", "SUFFIX_MISMATCH", "CONVERTED"})
 
 
 def ingest(path: Path) -> LayoutDocument:
@@ -33,6 +35,8 @@ def ingest(path: Path) -> LayoutDocument:
         return ingest_pdf(path)
     if suffix in IMAGE_SUFFIXES:
         return ingest_image(path)
+    if suffix in OFFICE_SUFFIXES:  # the content decides between workbook and document formats
+        return ingest_office(path)
     raise UnsupportedInput(
         f"{path}: unsupported file type {suffix or '(none)'}; this version reads "
         + ", ".join(sorted(SUPPORTED_SUFFIXES))
