@@ -128,6 +128,7 @@ class Form(Model):
     total_score: float | None = Field(None, description="自评总分 / 总分行的得分")
     total_weight: float | None = Field(None, description="总分行的分值, where printed")
     grade: str | None = Field(None, description="评分等级")
+    explanation: str | None = Field(None, description="说明: the form-level 说明 row below the indicator table, as printed")
     layout: str | None = Field(None, description="detected indicator-table layout, e.g. 'deviation' or 'three-level'")
     provenance: dict[str, Provenance] = Field(default_factory=dict)
 
