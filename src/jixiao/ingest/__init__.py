@@ -22,8 +22,10 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES | OFFICE_SUFF
 
 # codes of the findings ingest notes become (kept when the checks are re-run)
 INGEST_CODES = frozenset({"SCAN_TURNED", "SEAL_REMOVED", "TEXT_LAYER_UNREADABLE", "PDF_REPAIRED", "PAGE_UNREADABLE",
-                          "MIXED_PDF", "SHEET_SKIPPED", "HIDDEN_CELLS_SKIPPED", "CELL_ERROR", "FORMULA_NOT_CACHED",
-                          "EXTERNAL_LINKS", "SUFFIX_MISMATCH", "CONVERTED"})
+                          "MIXED_PDF", "SHEET_SKIPPED", "HIDDEN_CELLS_SKIPPED", "SUFFIX_MISMATCH", "CONVERTED"})
+# codes of ingest notes about the form's own data (a cell showing #REF!, a formula never calculated, values
+# cached from another file): kept when the checks are re-run, and part of the expected findings
+INGEST_DATA_CODES = frozenset({"CELL_ERROR", "FORMULA_NOT_CACHED", "EXTERNAL_LINKS"})
 
 
 def ingest(path: Path) -> LayoutDocument:
@@ -43,7 +45,7 @@ def ingest(path: Path) -> LayoutDocument:
     )
 
 
-__all__ = ["INGEST_CODES", "SUPPORTED_SUFFIXES", "ingest", "page_pictures"]
+__all__ = ["INGEST_CODES", "INGEST_DATA_CODES", "SUPPORTED_SUFFIXES", "ingest", "page_pictures"]
 
 
 def page_pictures(path: Path, pages: list[PageGeometry]) -> dict[int, bytes]:
