@@ -171,7 +171,7 @@ def fill_table(table: Table, rows: list[list[Cell]], ncols: int) -> None:
         tr_el = tr._tr
         for tc in list(tr_el.tc_lst):
             tr_el.remove(tc)
-        for col, span, text, vmerge in entries:
+        for _col, span, text, vmerge in entries:
             tc = tr_el.add_tc()
             if span > 1:
                 tc.grid_span = span

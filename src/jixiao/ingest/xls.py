@@ -67,8 +67,9 @@ def _sheet_texts(book: xlrd.book.Book, index: int, notes: list[IngestNote], budg
         for col in range(sheet.row_len(row)):
             text, error = _text(book, sheet, row, col)
             if error:
+                where = f"工作表“{sheet.name}”单元格{address(row, col)}"
                 notes.append(IngestNote(code="CELL_ERROR", severity="warning", page=ordinal,
-                                        message=f"工作表“{sheet.name}”单元格{address(row, col)}显示公式错误{text}，其值未读取"))
+                                        message=f"{where}显示公式错误{text}，其值未读取"))
             if text:
                 texts[(row, col)] = text
     merges = [Merge(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
@@ -81,7 +82,8 @@ def _sheet_texts(book: xlrd.book.Book, index: int, notes: list[IngestNote], budg
 def ingest_xls(path: Path, data: bytes, sha256: str) -> LayoutDocument:
     """Read the 自评表 sheets of a BIFF workbook."""
     if len(data) > MAX_BYTES:
-        raise TooManyCells(f"{path}: {len(data) / 1048576:.0f} MiB .xls workbook (limit {MAX_BYTES // 1048576} MiB); not read")
+        raise TooManyCells(f"{path}: {len(data) / 1048576:.0f} MiB .xls workbook "
+                           f"(limit {MAX_BYTES // 1048576} MiB); not read")
     notes: list[IngestNote] = []
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True,

@@ -124,8 +124,8 @@ def ingest_xlsx(path: Path, data: bytes, sha256: str) -> LayoutDocument:
     notes: list[IngestNote] = []
     if links:
         notes.append(IngestNote(code="EXTERNAL_LINKS", severity="warning",
-                                message="工作簿引用外部文件（" + "、".join(sorted(set(links))) + "），引用的数值为保存时的缓存值，"
-                                        "未更新也未打开外部文件；请核对"))
+                                message="工作簿引用外部文件（" + "、".join(sorted(set(links)))
+                                        + "），引用的数值为保存时的缓存值，未更新也未打开外部文件；请核对"))
     sheets = [_sheet_texts(ws, notes, n) for n, ws in enumerate(workbook.worksheets, start=1)]
     chosen = choose_sheets(sheets, notes)
     if formulas:
