@@ -203,3 +203,17 @@ def test_batch_goes_on_and_writes_only_whole_outputs(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["good-word.json", "good.json"]
     assert json.loads((out / "good.json").read_text(encoding="utf-8"))["source"]["kind"] == "xlsx"
     assert (folder / "good.xlsx").read_bytes() == XLSX.read_bytes()  # inputs never modified
+
+
+def test_report_shows_the_sheet_with_the_source_cell_marked(tmp_path: Path, profile: RuleProfile) -> None:
+    from jixiao.report import report_html
+
+    wb = openpyxl.load_workbook(REAL_XLSX)
+    wb.active["A40"] = "<script>alert(1)</script>"  # cell text is shown, never run
+    path = tmp_path / "marked.xlsx"
+    wb.save(path)
+    html = report_html(extract(path, profile))
+    assert '<td data-ref="1:G21">88%</td>' in html  # the grid cell
+    assert 'data-ref="1:G21" title="indicators[10].actual' in html  # the field row pointing at it
+    assert "就业补助资金!G21" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
