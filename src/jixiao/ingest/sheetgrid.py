@@ -94,13 +94,14 @@ def grid_rows(texts: dict[tuple[int, int], str], merges: Iterable[Merge], page: 
             if a != (r, c):
                 if a[0] == r:  # covered by a range starting to the left in this row
                     continue
-                cells.append(Cell(text="", raw="", index=index_of[c], ref=ref(r, c)))  # below a range spanning rows
+                # below a range spanning rows: an empty position (model_construct: values built here need no validation)
+                cells.append(Cell.model_construct(text="", raw="", index=index_of[c], ref=ref(r, c)))
                 continue
             raw = texts.get((r, c), "")
-            cells.append(Cell(text=join_cell_lines(raw), raw=raw, index=index_of[c], span=width.get((r, c), 1),
-                              ref=ref(r, c)))
+            cells.append(Cell.model_construct(text=join_cell_lines(raw), raw=raw, index=index_of[c],
+                                              span=width.get((r, c), 1), ref=ref(r, c)))
         while cells and not cells[-1].text:
             cells.pop()
         if cells:
-            rows.append(Row(cells=tuple(cells), page=page))
+            rows.append(Row.model_construct(cells=tuple(cells), page=page))
     return rows
