@@ -86,7 +86,10 @@ def source_grids(document: Document) -> list[SourceGrid]:
             for row in block.rows:
                 first = next((c.ref for c in row.cells if c.ref is not None), None)
                 sheet = sheet or (first.sheet if first else None)
-                cells = [GridCell(text=c.text, colspan=c.span, key=_key(page.number, c.ref)) for c in row.cells]
+                cells: list[GridCell] = []
+                for c in row.cells:  # empty grid positions between the cells read, so columns line up
+                    cells += [GridCell(text="") for _ in range(c.index - sum(g.colspan for g in cells))]
+                    cells.append(GridCell(text=c.text, colspan=c.span, key=_key(page.number, c.ref)))
                 rows.append(GridRow(label=_row_label(first) if first else "¶", cells=cells))
         title = f"工作表“{sheet}”（第{page.number}个）" if sheet else f"表格{page.number}"
         grids.append(SourceGrid(page=page.number, title=title, rows=rows))

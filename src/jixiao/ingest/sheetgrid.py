@@ -1,9 +1,9 @@
 """Spreadsheet and Word-table grids → layout rows, the same shape the PDF grid builder gives.
 
 A backend hands over the displayed text of every filled grid position and the merged ranges;
-a merged range's text sits at its top-left position with `span` = its width, the positions
-below it in the same columns are empty cells, and the positions to its right are covered
-(no cell). Rows with no text are dropped; hidden rows and columns are not printed, so they
+a merged range's text sits at its top-left position with `span` = its width. Only cells that hold
+text are emitted: a cell's `index` is its grid column (hidden columns not counted), so positions
+stay exact without empty placeholders. Rows with no text are dropped; hidden rows and columns are not printed, so they
 are not read either (the caller reports them).
 """
 
@@ -86,22 +86,13 @@ def grid_rows(texts: dict[tuple[int, int], str], merges: Iterable[Merge], page: 
     last_col = max([c for _, c in filled] + [c for (_, c), a in anchor.items() if a in filled])
     visible = [c for c in range(first_col, last_col + 1) if c not in hidden_cols]
     index_of = {c: i for i, c in enumerate(visible)}
+    by_row: dict[int, list[int]] = {}
+    for r, c in filled:
+        if r not in hidden_rows and c in index_of and anchor.get((r, c), (r, c)) == (r, c):
+            by_row.setdefault(r, []).append(c)
     rows: list[Row] = []
-    for r in sorted({r for r, _ in filled} - hidden_rows):
-        cells: list[Cell] = []
-        for c in visible:
-            a = anchor.get((r, c), (r, c))
-            if a != (r, c):
-                if a[0] == r:  # covered by a range starting to the left in this row
-                    continue
-                # below a range spanning rows: an empty position (model_construct: values built here need no validation)
-                cells.append(Cell.model_construct(text="", raw="", index=index_of[c], ref=ref(r, c)))
-                continue
-            raw = texts.get((r, c), "")
-            cells.append(Cell.model_construct(text=join_cell_lines(raw), raw=raw, index=index_of[c],
-                                              span=width.get((r, c), 1), ref=ref(r, c)))
-        while cells and not cells[-1].text:
-            cells.pop()
-        if cells:
-            rows.append(Row.model_construct(cells=tuple(cells), page=page))
+    for r in sorted(by_row):  # only filled cells: their index is their grid position, so no empty placeholders
+        cells = [Cell(text=join_cell_lines(texts[(r, c)]), raw=texts[(r, c)], index=index_of[c],
+                      span=width.get((r, c), 1), ref=ref(r, c)) for c in sorted(by_row[r])]
+        rows.append(Row(cells=tuple(cells), page=page))
     return rows

@@ -69,7 +69,7 @@ def hidden_note(sheet: SheetTexts) -> IngestNote | None:
 def sheet_page(sheet: SheetTexts) -> Page:
     """The sheet as one page (number = the sheet's ordinal in the workbook) holding one table."""
     def ref(row: int, col: int) -> CellRef:
-        return CellRef.model_construct(sheet=sheet.name, cell=address(row, col))
+        return CellRef(sheet=sheet.name, cell=address(row, col))
 
     rows = grid_rows(sheet.texts, sheet.merges, sheet.ordinal, ref, sheet.hidden_rows, sheet.hidden_cols)
     return Page(number=sheet.ordinal, blocks=[Block(kind="table", rows=rows)])

@@ -114,7 +114,7 @@ def ingest_docx(path: Path, data: bytes, sha256: str) -> LayoutDocument:
                 raise TooManyCells(f"{path}: more than {MAX_CELLS:,} table cells; not read")
 
             def ref(row: int, col: int, table_no: int = ordinal) -> CellRef:
-                return CellRef.model_construct(table=table_no, row=row + 1, column=col + 1)
+                return CellRef(table=table_no, row=row + 1, column=col + 1)
 
             rows = grid_rows(texts, merges, ordinal, ref)
             if rows:
