@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 _GENERAL = re.compile(r"^(general|g/通用格式|常规|通用格式)?$", re.IGNORECASE)
 _BRACKET = re.compile(r"\[([^\]]*)\]")
@@ -149,6 +150,7 @@ def format_number(value: float, code: str | None) -> str:
     return f"{sign}{prefix}{text}{suffix}".strip()
 
 
+@lru_cache(maxsize=1024)
 def is_date_format(code: str | None) -> bool:
     """A format that prints a date or a time (y, m, d, h, s outside quotes and brackets)."""
     if not code or _GENERAL.match(code.strip()):

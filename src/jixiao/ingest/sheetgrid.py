@@ -51,6 +51,8 @@ def address(row: int, col: int) -> str:
 def join_cell_lines(raw: str) -> str:
     """A cell's text with its line breaks removed as a printed cell reads: no space between CJK
     characters, one space between Latin words (the same rule as wrapped PDF cells)."""
+    if "\n" not in raw and "\r" not in raw:
+        return clean_text(raw)
     out = ""
     for line in raw.replace("\r", "\n").split("\n"):
         line = line.strip()
