@@ -2,9 +2,10 @@
 
 Each kind runs in a fresh process over its golden files (golden/*-xlsx, *-docx, the real 11-sheet
 .xls export with one form, and the text forms as a yardstick), repeated until at least 200 forms are
-read, after one warm-up file. Goal (issue 10): spreadsheets (.xlsx) ≥ 100 forms/s. The development machine's 2 cores are shared, so both figures are printed: wall
-clock and the process's own CPU time (the same on an idle core); the goal is judged on CPU time,
-and the load average at the start is printed beside it.
+read, after one warm-up file. Goal (issue 10): spreadsheets (.xlsx) ≥ 100 forms/s. The development
+machine's 2 cores are shared, so both figures are printed: wall clock and the process's own CPU time
+(the same on an idle core); the goal is judged on CPU time, and the load average at the start is
+printed beside it.
 
 Run: .venv/bin/python bench/bench_office.py      (or `make bench`)
 """
