@@ -13,7 +13,10 @@ block's first cell merged over the funds header and its rows — and the Chongqi
                 `gridSpan`/`vMerge` merged cells; the last form's table is nested in the cell of a
                 one-cell layout table, as some units lay out their pages.
 
-Both keep the seed's expected.json. The seeded RNG only picks which number formats print a
+  <seed>-xls/   when LibreOffice is installed: the .xlsx converted to .xls by LibreOffice Calc
+                (`soffice --convert-to xls`), i.e. a BIFF workbook written by another program.
+
+All keep the seed's expected.json. The seeded RNG only picks which number formats print a
 number whose printed text several formats could produce.
 
 Run: .venv/bin/python golden/make_office.py   (rewrites golden/*-xlsx/ and golden/*-docx/)
@@ -26,6 +29,8 @@ import json
 import random
 import re
 import shutil
+import subprocess
+import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -214,6 +219,18 @@ def make_docx(forms: list[Form], layout: str) -> bytes:
     return _stable_zip(buffer.getvalue())
 
 
+def converted_by_libreoffice(source: Path, suffix: str) -> bytes | None:
+    """`source` converted by LibreOffice (None when soffice is not installed: those cases are kept)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([soffice, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
+                        "--convert-to", suffix, "--outdir", tmp, str(source)], check=True, capture_output=True,
+                       timeout=300)
+        return Path(tmp, f"{source.stem}.{suffix}").read_bytes()
+
+
 # ---------------------------------------------------------------- cases
 
 
@@ -238,7 +255,10 @@ def main() -> None:
         assert len(document.forms) == len(expected["forms"]), seed
         _case(HERE / f"{seed}-xlsx", f"{seed}.xlsx", make_xlsx(document.forms, layout, rng), source, meta, "xlsx")
         _case(HERE / f"{seed}-docx", f"{seed}.docx", make_docx(document.forms, layout), source, meta, "docx")
-        print(f"{seed}: {len(document.forms)} forms ({layout}) → .xlsx, .docx")
+        xls = converted_by_libreoffice(HERE / f"{seed}-xlsx" / f"{seed}.xlsx", "xls")
+        if xls is not None:
+            _case(HERE / f"{seed}-xls", f"{seed}.xls", xls, source, meta, "xls")
+        print(f"{seed}: {len(document.forms)} forms ({layout}) → .xlsx, .docx" + (", .xls" if xls else ""))
 
 
 if __name__ == "__main__":
