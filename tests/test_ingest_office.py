@@ -217,3 +217,27 @@ def test_report_shows_the_sheet_with_the_source_cell_marked(tmp_path: Path, prof
     assert 'data-ref="1:G21" title="indicators[10].actual' in html  # the field row pointing at it
     assert "就业补助资金!G21" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_word_rows_and_cells_inside_content_controls_are_read(tmp_path: Path, profile: RuleProfile) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(DOCX))
+    tbl = document.tables[0]._tbl
+    rows = list(tbl.tr_lst)
+    for tr in rows[-4:-2]:  # two indicator rows wrapped in a content control, as WPS/form templates do
+        sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+        tr.addprevious(sdt)
+        content.append(tr)
+        sdt.append(content)
+    title = document.paragraphs[0]._p
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")  # the title paragraph too
+    title.addprevious(sdt)
+    content.append(title)
+    sdt.append(content)
+    path = tmp_path / "controls.docx"
+    document.save(str(path))
+    assert qn("w:sdt") in {el.tag for el in docx.Document(str(path)).element.body.iter()}
+    original, wrapped = extract(DOCX, profile), extract(path, profile)
+    assert wrapped.forms[0].model_dump(exclude={"provenance"}) == original.forms[0].model_dump(exclude={"provenance"})

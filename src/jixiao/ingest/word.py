@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docx
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
+from docx.oxml.ns import qn
+from docx.table import Table
 
 from jixiao.errors import InputError, NotAForm
 from jixiao.ingest.sheetgrid import MAX_CELLS, Merge, TooManyCells, grid_rows
@@ -31,25 +33,56 @@ class CorruptDocument(InputError):
     pass
 
 
+# elements that wrap rows, cells or paragraphs without changing the table (content controls, smart tags)
+_WRAPPERS = frozenset({qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"), qn("w:smartTag")})
+_TEXT = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+
+
+def _direct(element: Any, tag: str) -> Iterator[Any]:
+    """Children with `tag`, looking through content-control wrappers (WPS and form templates use them)."""
+    for child in element:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _direct(child, tag)
+
+
+def _body(body: Any) -> Iterator[Any]:
+    """Paragraphs and tables of the body in order, looking through content-control wrappers."""
+    for child in body:
+        if child.tag in (qn("w:p"), qn("w:tbl")):
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _body(child)
+
+
+def _paragraph_text(p: Any) -> str:
+    """A paragraph's shown text: runs, hyperlinks, content controls; not field codes or deleted text."""
+    parts = []
+    for el in p.iter(*_TEXT):
+        shown = _TEXT[el.tag]
+        parts.append(el.text or "" if shown is None else shown)
+    return "".join(parts)
+
+
 def _table_grid(table: Table) -> tuple[dict[tuple[int, int], str], list[Merge], list[Table]]:
     """Displayed text per (row, grid column), merged ranges, and the tables nested in its cells."""
     texts: dict[tuple[int, int], str] = {}
     merges: dict[tuple[int, int], Merge] = {}
     open_at: dict[int, tuple[int, int]] = {}  # grid column → anchor of the vertical merge running there
     nested: list[Table] = []
-    for r, tr in enumerate(table._tbl.tr_lst):
+    for r, tr in enumerate(_direct(table._tbl, qn("w:tr"))):
         col = tr.grid_before
-        for tc in tr.tc_lst:
+        for tc in _direct(tr, qn("w:tc")):
             span = max(1, tc.grid_span)
             if tc.vMerge == "continue" and col in open_at:
                 top, left = open_at[col]
                 m = merges[(top, left)]
                 merges[(top, left)] = Merge(m.top, m.left, r, m.right)
             else:
-                cell = _Cell(tc, table)
-                texts[(r, col)] = "\n".join(p.text for p in cell.paragraphs)
+                texts[(r, col)] = "\n".join(_paragraph_text(p) for p in _direct(tc, qn("w:p")))
                 merges[(r, col)] = Merge(r, col, r, col + span - 1)
-                nested.extend(cell.tables)
+                nested.extend(Table(t, table) for t in _direct(tc, qn("w:tbl")))
                 if tc.vMerge == "restart":
                     open_at[col] = (r, col)
                 else:
@@ -59,12 +92,11 @@ def _table_grid(table: Table) -> tuple[dict[tuple[int, int], str], list[Merge], 
     return texts, spanning, nested
 
 
-def _paragraph_row(paragraph: Paragraph, number: int, page: int) -> Row | None:
-    raw = paragraph.text
-    parts = [p for p in split_cells(raw) if p.strip()]
+def _paragraph_row(paragraph: Any, number: int, page: int) -> Row | None:
+    parts = [p for p in split_cells(_paragraph_text(paragraph)) if p.strip()]
     if not parts:
         return None
-    heading = (paragraph.style is not None and (paragraph.style.name or "").lower().startswith(("heading", "title")))
+    heading = (paragraph.style or "").lower().startswith(("heading", "title"))  # the pStyle id
     cells = tuple(Cell(text=clean_text(p), raw=p, index=i) for i, p in enumerate(parts))
     return Row(cells=cells, page=page, line=number, heading=heading)
 
@@ -88,23 +120,21 @@ def ingest_docx(path: Path, data: bytes, sha256: str) -> LayoutDocument:
     except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
         raise CorruptDocument(f"{path}: damaged Word document, cannot be read ({type(exc).__name__}: {exc})") from None
     pages: dict[int, Page] = {}
-    pending: list[Paragraph] = []
+    pending: list[tuple[int, Any]] = []  # (paragraph number, <w:p>) waiting for the next table
     paragraph_no = 0
-    numbers: dict[int, int] = {}
     cells = 0
     ordinal = 0
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
+    for item in _body(document.element.body):
+        if item.tag == qn("w:p"):
             paragraph_no += 1
-            numbers[id(item)] = paragraph_no
-            pending.append(item)
+            pending.append((paragraph_no, item))
             continue
-        queue = [item]
+        queue = [Table(item, document)]
         while queue:
             table = queue.pop(0)
             ordinal += 1
             page = pages.setdefault(ordinal, Page(number=ordinal))
-            text_rows = [r for p in pending if (r := _paragraph_row(p, numbers[id(p)], ordinal)) is not None]
+            text_rows = [r for n, p in pending if (r := _paragraph_row(p, n, ordinal)) is not None]
             pending = []
             if text_rows:
                 page.blocks.append(Block(kind="text", rows=text_rows))
@@ -122,7 +152,7 @@ def ingest_docx(path: Path, data: bytes, sha256: str) -> LayoutDocument:
             queue = nested + queue
     if not pages:
         raise NotAForm(f"{path}: the Word document holds no table (a 绩效自评表 is a table); nothing read")
-    tail = [r for p in pending if (r := _paragraph_row(p, numbers[id(p)], ordinal)) is not None]
+    tail = [r for n, p in pending if (r := _paragraph_row(p, n, ordinal)) is not None]
     if tail:
         pages[ordinal].blocks.append(Block(kind="text", rows=tail))
     return LayoutDocument(path=str(path), sha256=sha256, kind="docx", pages=[pages[n] for n in sorted(pages)])
