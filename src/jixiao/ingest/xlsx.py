@@ -43,6 +43,8 @@ def precheck(archive: zipfile.ZipFile) -> list[str]:
     for info in infos:
         if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
             continue
+        if info.file_size < MAX_CELLS * len(b'<c r="A1"/>'):  # too small to hold that many cells on its own
+            continue  # (`Package.read_sheet` still counts the workbook's cells as it reads)
         with archive.open(info) as stream:
             tail = b""
             while chunk := stream.read(1 << 20):
