@@ -241,3 +241,12 @@ def test_word_rows_and_cells_inside_content_controls_are_read(tmp_path: Path, pr
     assert qn("w:sdt") in {el.tag for el in docx.Document(str(path)).element.body.iter()}
     original, wrapped = extract(DOCX, profile), extract(path, profile)
     assert wrapped.forms[0].model_dump(exclude={"provenance"}) == original.forms[0].model_dump(exclude={"provenance"})
+
+
+def test_folder_search_skips_office_lock_files(tmp_path: Path) -> None:
+    from jixiao.batch import expand_inputs
+
+    shutil.copy(XLSX, tmp_path / "form.xlsx")
+    (tmp_path / "~$form.xlsx").write_bytes(b"\x05owner" + b"\0" * 160)  # Excel's lock file while the form is open
+    files, errors = expand_inputs([tmp_path])
+    assert [p.name for p in files] == ["form.xlsx"] and not errors

@@ -37,7 +37,8 @@ def expand_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
     for item in inputs:
         if item.is_dir():
             found = sorted(p for p in item.rglob("*")
-                           if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+                           if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                           and not p.name.startswith((".", "~$")))  # hidden files, Office lock files
             if not found:
                 errors.append(f"{item}: folder holds no supported input ({', '.join(sorted(SUPPORTED_SUFFIXES))})")
             files.extend(found)
