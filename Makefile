@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP) ## create .venv/ with jixiao and its dev tools (.venv/bin/jixiao)
 	@$(BIN)/jixiao --version
 
-demo: $(STAMP) ## run `jixiao run` on the bundled samples (4 text dumps, a digital PDF, a scan) into out/demo/
+demo: $(STAMP) ## run `jixiao run` on the bundled samples (text dumps, a digital PDF, a scan, .xlsx, .xls, .docx) into out/demo/
 	@$(BIN)/jixiao run golden/*-text/*.txt golden/jinfeng-pdf/jinfeng.pdf golden/qijiang-scan/qijiang.pdf \
+		golden/real-yuzhong-xlsx/chongqing-yuzhong_1.xlsx golden/real-central-xls/central-pku_1.xls \
+		golden/pujin-docx/pujin.docx golden/yuzhong-xlsx/yuzhong.xlsx \
 		-o $(OUT) || [ $$? -eq 1 ]
 	@echo "outputs: $(OUT)/ — per input <stem>.json (data, provenance, findings, drafts), .md (summary) and"
 	@echo "  .html (report, open in a browser); for the batch review.xlsx (review, then \`jixiao review import\`)"
@@ -39,9 +41,10 @@ check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy
 eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)
 	$(BIN)/jixiao eval golden $(ARGS)
 
-bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, peak memory
+bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, .xlsx/.xls/.docx forms/s
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_pdf.py
+	$(BIN)/python bench/bench_office.py
 
 fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
 	$(BIN)/python scripts/fuzz.py $(ARGS)

@@ -29,7 +29,7 @@ from jixiao.pipeline import extract
 from jixiao.values import clean_text, squash
 
 FORM_FIELDS = ("form_type", "year", "title", "project_name", "project_code", "department", "implementing_unit",
-               "finance_office", "contact", "phone", "amount_unit", "total_score", "grade")
+               "finance_office", "contact", "phone", "amount_unit", "total_score", "grade", "explanation")
 FUND_FIELDS = ("kind", "label", "initial_budget", "adjusted_budget", "executed", "rate")
 INDICATOR_FIELDS = ("level1", "level2", "name", "unit", "operator", "target", "actual", "target_value",
                     "actual_value", "deviation_pct", "score_coef", "weight", "score", "review_score", "is_core",

@@ -40,6 +40,11 @@ class Provenance(Model):
     note: str | None = Field(None, description="how the value was repaired or inferred, if it was")
     model: str | None = Field(None, description="the model that supplied an llm value")
     prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value")
+    sheet: str | None = Field(None, description="worksheet name of a spreadsheet input (page is its ordinal)")
+    cell: str | None = Field(None, description="spreadsheet cell address, e.g. B7")
+    table: int | None = Field(None, description="1-based table of a Word input (page is its ordinal too)")
+    row: int | None = Field(None, description="1-based row of that Word table")
+    column: int | None = Field(None, description="1-based grid column of that Word table")
 
     @model_serializer(mode="wrap")
     def _without_unset_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -66,7 +71,7 @@ class PageGeometry(Model):
 class SourceInfo(Model):
     path: str
     sha256: str
-    kind: Literal["text", "pdf", "scan", "image"]
+    kind: Literal["text", "pdf", "scan", "image", "xlsx", "xls", "docx"]
     pages: int
     encoding: str | None = Field(None, description="detected text encoding of a text input")
     page_geometry: list[PageGeometry] = Field(default_factory=list, description="PDF/scan pages, for the report")
@@ -133,6 +138,7 @@ class Form(Model):
     total_score: float | None = Field(None, description="自评总分 / 总分行的得分")
     total_weight: float | None = Field(None, description="总分行的分值, where printed")
     grade: str | None = Field(None, description="评分等级")
+    explanation: str | None = Field(None, description="说明: the form-level 说明 row below the indicator table, as printed")
     layout: str | None = Field(None, description="detected indicator-table layout, e.g. 'deviation' or 'three-level'")
     provenance: dict[str, Provenance] = Field(default_factory=dict)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from jixiao.checks import RuleProfile, check_forms
 from jixiao.errors import InputError, NotAForm
 from jixiao.gapfill import fill_gaps
-from jixiao.ingest import INGEST_CODES, ingest
+from jixiao.ingest import INGEST_CODES, INGEST_DATA_CODES, ingest
 from jixiao.judge import judge_explanations
 from jixiao.layout import LayoutDocument
 from jixiao.llm.service import LlmService
@@ -52,7 +52,7 @@ def status_of(findings: list[Finding]) -> str:
 EXTRACTION_CODES = frozenset({
     "ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED", "UNKNOWN_COLUMN",
     "ROW_COLLAPSED", "ROW_ALIGNMENT_UNCERTAIN", "ROWS_WITHOUT_HEADER", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED",
-    *INGEST_CODES,
+    *INGEST_CODES, *INGEST_DATA_CODES,
 })
 
 
