@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check eval bench clean llm-serve llm-stop test-llm
+.PHONY: help install demo test check eval bench fuzz clean llm-serve llm-stop test-llm
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,6 +32,7 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
+	$(BIN)/jixiao eval golden/review-labels
 
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
 	$(BIN)/ruff check src tests bench golden
@@ -45,6 +46,9 @@ bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pa
 	$(BIN)/python bench/bench_pdf.py
 	$(BIN)/python bench/bench_office.py
 
+fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
+	$(BIN)/python scripts/fuzz.py $(ARGS)
+
 clean: ## remove .venv/ and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
 
@@ -54,8 +58,9 @@ llm-serve: ## build llama-cpp-python[server], assemble + verify the 0.5B Qwen GG
 llm-stop: ## stop the local model server
 	scripts/llm_serve.sh stop
 
-test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases (rules+LLM ≥ rules-only), stop
+test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases (rules+LLM ≥ rules-only), judge the text review's labelled set, stop
 	scripts/llm_serve.sh start
 	JIXIAO_LLM_BASE_URL=http://127.0.0.1:8765/v1 JIXIAO_LLM_MODEL=qwen2.5-coder-0.5b JIXIAO_LLM_LOCAL_ONLY=1 \
 	JIXIAO_CACHE_DIR=$${JIXIAO_CACHE_DIR:-.llm/cache} \
-	  $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline; status=$$?; scripts/llm_serve.sh stop; exit $$status
+	  sh -c 'JIXIAO_LLM_JUDGE=0 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline && \
+	         $(BIN)/jixiao eval golden/review-labels --llm'; status=$$?; scripts/llm_serve.sh stop; exit $$status

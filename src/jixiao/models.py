@@ -6,9 +6,9 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 BBox = tuple[float, float, float, float]
 Method = Literal["rule", "llm", "ocr", "human"]
@@ -45,6 +45,16 @@ class Provenance(Model):
     table: int | None = Field(None, description="1-based table of a Word input (page is its ordinal too)")
     row: int | None = Field(None, description="1-based row of that Word table")
     column: int | None = Field(None, description="1-based grid column of that Word table")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The contract fields always; note/model/prompt_sha256 and the spreadsheet/Word position only when
+        set (a 12,000-form input repeats provenance ~90 times per form)."""
+        data: dict[str, Any] = handler(self)
+        for key in ("note", "model", "prompt_sha256", "sheet", "cell", "table", "row", "column"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class PageGeometry(Model):
@@ -141,6 +151,8 @@ class Finding(Model):
     message: str = Field(description="what a reviewer should look at, in Chinese")
     expected: Scalar = None
     found: Scalar = None
+    quote: str | None = Field(None, description="原文摘录: the form's own text the finding is about, as printed")
+    method: Literal["rule", "llm"] = Field("rule", description="who decided it: the rules, or the LLM judge")
 
 
 class Draft(Model):

@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel
 
+from jixiao.checks.review_codes import REVIEW_LABELS
 from jixiao.ingest import page_pictures
 from jixiao.models import FLAG_CONFIDENCE, Document, Provenance
 from jixiao.report_grid import cell_label, provenance_key, source_grids
@@ -87,6 +88,6 @@ def report_html(document: Document, with_pictures: bool = True) -> str:
               "findings": [f for f in document.findings if f.form == i],
               "drafts": [d for d in document.drafts if d.form == i]} for i, form in enumerate(document.forms)]
     return _environment().get_template("report.html.j2").render(
-        document=document, forms=forms, pictures=pictures, geometry=geometry,
+        document=document, forms=forms, pictures=pictures, geometry=geometry, labels=REVIEW_LABELS,
         grids=source_grids(document) if with_pictures else [],
         file_findings=[f for f in document.findings if f.form is None])
