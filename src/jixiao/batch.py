@@ -55,7 +55,7 @@ def _walk(folder: Path, out_dir: Path | None, files: list[Path], errors: list[st
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith((".", "~$")):  # hidden files, Office lock files
+        if entry.name.startswith((".", "~$")):  # hidden files, Office lock files (~$form.xlsx)
             continue
         try:
             is_dir = entry.is_dir()  # follows links

@@ -48,10 +48,10 @@ class Provenance(Model):
 
     @model_serializer(mode="wrap")
     def _without_unset_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """The contract fields always; note/model/prompt_sha256 only when set (a 12,000-form input repeats
-        provenance ~90 times per form)."""
+        """The contract fields always; note/model/prompt_sha256 and the spreadsheet/Word position only when
+        set (a 12,000-form input repeats provenance ~90 times per form)."""
         data: dict[str, Any] = handler(self)
-        for key in ("note", "model", "prompt_sha256"):
+        for key in ("note", "model", "prompt_sha256", "sheet", "cell", "table", "row", "column"):
             if data.get(key) is None:
                 data.pop(key, None)
         return data
