@@ -23,8 +23,8 @@ CHONGQING = ("name", "unit", "op", "target", "actual", "dev", "coef", "weight", 
 FIELD_OF = {"op": "operator", "target": "target", "actual": "actual", "dev": "deviation_pct", "coef": "score_coef",
             "weight": "weight", "score": "score", "core": "is_core", "expl": "explanation", "name": "name",
             "unit": "unit", "level1": "level1", "level2": "level2"}
-CHONGQING_LABELS = {"name": "指标名称", "target": "指标值", "actual": "全年完成值", "weight": "指标权重", "score": "指标得分",
-                    "expl": "说明"}
+CHONGQING_LABELS = {"name": "指标名称", "target": "指标值", "actual": "全年完成值", "weight": "指标权重",
+                    "score": "指标得分", "expl": "说明"}
 
 
 def _num(value: Any) -> str:
