@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "jixiao"
-PDF_OCR = {"pymupdf", "fitz", "rapidocr", "rapidocr_onnxruntime"}
+PDF_OCR = {"pymupdf", "fitz", "rapidocr", "rapidocr_onnxruntime", "xlrd", "docx"}  # and the Office readers
 LLM = {"openai", "instructor"}
 
 
@@ -51,15 +51,18 @@ ALLOWED: dict[str, set[str]] = {
     "drafts": BASE | {"checks", "llm"},
     "outputs": BASE | {"ingest"},  # page pictures are rendered by the only package that may open PDFs
     "review": BASE | {"checks", "drafts", "outputs"},
-    "pipeline": BASE | {"ingest", "parse", "sections", "llm", "gapfill", "checks", "drafts"},
+    "judge": BASE | {"checks", "llm"},  # the text review's LLM judge: reads the checks' words, asks the model
+    "pipeline": BASE | {"ingest", "parse", "sections", "llm", "gapfill", "checks", "judge", "drafts"},
     "batch": BASE | {"ingest", "pipeline", "outputs", "review"},
     "evaluate": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
     "evaluate_llm": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
+    "evaluate_review": BASE | {"llm", "checks", "pipeline", "evaluate"},
     "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "evaluate",
-                   "evaluate_llm"},
+                   "evaluate_llm", "evaluate_review"},
 }
 # modules not yet gathered into outputs/ count as outputs
-ROOMS = {"output": "outputs", "report": "outputs", "folder": "outputs"}
+ROOMS = {"output": "outputs", "report": "outputs", "folder": "outputs",
+         "evaluate_breakdown": "evaluate"}  # the golden report's tables, part of the evaluation
 
 
 def _room(parts: tuple[str, ...]) -> str:

@@ -43,7 +43,10 @@ def atomic_target(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
         raise
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write text (UTF-8, \\n line ends) atomically."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write text (UTF-8, \\n line ends) or bytes atomically."""
     with atomic_target(path) as tmp:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text, encoding="utf-8", newline="\n")

@@ -18,7 +18,7 @@ from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
 from jixiao.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
-from jixiao.llm.service import InstructorService, LlmService
+from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.output import document_json
 from jixiao.pipeline import RunOptions, draft
@@ -44,6 +44,8 @@ UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the
 LocalOnly = Annotated[bool, typer.Option("--local-only", help="refuse any LLM endpoint that is not loopback or "
                                          "private (also JIXIAO_LLM_LOCAL_ONLY=1)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="only errors")]
+Resume = Annotated[bool, typer.Option("--resume", help="skip inputs whose outputs are complete and record the "
+                                      "input's sha256 (after an interrupted run)")]
 
 
 def _profile(name: str) -> RuleProfile:
@@ -57,7 +59,8 @@ def _config() -> LlmConfig | None:
     try:
         return config_from_env()
     except (ValidationError, ValueError) as exc:
-        err.print(f"[red]error[/red] LLM configuration in the environment is invalid: {str(exc).splitlines()[0]}")
+        err.print("[red]error[/red] LLM configuration in the environment is invalid: "
+                  f"{terminal_text(str(exc).splitlines()[0])}")
         raise typer.Exit(2) from exc
 
 
@@ -71,6 +74,8 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
             err.print("jixiao: rules only, offline (no LLM configured: set JIXIAO_LLM_BASE_URL to fill gaps)"
                       if use_llm else "jixiao: rules only, offline (--no-llm)")
         return None
+    from jixiao.llm.client import InstructorService  # the SDKs load only when a model is used
+
     try:
         return InstructorService(config, announce=None if quiet else err.print)
     except EndpointRefused as exc:
@@ -116,25 +121,27 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False, jobs: Jobs = 1) -> None:
+            local_only: LocalOnly = False, jobs: Jobs = 1, resume: Resume = False) -> None:
     """Extract and check: writes <stem>.json per input."""
     options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs)
     with _output_folder(out):
-        report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet)
+        report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet,
+                           resume=(".json",) if resume else ())
     _finish(report, out, quiet, json_logs)
 
 
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False, jobs: Jobs = 1) -> None:
+        local_only: LocalOnly = False, jobs: Jobs = 1, resume: Resume = False) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import RunWriter, write_batch_pack
 
     options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs)
     with _output_folder(out):
         writer = RunWriter()
-        report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet)
+        report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet,
+                           resume=(".md", ".html", ".json") if resume else ())
         try:
             pack = write_batch_pack(writer.documents, out, options.drafter())
         except OSError as exc:
@@ -175,6 +182,9 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
     from jixiao.review.importer import ReviewError, import_review
 
     rules = None if profile is None else _profile(profile)
+    if not book.is_file():
+        err.print(f"[red]error[/red] {terminal_text(str(book))}: no such workbook")
+        raise typer.Exit(1)
     with _output_folder(book.parent) as replayed:
         try:
             result = import_review(book, rules, replayed)
@@ -244,10 +254,19 @@ def evaluate_cmd(
     baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="with --llm: also run the LLM-only "
                                            "baseline (one request per whole form; slow on a small local model)")] = True,
     local_only: LocalOnly = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="cases evaluated in parallel (processes)")] = 1,
+    errors: Annotated[int, typer.Option("--errors", help="field errors printed per case")] = 20,
 ) -> None:
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
 
+    if any(golden.glob("*/labels.toml")):  # the text review's labelled set (golden/review-labels)
+        from jixiao.evaluate_review import evaluate_review
+
+        service = _llm(True, local_only, quiet=False) if llm else None
+        if llm and service is None:
+            raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
+        raise typer.Exit(evaluate_review(golden, service))
     if llm:
         from jixiao.evaluate_llm import evaluate_llm
 
@@ -256,7 +275,7 @@ def evaluate_cmd(
             raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
         console = Console(highlight=False, soft_wrap=True, width=160)
         raise typer.Exit(evaluate_llm(golden, service, console, baseline))
-    raise typer.Exit(evaluate_golden(golden, update=update, report_path=report))
+    raise typer.Exit(evaluate_golden(golden, update=update, report_path=report, jobs=jobs, errors=errors))
 
 
 def _version(value: bool) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jixiao.atomic import write_atomic
 from jixiao.models import Document
 from jixiao.templating import environment
 
@@ -27,6 +26,11 @@ def document_json(document: Document) -> str:
     return document.model_dump_json(indent=2) + "\n"
 
 
+def document_bytes(document: Document) -> bytes:
+    """`document_json` as UTF-8 bytes, without the str (4 bytes a character for CJK text) in between."""
+    return document.__pydantic_serializer__.to_json(document, indent=2) + b"\n"
+
+
 def summary_markdown(document: Document) -> str:
     """A reviewer's one-page summary of a document."""
     return _env.get_template("summary.md.j2").render(doc=document, name=Path(document.source.path).name)
@@ -43,4 +47,4 @@ def output_stem(input_path: Path, taken: set[str]) -> str:
     return stem
 
 
-__all__ = ["document_json", "markdown_text", "output_stem", "summary_markdown", "write_atomic"]
+__all__ = ["document_bytes", "document_json", "markdown_text", "output_stem", "summary_markdown"]

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
-from jixiao.checks import RuleProfile, check_document, load_profile
+from jixiao.checks import RuleProfile, check_document, load_profile, status_of
 from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
 from jixiao.errors import InputError, NotAForm
 from jixiao.gapfill import fill_gaps
 from jixiao.ingest import ingest
+from jixiao.judge import judge_explanations
 from jixiao.layout import LayoutDocument
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, PageGeometry, SourceInfo
@@ -94,9 +95,15 @@ def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
                                            skew=p.skew, ocr=p.ocr) for p in layout.pages]),
         forms=parsed.forms, findings=ingest_findings(layout) + parsed.findings, profile=profile.name,
     )
+    gaps = parsed.gaps
+    del layout, parsed  # every cell of the input: gone before the checks run (a large input holds ~100 B per byte)
     if options.llm is not None:
-        document = fill_gaps(document, parsed.gaps, options.llm, options.concurrency)
-    return check_document(document, profile)
+        document = fill_gaps(document, gaps, options.llm, options.concurrency)
+    document = check_document(document, profile)
+    if options.llm is not None and options.llm.judge:  # the text review's judge reads what the rules could not settle
+        document = judge_explanations(document, options.llm, profile, options.concurrency)
+        document.status = status_of(document.findings)  # type: ignore[assignment]
+    return document
 
 
 def draft(document: Document, options: RunOptions) -> Document:
@@ -108,6 +115,8 @@ def process(path: Path, options: RunOptions | RuleProfile) -> Outcome:
     """`extract` (and `draft`, when asked) with every failure turned into a one-line error naming the file."""
     options = _options(options)
     start = time.perf_counter()
+    if options.llm is not None:
+        options.llm.begin_input()
     try:
         document = extract(path, options)
         if options.draft:

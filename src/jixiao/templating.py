@@ -61,12 +61,12 @@ def environment(group: Group, variant: str = "") -> Environment:
     return _environment(tuple(template_dirs(group)), variant)
 
 
-def render(group: Group, name: str, **variables: Any) -> str:
+def render(group: Group, name: str, /, **variables: Any) -> str:
     """The rendered template; a missing variable raises."""
     return environment(group).get_template(name).render(**variables)
 
 
-def render_with_sha(group: Group, name: str, **variables: Any) -> tuple[str, str]:
+def render_with_sha(group: Group, name: str, /, **variables: Any) -> tuple[str, str]:
     """(rendered text, sha256 of the template source): provenance of an LLM value names the prompt it came from."""
     env = environment(group)
     source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jixiao.checks import budget, confidence, indicators, totals
+from jixiao.checks import budget, confidence, indicators, review_explain, review_text, totals
 from jixiao.checks.base import Sink
 from jixiao.checks.profile import RuleProfile, builtin_profiles, load_profile
 from jixiao.domain.codes import FindingCode, kept_on_recheck
@@ -12,10 +12,12 @@ from jixiao.models import Assessment, Document, Finding, Form
 
 Check = Callable[[Sink], None]
 
-# structure first (a form without parts gets its error before anything else), then budget, indicators, totals
+# structure first (a form without parts gets its error before anything else), then budget, indicators, totals;
+# the review of what the unit wrote (targets, names, explanations) comes after the arithmetic
 CHECKS: tuple[Check, ...] = (totals.check_structure, *budget.CHECKS, *indicators.CHECKS,
                              totals.check_weights, totals.check_score_sum, totals.check_grade,
-                             *confidence.CHECKS)
+                             *confidence.CHECKS,
+                             *review_text.CHECKS, *review_explain.CHECKS)  # the text review (issue 17) last
 
 
 def _run(index: int, form: Form, profile: RuleProfile, cut: bool = False) -> Sink:
@@ -40,7 +42,7 @@ def check_document(document: Document, profile: RuleProfile) -> Document:
 
     The document records the profile, its findings and one assessment per indicator."""
     kept_codes = kept_on_recheck()
-    findings = [f for f in document.findings if f.code in kept_codes]
+    findings = [f for f in document.findings if f.code in kept_codes or f.method == "llm"]  # the judge's kept too
     cut = {f.form for f in findings if f.code in (FindingCode.INPUT_TRUNCATED, FindingCode.INDICATOR_TABLE_TRUNCATED)}
     assessments: list[Assessment] = []
     for i, form in enumerate(document.forms):

@@ -43,6 +43,15 @@ class FindingCode(StrEnum):
     PAGE_UNREADABLE = "PAGE_UNREADABLE"
     MIXED_PDF = "MIXED_PDF"
     LOW_CONFIDENCE = "LOW_CONFIDENCE"
+    PAGE_BLANK = "PAGE_BLANK"
+    CONTENT_NOT_SUFFIX = "CONTENT_NOT_SUFFIX"
+    SUFFIX_MISMATCH = "SUFFIX_MISMATCH"
+    CONVERTED = "CONVERTED"
+    SHEET_SKIPPED = "SHEET_SKIPPED"
+    HIDDEN_CELLS_SKIPPED = "HIDDEN_CELLS_SKIPPED"
+    CELL_ERROR = "CELL_ERROR"
+    FORMULA_NOT_CACHED = "FORMULA_NOT_CACHED"
+    EXTERNAL_LINKS = "EXTERNAL_LINKS"
     # parse
     HEADER_UNREADABLE = "HEADER_UNREADABLE"
     NO_FUNDS = "NO_FUNDS"
@@ -101,6 +110,17 @@ _TABLE: dict[FindingCode, tuple[Stage, Severity, str, str]] = {
     FindingCode.PDF_REPAIRED: (_I, "warning", "PDF已修复", "a damaged PDF MuPDF could repair"),
     FindingCode.PAGE_UNREADABLE: (_I, "error", "页面无法读取", "a page could not be read at all"),
     FindingCode.MIXED_PDF: (_I, "info", "PDF含扫描页", "a PDF with both digital and scanned pages"),
+    FindingCode.PAGE_BLANK: (_I, "info", "空白页", "a blank page, noted and not OCR'd"),
+    FindingCode.CONTENT_NOT_SUFFIX: (_I, "info", "内容与扩展名不符", "the content decided the reader (a .pdf that is "
+                                     "text, a .txt that is a PDF)"),
+    FindingCode.SUFFIX_MISMATCH: (_I, "info", "Office格式与扩展名不符", "an Office file whose format differs from its "
+                                  "suffix; read by its content"),
+    FindingCode.CONVERTED: (_I, "info", "已转换格式", "a legacy Office file converted to a copy and read"),
+    FindingCode.SHEET_SKIPPED: (_I, "info", "已跳过工作表", "a sheet or document part that is not a 自评 form"),
+    FindingCode.HIDDEN_CELLS_SKIPPED: (_I, "info", "隐藏单元格未读取", "hidden rows, columns or sheets are not read"),
+    FindingCode.CELL_ERROR: (_I, "warning", "单元格显示错误值", "a cell showing #REF! etc.; not read as a number"),
+    FindingCode.FORMULA_NOT_CACHED: (_I, "warning", "公式无计算结果", "a formula saved without its result"),
+    FindingCode.EXTERNAL_LINKS: (_I, "warning", "引用外部文件", "values cached from another file"),
     FindingCode.LOW_CONFIDENCE: (_C, "warning", "识别置信度低", "an OCR'd value read with confidence under 0.9"),
     FindingCode.HEADER_UNREADABLE: (_C, "error", "表头无法读取", "no 项目名称: the form's header is missing"),
     FindingCode.NO_FUNDS: (_C, "error", "缺少资金情况", "no 资金 table was read"),
@@ -203,15 +223,20 @@ def kept_on_recheck() -> frozenset[str]:
     return codes_of(Stage.INGEST, Stage.PARSE, Stage.LLM, Stage.BATCH)
 
 
+# ingest notes about the form's own data (a #REF! cell, a formula never calculated, values cached from another file)
+FORM_DATA_CODES = frozenset({FindingCode.CELL_ERROR, FindingCode.FORMULA_NOT_CACHED, FindingCode.EXTERNAL_LINKS})
+
+
 def reading_codes() -> frozenset[str]:
     """Findings about how the input was read, not about the form (the same form as text has none)."""
-    return codes_of(Stage.INGEST) | {FindingCode.LOW_CONFIDENCE}
+    return (codes_of(Stage.INGEST) - FORM_DATA_CODES) | {FindingCode.LOW_CONFIDENCE}
 
 
 def markdown_table() -> str:
-    """The docs table: code, stage, severity, label, meaning (README and docs/checks.md hold this text)."""
+    """The docs table: code, stage, severity, label, meaning (README and docs/checks.md hold this text). The text
+    review's codes, registered when that stage is imported, have their own table beside it in the README."""
     lines = ["| code | stage | severity | 中文 | what it means |", "|---|---|---|---|---|"]
-    for code, meta in _REGISTRY.items():
+    for code, meta in ((c, m) for c, m in _REGISTRY.items() if m.stage != Stage.REVIEW):
         severity = "warning / info" if code == FindingCode.SCORE_DEDUCTED_THOUGH_MET else meta.severity
         lines.append(f"| `{code}` | {meta.stage} | {severity} | {meta.label} | {meta.meaning} |")
     return "\n".join(lines)

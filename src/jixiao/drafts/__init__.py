@@ -1,4 +1,5 @@
-"""Drafts (docs/output.md): 偏差原因分析及改进措施 for short indicators without one, a summary per form, one per batch."""
+"""Drafts (docs/output.md): 偏差原因分析及改进措施 for short indicators without an adequate one (the unit's text is
+kept and what it lacks becomes a placeholder), a summary per form, one per batch."""
 
 from __future__ import annotations
 

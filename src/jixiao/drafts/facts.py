@@ -16,7 +16,7 @@ from jixiao.checks.profile import RuleProfile
 from jixiao.domain.codes import FindingCode, label
 from jixiao.domain.format import UNREAD, fmt
 from jixiao.drafts.grounding import Allowed, form_numbers
-from jixiao.models import Assessment, AssessmentStatus, Document, Form, Indicator
+from jixiao.models import Assessment, AssessmentStatus, Document, Finding, Form, Indicator
 
 _CUT = (FindingCode.INPUT_TRUNCATED, FindingCode.INDICATOR_TABLE_TRUNCATED)
 UNKNOWN_CAUSE = "【待补充：具体原因】"
@@ -38,6 +38,8 @@ class Shortfall(BaseModel):
     score: str | None = None
     deducted: bool = False
     explained: bool
+    unit_text: str | None = Field(None, description="the unit's own 偏差原因, kept when the review found it inadequate")
+    missing: list[str] = Field(default_factory=list, description="what the unit's text lacks: cause, measure")
 
     @property
     def standing(self) -> str:
@@ -106,6 +108,18 @@ class FormFacts(BaseModel):
         return f"绩效指标共{self.indicators}项，" + "，".join(parts)
 
 
+# what a text-review finding on an explanation says it lacks (a placeholder: everything, nothing to keep)
+_LACKS = {"EXPLANATION_PLACEHOLDER": ("placeholder", "cause", "measure"), "EXPLANATION_REMEDY_ONLY": ("cause",),
+          "EXPLANATION_NO_CAUSE": ("cause",), "EXPLANATION_CONTRADICTS": ("cause",),
+          "EXPLANATION_OTHER_INDICATOR": ("cause", "measure"), "EXPLANATION_REPEATED": ("cause", "measure")}
+
+
+def _missing(findings: list[Finding], row: int) -> list[str]:
+    path = f"indicators[{row}].explanation"
+    lacks = {m for f in findings if f.path == path for m in _LACKS.get(f.code, ())}
+    return [m for m in ("placeholder", "cause", "measure") if m in lacks]
+
+
 def _label(ind: Indicator) -> str:
     return ind.name or ind.level2 or "（未命名指标）"
 
@@ -117,7 +131,8 @@ def _shown(ind: Indicator, field: str, unread: list[str]) -> str:
     return value or "（空）"
 
 
-def _item(ind: Indicator, judged: Assessment) -> Shortfall:
+def _item(ind: Indicator, judged: Assessment, findings: list[Finding]) -> Shortfall:
+    missing = _missing(findings, judged.indicator)
     return Shortfall(
         index=judged.indicator, name=_label(ind), status=judged.status, reasons=judged.reasons,
         target=_shown(ind, "target", judged.unread), actual=_shown(ind, "actual", judged.unread),
@@ -125,7 +140,9 @@ def _item(ind: Indicator, judged: Assessment) -> Shortfall:
         deviation=fmt(judged.deviation) if judged.deviation is not None else None,
         weight=fmt(ind.weight) if ind.weight is not None else None,
         score=fmt(ind.score) if ind.score is not None else None,
-        deducted=judged.score_deducted, explained=bool(ind.explanation.strip()))
+        deducted=judged.score_deducted, explained=bool(ind.explanation.strip()),
+        unit_text=ind.explanation.strip() if missing and "placeholder" not in missing else None,
+        missing=[m for m in missing if m != "placeholder"])
 
 
 def form_facts(document: Document, index: int, profile: RuleProfile) -> FormFacts:
@@ -148,7 +165,7 @@ def form_facts(document: Document, index: int, profile: RuleProfile) -> FormFact
         facts.execution = (f"预算执行率{fmt(be.rate)}%" + (f"，分值{fmt(be.weight)}分" if be.weight is not None else "")
                            + (f"，得分{fmt(be.score)}分" if be.score is not None else ""))
     for judged in (a for a in document.assessments if a.form == index):
-        item = _item(form.indicators[judged.indicator], judged)
+        item = _item(form.indicators[judged.indicator], judged, mine)
         facts.indicators += 1
         if judged.status in ("met", "over"):
             facts.met += 1
@@ -156,7 +173,7 @@ def form_facts(document: Document, index: int, profile: RuleProfile) -> FormFact
         facts.unjudged += judged.status == "unjudged"
         if judged.status in ("met", "over") and judged.score_deducted:
             facts.deducted.append(item)
-        if judged.needs_explanation and not item.explained:
+        if judged.needs_explanation and (not item.explained or item.missing):  # none, or the text review found it lacking
             facts.explain.append(item)
     facts.issues = [f.message for f in mine if f.severity in ("error", "warning")
                     and f.code not in ("SHORT_WITHOUT_EXPLANATION", "LOW_CONFIDENCE")][:5]

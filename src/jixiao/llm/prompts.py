@@ -12,6 +12,6 @@ def prompt_dirs() -> list[Path]:
     return template_dirs("prompts")
 
 
-def render(template: str, **variables: Any) -> tuple[str, str]:
+def render(template: str, /, **variables: Any) -> tuple[str, str]:
     """(rendered text, sha256 of the template source). A missing variable raises."""
     return render_with_sha("prompts", template, **variables)

@@ -1,6 +1,7 @@
 """A self-contained HTML report per input: each form's header fields, its indicators as a table like the form's,
 the findings and drafts with Chinese labels, and beside them the source — the page pictures of a PDF or scan
-(zoomable; the selected value's region outlined) or the numbered lines of a text input (the value's line marked).
+(zoomable; the selected value's region outlined), the sheets/tables of a spreadsheet or Word input (the value's cell
+marked, see `report_grid`) or the numbered lines of a text input (the value's line marked).
 Form text is escaped: no live markup."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from jixiao.domain.codes import label
 from jixiao.domain.format import plain
 from jixiao.ingest import page_pictures
 from jixiao.models import Document, Form, Provenance
+from jixiao.outputs.report_grid import cell_label, provenance_key, source_grids
 from jixiao.outputs.schema import ASSESSMENT_NAMES, FIELD_LABELS, KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, needs_look
 from jixiao.templating import render
 
@@ -33,6 +35,8 @@ class Cell(BaseModel):
     bbox: tuple[float, float, float, float] | None = None
     source_text: str | None = None
     flagged: bool = False
+    ref: str | None = None  # spreadsheet/Word source cell (see report_grid)
+    where: str | None = None  # that cell for a reader: 就业补助资金!G21, 表1 第5行第3列
 
 
 class FieldRow(Cell):
@@ -64,6 +68,7 @@ def _cell(path: str, value: object, prov: Provenance | None, flagged_paths: set[
                 confidence=prov.confidence if prov else None, page=prov.page if prov else None,
                 line=prov.line if prov else None, bbox=prov.bbox if prov else None,
                 source_text=prov.source_text if prov else None,
+                ref=provenance_key(prov), where=cell_label(prov),
                 flagged=path in flagged_paths or needs_look(prov))
 
 
@@ -145,5 +150,6 @@ def report_html(document: Document, with_pictures: bool = True) -> str:
         "outputs", "report.html.j2", document=document, forms=forms, pictures=pictures, geometry=geometry,
         file_findings=[f for f in document.findings if f.form is None],
         batch_drafts=[d for d in document.drafts if d.form is None], source_lines=_source_lines(document),
+        grids=source_grids(document) if with_pictures else [],
         label=label, path_label=path_label,
         severity_names=SEVERITY_NAMES, kind_names=KIND_NAMES, status_names=STATUS_NAMES)

@@ -57,7 +57,7 @@ FORM_HEADER = ("项目名称", "文件", "表单", "类型", "年度", "主管�
                "全年执行数", "执行率(%)", "执行率得分", "自评总分", "评分等级", "问题数", "重复提交", "状态")
 INDICATOR_HEADER = ("项目名称", "文件", "表单", "序号", "一级指标", "二级指标", "三级指标", "计量单位", "指标性质",
                     "年度指标值", "实际完成值", "偏离度(%)", "分值", "得分", "完成情况", "需关注", "偏差原因分析及改进措施")
-FINDING_HEADER = ("项目名称", "文件", "表单", "级别", "问题类型", "说明", "位置", "应为", "填报", "代码")
+FINDING_HEADER = ("项目名称", "文件", "表单", "级别", "类别", "说明", "原文", "判断方式", "位置", "应为", "填报", "代码")
 
 
 def sha256_file(path: Path) -> str:
@@ -171,7 +171,8 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
         _form_rows(stem, doc, duplicates or {}, rows, flags)
         for f in doc.findings:
             rows["问题"].append([_project(doc, f.form), stem, None if f.form is None else f.form + 1,
-                                SEVERITY_NAMES[f.severity], label(f.code), f.message, f.path,
+                                SEVERITY_NAMES[f.severity], label(f.code), f.message, f.quote,
+                                "模型" if f.method == "llm" else "规则", f.path,
                                 None if f.expected is None else str(f.expected),
                                 None if f.found is None else str(f.found), f.code])
         for k, d in enumerate(doc.drafts):
@@ -187,7 +188,7 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
     _sheet(book, "表单", FORM_HEADER, rows["表单"], flags["表单"])
     _sheet(book, "指标", INDICATOR_HEADER, rows["指标"], flags["指标"], wrap=("偏差原因分析及改进措施",),
            widths={"偏差原因分析及改进措施": 40, "三级指标": 30})
-    _sheet(book, "问题", FINDING_HEADER, rows["问题"], wrap=("说明",))
+    _sheet(book, "问题", FINDING_HEADER, rows["问题"], wrap=("说明", "原文"))
     _drafts_sheet(book, rows[DRAFT_SHEET], flags[DRAFT_SHEET])
     _meta(book, entries, batch)
     book.active = book.sheetnames.index(DRAFT_SHEET)

@@ -35,6 +35,17 @@ def _label_cell(row: Row) -> Cell | None:
     return None
 
 
+def _block_label(header: Row) -> Cell | None:
+    """The funds block's own label (项目资金（万元）), left of the column headers."""
+    first = next((c for c in header.filled if vocab.fund_column(c.text)), None)
+    return next((c for c in header.filled if first is not None and c.index < first.index), None)
+
+
+def _amounts_in(row: Row, columns: dict[int, str]) -> bool:
+    return any((c := row.cell_at(col)) is not None and parse_number(c.text) is not None
+               for col, field in columns.items() if field in _AMOUNTS)
+
+
 def note_unit(form: Form, rec: Recorder, row: Row) -> None:
     """Take the money unit from a cell that states it ('(万元)', '项目资金（万元）', '51万元')."""
     if form.amount_unit is not None:
@@ -59,12 +70,18 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
     for row in section.funds:
         note_unit(form, rec, row)
         label = _label_cell(row)
-        if label is None:
-            continue
-        offset = label.index + label.span - first_value_col
+        label_row, kind = row, None
+        if label is None:  # one unlabelled row under the block label (项目预算执行情况 | 全年预算数 …): the total
+            label = _block_label(section.funds_header) if not form.funds and _amounts_in(row, columns) else None
+            if label is None:
+                continue
+            label_row, kind = section.funds_header, "total"
+            offset = 0
+        else:
+            offset = label.index + label.span - first_value_col
         i = len(form.funds)
-        fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
-        rec.cell(f"funds[{i}].label", row, label)
+        fund = Fund(kind=kind or vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
+        rec.cell(f"funds[{i}].label", label_row, label)
         confidence = 1.0 if offset == 0 else 0.9
         note = None if offset == 0 else f"row shifted by {offset} cell(s); aligned to its label"
         execution: dict[str, tuple[float, Cell]] = {}

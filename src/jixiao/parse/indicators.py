@@ -14,7 +14,7 @@ from jixiao.domain import vocabulary as vocab
 from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Form, Indicator
-from jixiao.parse.align import Column, Placement, align
+from jixiao.parse.align import Column, Placement, align, positional
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection
 from jixiao.values import (
@@ -242,7 +242,10 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
                         f"第{row.line or '?'}行的单元格分隔符丢失（整行在一个单元格中），规则未读取：{row.filled[0].text}",
                         found=row.filled[0].text)
             continue
-        alignment = align(row.filled, columns)
+        exact = None
+        if all(c.ref is not None for c in row.filled):  # spreadsheet/Word: the file's grid places the cells
+            exact = positional(row.filled, list(section.indicator_header.filled), columns, _IGNORED_HEADERS)
+        alignment = exact or align(row.filled, columns)
         placed = {p.field: p for p in alignment.placements if p.field}
         if "level1" in placed:
             ctx.set_level1(placed["level1"].cell.text, row, placed["level1"].cell)

@@ -17,7 +17,7 @@ from jixiao.atomic import write_atomic
 from jixiao.domain.codes import FindingCode
 from jixiao.drafts import Drafter, TemplateDrafter, draft_batch
 from jixiao.models import Document, Draft, Finding
-from jixiao.output import document_json, summary_markdown
+from jixiao.output import document_bytes, summary_markdown
 from jixiao.outputs.html import report_html
 from jixiao.outputs.workbook import write_review_book
 from jixiao.review.carry import carry_decisions
@@ -67,10 +67,10 @@ class RunWriter:
 
 def write_document_outputs(document: Document, out_dir: Path, stem: str, with_json: bool) -> list[Path]:
     targets = [out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
-    texts: list[str] = [summary_markdown(document), report_html(document)]
+    texts: list[str | bytes] = [summary_markdown(document), report_html(document)]
     if with_json:  # last: a JSON present means its .md and .html are too
         targets.append(out_dir / f"{stem}.json")
-        texts.append(document_json(document))
+        texts.append(document_bytes(document))
     for target, text in zip(targets, texts, strict=True):
         write_atomic(target, text)
     return targets
