@@ -11,6 +11,7 @@ from jixiao.layout import Cell, Row
 from jixiao.models import Form, Fund
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
+from jixiao.parse.resplit import fund_rows, is_spaced, tokens
 from jixiao.parse.segment import FormSection
 from jixiao.values import money_unit_of, parse_number
 
@@ -56,35 +57,49 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
     if not columns:
         return
     first_value_col = min(columns)
-    for row in section.funds:
-        note_unit(form, rec, row)
-        label = _label_cell(row)
-        if label is None:
+    for printed in section.funds:
+        note_unit(form, rec, printed)
+        for row in _rows_of(printed, first_value_col):
+            _read_row(form, rec, row, columns, first_value_col)
+
+
+def _rows_of(row: Row, first_value_col: int) -> list[Row]:
+    """A row whose cell borders were lost, cut into its label and values (one row per label)."""
+    if not is_spaced(row):
+        return [row]
+    parts = [p for c in row.filled for p in tokens(c.text)]
+    return fund_rows(parts, row, row.filled[0], max(0, first_value_col - 1)) or [row]
+
+
+def _read_row(form: Form, rec: Recorder, row: Row, columns: dict[int, str], first_value_col: int) -> None:
+    """One fund row: its label, amounts and the execution columns."""
+    label = _label_cell(row)
+    if label is None:
+        return
+    offset = label.index + label.span - first_value_col
+    i = len(form.funds)
+    fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
+    rec.cell(f"funds[{i}].label", row, label)
+    confidence = 1.0 if offset == 0 else 0.9
+    note = None if offset == 0 else f"row shifted by {offset} cell(s); aligned to its label"
+    execution: dict[str, tuple[float, Cell]] = {}
+    for col, field in columns.items():
+        cell = row.cell_at(col + offset)
+        if cell is None or not cell.text:
             continue
-        offset = label.index + label.span - first_value_col
-        i = len(form.funds)
-        fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
-        rec.cell(f"funds[{i}].label", row, label)
-        confidence = 1.0 if offset == 0 else 0.9
-        note = None if offset == 0 else f"row shifted by {offset} cell(s); aligned to its label"
-        execution: dict[str, tuple[float, Cell]] = {}
-        for col, field in columns.items():
-            cell = row.cell_at(col + offset)
-            if cell is None or not cell.text:
-                continue
-            value = parse_number(cell.text)
-            if value is None:
-                continue
-            if field in _AMOUNTS:
-                setattr(fund, field, value)
-                rec.cell(f"funds[{i}].{field}", row, cell, confidence, note)
-            else:
-                execution[field] = (value, cell)
-        if "rate" in execution:
-            fund.rate = execution["rate"][0]
-            rec.cell(f"funds[{i}].rate", row, execution["rate"][1], confidence, note)
-        form.funds.append(fund)
-        _take_execution(form, rec, row, execution, confidence, note)
+        value = parse_number(cell.text)
+        if value is None:
+            continue
+        if field in _AMOUNTS:
+            setattr(fund, field, value)
+            rec.cell(f"funds[{i}].{field}", row, cell, confidence, note)
+        else:
+            execution[field] = (value, cell)
+    if "rate" in execution:
+        fund.rate = execution["rate"][0]
+        rec.cell(f"funds[{i}].rate", row, execution["rate"][1], confidence, note)
+    form.funds.append(fund)
+    _take_execution(form, rec, row, execution, confidence, note)
 
 
 def _take_execution(form: Form, rec: Recorder, row: Row, execution: dict[str, tuple[float, Cell]],

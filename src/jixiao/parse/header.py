@@ -9,6 +9,7 @@ from jixiao.layout import Cell, Row
 from jixiao.models import Form
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
+from jixiao.parse.resplit import RESPLIT_CONFIDENCE
 from jixiao.parse.segment import FormSection, year_of
 from jixiao.values import parse_number, squash
 
@@ -79,6 +80,21 @@ def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
     return pairs
 
 
+def _spaced_pairs(cell: Cell) -> list[tuple[str, str]]:
+    """'主管部门 甲局 实施单位 乙中心' (cell borders lost): the words between two labels are a value."""
+    words = cell.text.split(" ")
+    if len(words) < 2 or _label_of(cell.model_copy(update={"text": words[0]}))[0] is None:
+        return []
+    pairs: list[tuple[str, list[str]]] = []
+    for word in words:
+        field, inline = _label_of(cell.model_copy(update={"text": word}))
+        if field is not None and (not pairs or pairs[-1][1]):
+            pairs.append((field, [inline] if inline else []))
+        elif pairs:
+            pairs[-1][1].append(word)
+    return [(field, " ".join(value)) for field, value in pairs if value]
+
+
 def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
     """Label/value pairs: the value is the next filled cell that is not itself a label."""
     for row in section.header:
@@ -87,6 +103,10 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
             if pairs := _inline_pairs(cell):
                 for name, value in pairs:
                     _assign(form, rec, name, value, row, cell, 0.9)
+                continue
+            if len(filled) <= 2 and (pairs := _spaced_pairs(cell)):
+                for name, value in pairs:
+                    _assign(form, rec, name, value, row, cell, RESPLIT_CONFIDENCE)
                 continue
             field, inline = _label_of(cell)
             if field is None:

@@ -16,6 +16,7 @@ from jixiao.models import Form, Indicator
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.align import Column, Placement, align
 from jixiao.parse.record import Recorder
+from jixiao.parse.resplit import fit, is_spaced, token_cells, tokens
 from jixiao.parse.segment import FormSection
 from jixiao.values import (
     is_date_like,
@@ -77,13 +78,13 @@ def _is_fragment(row: Row) -> bool:
             and not any(c.text in vocab.FILLER_WORDS for c in filled))
 
 
-def _is_collapsed(row: Row, columns: list[Column]) -> bool:
-    """One filled cell holding several space-separated values, in a table of many columns."""
-    filled = row.filled
-    if len(filled) != 1 or len(columns) < 4:
+def _is_spaced_row(row: Row, columns: list[Column]) -> bool:
+    """A data row whose cell borders were lost: few cells, many space-separated words, some of them
+    numbers or fillers (a wrapped line of text has none)."""
+    if len(columns) < 4 or not is_spaced(row):
         return False
-    parts = filled[0].text.split(" ")
-    return len(parts) >= 4 and sum(parse_number(p) is not None for p in parts) >= 2
+    words = [w for c in row.filled for w in tokens(c.text)]
+    return len(words) >= 4 and any(parse_number(w) is not None or w in vocab.FILLER_WORDS for w in words)
 
 
 def _nearest_field(cell: Cell, columns: list[Column]) -> str | None:
@@ -178,6 +179,11 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
             record(field, placed[field])
     ind.target_value = quantity_value(ind.target)
     ind.actual_value = quantity_value(ind.actual)
+    for text_field, value_field in (("target", "target_value"), ("actual", "actual_value")):
+        source = rec.provenance.get(f"{path}.{text_field}")
+        if getattr(ind, value_field) is not None and source is not None and source.confidence < 1.0:
+            rec.provenance[f"{path}.{value_field}"] = source.model_copy(
+                update={"note": f"number read from the {text_field}; {source.note or 'as sure as its cell'}"})
     for field in _NUMERIC_FIELDS:
         if field in placed:
             setattr(ind, field, parse_number(placed[field].cell.text))
@@ -224,7 +230,9 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
     form.layout = _layout({c.field for c in columns})
     _report_unknown_columns(section, columns, rec)
     ctx = _Context()
-    for row in section.indicators:
+    for printed in section.indicators:
+        spaced = _is_spaced_row(printed, columns)
+        row = printed.model_copy(update={"cells": tuple(token_cells(printed))}) if spaced else printed
         if _is_filler(row):
             for cell in row.filled:
                 if vocab.is_level1(cell.text):
@@ -234,15 +242,11 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
             continue
         if _is_fragment(row) and _join_fragment(row, columns, form, ctx, rec):
             continue
-        if _is_collapsed(row, columns):
-            tokens = [Cell(text=t, raw=t, index=i) for i, t in enumerate(row.filled[0].text.split(" "))]
-            rec.gap(_row_gap(rec, row.model_copy(update={"cells": tuple(tokens)}), columns, section,
-                             len(form.indicators), insert=True, reason="单元格分隔符丢失，整行挤在一个单元格里"))
-            rec.finding("ROW_COLLAPSED", "warning", None,
-                        f"第{row.line or '?'}行的单元格分隔符丢失（整行在一个单元格中），规则未读取：{row.filled[0].text}",
-                        found=row.filled[0].text)
-            continue
-        alignment = align(row.filled, columns)
+        if len(row.filled) == 1 and " " in row.filled[0].text and not spaced:  # '标 满意度指标', borders lost
+            words = row.model_copy(update={"cells": tuple(token_cells(row))})
+            if _is_fragment(words) and _join_fragment(words, columns, form, ctx, rec):
+                continue
+        alignment = fit(row.filled, columns) if spaced else align(row.filled, columns)
         placed = {p.field: p for p in alignment.placements if p.field}
         if "level1" in placed:
             ctx.set_level1(placed["level1"].cell.text, row, placed["level1"].cell)

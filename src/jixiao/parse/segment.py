@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from jixiao.layout import Row
 from jixiao.parse import vocabulary as vocab
+from jixiao.parse.resplit import expand
 from jixiao.values import parse_number, squash
 
 Region = Literal["header", "funds", "goals", "indicators", "totals"]
@@ -99,8 +100,14 @@ def _looks_like_table_row(row: Row) -> bool:
 
 
 def _first_key(row: Row) -> str:
+    """The first cell's header key; for a spaced row whose borders were lost, its first word's."""
     filled = row.filled
-    return vocab.header_key(filled[0].text) if filled else ""
+    if not filled:
+        return ""
+    key = vocab.header_key(filled[0].text)
+    if " " in filled[0].text and key not in vocab.TOTAL_LABELS | vocab.GRADE_LABELS:
+        return vocab.header_key(filled[0].text.split(" ")[0])
+    return key
 
 
 def is_total_row(row: Row) -> bool:
@@ -112,7 +119,7 @@ def is_grade_row(row: Row) -> bool:
 
 
 def has_header_label(row: Row) -> bool:
-    return any(vocab.header_field(c.text.split("：")[0].split(":")[0]) for c in row.filled)
+    return any(vocab.header_field(c.text.split("：")[0].split(":")[0].split(" ")[0]) for c in row.filled)
 
 
 SECTION_LABELS = frozenset({"资金情况", "绩效目标", "绩效指标", "项目资金", "年度绩效指标", "年度绩效目标"})
@@ -154,7 +161,7 @@ def segment(rows: list[Row]) -> list[FormSection]:
     """Cut the rows into forms and route every row of a form to its region."""
     sections: list[FormSection] = []
     current = FormSection()
-    for row in rows:
+    for row in (part for original in rows for part in expand(original)):
         if not row.filled:
             continue
         finished = current.indicator_header is not None or current.funds_header is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jixiao.models import Form
 from jixiao.parse.record import Recorder
+from jixiao.parse.resplit import token_cells
 from jixiao.parse.segment import FormSection, is_grade_row, is_total_row
 from jixiao.values import parse_number
 
@@ -13,7 +14,9 @@ _YUAN_THRESHOLD = 100_000.0  # a line item of ≥ 10亿 万元 is implausible; s
 def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
     """总分 row: its last two numbers are 分值 and 得分 (one number: 得分); 评分等级: the next cell."""
     header_total = form.total_score
-    for row in section.totals:
+    for printed in section.totals:
+        spaced = len(printed.filled) == 1 and " " in printed.filled[0].text
+        row = printed.model_copy(update={"cells": tuple(token_cells(printed))}) if spaced else printed
         filled = row.filled
         if is_total_row(row):
             numbers = [(c, v) for c in filled[1:] if (v := parse_number(c.text)) is not None]

@@ -178,6 +178,7 @@ def level_key(text: str) -> str:
 
 
 _LEVEL1_KEYS = frozenset(level_key(t) for t in LEVEL1_TERMS)
+LEVEL1_FIRST = frozenset({"满意度"})  # both levels' word; at a row's start it is the 一级 label
 
 
 @lru_cache(maxsize=8192)
@@ -200,3 +201,7 @@ FILLER_WORDS = frozenset({"无", "/", "-", "—", "——", "不涉及", "不适
 
 TOTAL_LABELS = frozenset({"总分", "合计", "总计", "合计得分", "总得分"})
 GRADE_LABELS = frozenset({"评分等级", "评价等级", "等级", "自评等级", "绩效等级"})
+
+# labels of a whole block (a merged cell left of a table, or a line above it): not a column
+BLOCK_LABELS = frozenset({"资金情况", "绩效目标", "绩效指标", "项目资金", "年度绩效指标", "年度绩效目标", "年度总体目标",
+                          "预算执行情况", "资金执行情况", "项目资金情况"})

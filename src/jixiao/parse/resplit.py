@@ -1,0 +1,247 @@
+"""Re-split rows whose cell borders were lost (a dump where each run of tabs became one space).
+
+Such a row arrives as one cell holding every value separated by single spaces. It is cut into
+tokens; a header row's tokens are regrouped into the header words they spell (`一级 指标` →
+`一级指标`), a data row's tokens are grouped and aligned to the table's columns by content
+type (`fit`: the aligner's type costs plus a cost for leaving a column empty). Every cell made
+this way carries `RESPLIT_CONFIDENCE`, under the flag threshold: a re-split row is a weaker
+path than a row whose cells were printed apart.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from jixiao.layout import Cell, Row
+from jixiao.parse import vocabulary as vocab
+from jixiao.parse.align import Alignment, Column, Placement, type_cost
+from jixiao.values import money_unit_of, parse_number, parse_operator_cell, squash
+
+RESPLIT_CONFIDENCE = 0.8
+INF = math.inf
+_MAX_GROUP = 4
+_PAREN_ONLY = re.compile(r"^[(（][^()（）]{0,8}[)）]$")
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in text.split(" ") if t]
+
+
+def is_spaced(row: Row) -> bool:
+    """One or two filled cells that hold many space-separated tokens: borders probably lost."""
+    filled = row.filled
+    return 0 < len(filled) <= 2 and sum(len(tokens(c.text)) for c in filled) >= len(filled) + 2
+
+
+def token_cells(row: Row, start: int = 0) -> list[Cell]:
+    """The row's filled cells cut at spaces, numbered in order from `start`, at re-split confidence."""
+    out: list[Cell] = []
+    for cell in row.filled:
+        for part in tokens(cell.text):
+            out.append(cell.model_copy(update={"text": part, "raw": part, "index": start + len(out), "span": 1,
+                                               "confidence": min(cell.confidence, RESPLIT_CONFIDENCE)}))
+    return out
+
+
+# ---- header rows ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=8192)
+def known_header(text: str) -> bool:
+    """Whether `text` is a header word of any table or of the header block."""
+    key = vocab.header_key(text)
+    return bool(key) and (
+        vocab.indicator_column(text) is not None or vocab.fund_column(text) is not None
+        or vocab.goal_column(text) is not None or vocab.header_field(text) is not None
+        or key in vocab.GOALS_LABELS or key in vocab.BLOCK_LABELS)
+
+
+def header_groups(parts: list[str]) -> list[str]:
+    """Tokens regrouped into header words: a join that spells a known header beats its pieces."""
+    n = len(parts)
+    best: list[float] = [-INF] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    for end in range(1, n + 1):
+        for size in range(1, min(_MAX_GROUP, end) + 1):
+            group = parts[end - size:end]
+            text = "".join(group)
+            if size > 1 and _PAREN_ONLY.match(group[0]):
+                continue
+            # a lone '(万元)' is worse than the header it belongs to
+            score = -0.5 if _PAREN_ONLY.match(text) else 2.0 if known_header(text) else -1.0
+            if best[end - size] + score > best[end]:
+                best[end], back[end] = best[end - size] + score, end - size
+    groups: list[str] = []
+    end = n
+    while end > 0:
+        groups.append("".join(parts[back[end]:end]))
+        end = back[end]
+    return groups[::-1]
+
+
+def _is_value_token(text: str) -> bool:
+    return parse_number(text) is not None or text in vocab.FILLER_WORDS
+
+
+def _cells(texts: list[str], template: Cell, start: int) -> tuple[Cell, ...]:
+    return tuple(template.model_copy(update={"text": t, "raw": t, "index": start + i, "span": 1,
+                                             "confidence": min(template.confidence, RESPLIT_CONFIDENCE)})
+                 for i, t in enumerate(texts))
+
+
+def fund_rows(parts: list[str], row: Row, template: Cell, start: int = 0) -> list[Row]:
+    """'年度资金总额 10 10 其中：财政拨款 8 8' → one row per label, the label at `start`, values after it.
+    A unit printed in brackets ('(万元)', the tail of a merged 项目资金 cell) is not part of a label."""
+    rows: list[list[str]] = []
+    for part in parts:
+        if money_unit_of(part) and _PAREN_ONLY.match(part):
+            continue
+        starts_row = not _is_value_token(part) and (not rows or _is_value_token(rows[-1][-1]))
+        if starts_row:
+            rows.append([part])
+        elif rows:
+            if not _is_value_token(part) and not _is_value_token(rows[-1][-1]):
+                rows[-1][-1] += part  # a label printed with a space: '其中: 当年财政拨款'
+            else:
+                rows[-1].append(part)
+    return [row.model_copy(update={"cells": _cells(r, template, start)}) for r in rows if len(r) > 1]
+
+
+def expand(row: Row) -> list[Row]:
+    """A spaced row that spells a table header (and, for a funds block run into one line, its data
+    rows) as separate cells; any other row unchanged."""
+    from jixiao.parse.segment import is_funds_header, is_goals_header, is_indicator_header
+
+    filled = row.filled
+    if not 0 < len(filled) <= 2 or not any(" " in c.text for c in filled):
+        return [row]
+    template = filled[0]
+    parts = [p for c in row.filled for p in tokens(c.text)]
+    cut = next((i for i, p in enumerate(parts) if _is_value_token(p) or (vocab.fund_kind(p) and not known_header(p))),
+               len(parts))
+    head, rest = parts[:cut], parts[cut:]
+    if len(head) < 2:
+        return [row]
+    groups = header_groups(head)
+    if rest and vocab.fund_kind(groups[-1]) and not known_header(groups[-1]):
+        groups = groups[:-1]
+    known = sum(known_header(g) for g in groups)
+    if known < 2 or known < 0.6 * len(groups):
+        return [row]
+    first = 1 if vocab.fund_column(groups[0]) else 0  # values start right after a label column
+    header = row.model_copy(update={"cells": _cells(groups, template, first)})
+    if is_funds_header(header):
+        return [header, *fund_rows(rest, row, template)]
+    if rest:
+        return [row]
+    if is_goals_header(header) or is_indicator_header(header):
+        return [header]
+    return [row]
+
+
+# ---- data rows: group tokens and align them to the columns -----------------------------------
+
+_SINGLE = frozenset({"weight", "score", "review_score", "deviation_pct", "score_coef", "operator", "is_core", "unit"})
+_FREE = frozenset({"explanation", "scoring_method"})  # long prose: any number of words
+_SKIP = {"name": 6.0, "target": 1.5, "actual": 1.5, "weight": 1.5, "score": 1.5, "level1": 0.2, "level2": 0.2,
+         "unit": 0.6, "operator": 0.6, "deviation_pct": 1.0, "score_coef": 1.0, "is_core": 0.8,
+         "explanation": 0.0, "scoring_method": 0.3, "review_score": 0.8}
+_EXTRA_TOKEN = {"explanation": 0.05, "scoring_method": 0.05, "name": 0.6, "target": 0.3, "actual": 0.3}
+_MAX_WORDS = 8
+_DROP = 8.0
+
+
+@lru_cache(maxsize=4096)
+def _is_operator(word: str) -> bool:
+    return parse_operator_cell(word) is not None
+
+
+def _word_cost(word: str, field: str | None) -> float:
+    """The aligner's type cost, with two facts about level words: '满意度指标' at a row's start is
+    the 一级 label more often than the 二级 one, and '服务对象' is the start of a 二级 label broken
+    over lines ('服务对象' / '满意度指标')."""
+    if field == "level2":
+        key = vocab.level_key(word)
+        if key in vocab.LEVEL1_FIRST:
+            return type_cost(word, field) + 1.0
+        if len(key) >= 2 and not vocab.is_level2(word) and any(t.startswith(key) for t in vocab.LEVEL2_TERMS):
+            return 0.5
+    return type_cost(word, field)
+
+
+@lru_cache(maxsize=65536)
+def _group_cost(group: tuple[str, ...], field: str | None) -> float:
+    if len(group) == 1:
+        return _word_cost(group[0], field)
+    if field in _SINGLE or field is None or _is_operator(group[-1]):
+        return INF  # one-word columns; a lone '≥' starts the value after it, it does not end a text
+    if field in _FREE and len(group) > _MAX_WORDS:
+        return 0.5 + _EXTRA_TOKEN[field] * (len(group) - 1)
+    text = " ".join(group)
+    cost = type_cost(text, field)
+    if cost == INF:
+        return cost
+    if field in ("target", "actual") and _is_operator(group[0]) and len(group) == 2:
+        return cost
+    if field in ("level1", "level2") and (vocab.is_level1(squash(text)) or vocab.is_level2(squash(text))):
+        return _word_cost(squash(text), field) + _EXTRA_TOKEN.get(field, 0.4) * (len(group) - 1) * 0.25
+    if field == "name":  # a name does not end in a unit word nor hold a bare quantity
+        cost += 2.0 * (group[-1] in vocab.UNIT_WORDS) + 1.5 * sum(bool(_QUANTITY.match(w)) for w in group)
+    elif field in ("target", "actual"):  # one value to a cell, as a rule
+        cost += 0.5 * max(0, sum(bool(_QUANTITY.match(w)) for w in group) - 1)
+        cost += 1.0 * sum(bool(_COMPARED.match(w)) for w in group[1:])  # '≥90' starts a value
+    return cost + _EXTRA_TOKEN.get(field, 0.4) * (len(group) - 1)
+
+
+_QUANTITY = re.compile(r"^[≥≤=<>]?\d")
+_COMPARED = re.compile(r"^[≥≤=<>＞＜]\s*\d")
+
+
+def fit(cells: list[Cell], columns: list[Column]) -> Alignment:
+    """Best grouping of the tokens `cells` into consecutive runs, one run per column at most, in order."""
+    words = [c.text for c in cells]
+    n, m = len(cells), len(columns)
+    cost = [[INF] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, str]]] = [[(0, 0, "")] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    group_costs: dict[tuple[int, int, str | None], float] = {}
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = cost[i][j]
+            if here == INF:
+                continue
+            if j < m:
+                skip = here + _SKIP.get(columns[j].field or "", 0.0)
+                if skip < cost[i][j + 1]:
+                    cost[i][j + 1], back[i][j + 1] = skip, (i, j, "skip")
+            if i < n:
+                if here + _DROP < cost[i + 1][j]:
+                    cost[i + 1][j], back[i + 1][j] = here + _DROP, (i, j, "drop")
+                if j < m:
+                    field = columns[j].field
+                    longest = n - i if field in _FREE else min(n - i, 1 if field in _SINGLE or field is None
+                                                               else _MAX_WORDS)
+                    for size in range(1, longest + 1):
+                        key = (i, size, field)
+                        if key not in group_costs:
+                            group_costs[key] = _group_cost(tuple(words[i:i + size]), field)
+                        total = here + group_costs[key]
+                        if total < cost[i + size][j + 1]:
+                            cost[i + size][j + 1], back[i + size][j + 1] = total, (i, j, "place")
+    placements: list[Placement] = []
+    dropped: list[Cell] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        pi, pj, move = back[i][j]
+        if move == "place":
+            text = " ".join(words[pi:i])
+            cell = cells[pi].model_copy(update={"text": text, "raw": text, "index": columns[pj].index})
+            placements.append(Placement(field=columns[pj].field, cell=cell, column_index=columns[pj].index))
+        elif move == "drop":
+            dropped.append(cells[pi])
+        i, j = pi, pj
+    placements.reverse()
+    dropped.reverse()
+    return Alignment(placements=placements, dropped=dropped, cost=cost[n][m])
