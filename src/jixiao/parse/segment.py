@@ -38,6 +38,8 @@ class FormSection(BaseModel):
     indicators: list[Row] = Field(default_factory=list)
     totals: list[Row] = Field(default_factory=list)
     orphans: list[Row] = Field(default_factory=list, description="table rows with no table header above them")
+    known_headers: list[tuple[str, ...]] = Field(default_factory=list,
+                                                 description="indicator headers of the document's forms")
     region: Region = "header"
     ended_in_indicators: bool = False
 
@@ -147,7 +149,7 @@ def _route(section: FormSection, row: Row) -> None:
     elif section.region == "funds":
         section.funds.append(row)
     elif section.region == "goals":
-        if _looks_like_table_row(row):
+        if section.orphans or _looks_like_table_row(row):
             section.orphans.append(row)  # e.g. indicator rows whose header row was lost
         else:
             section.goals.append(row)
@@ -179,6 +181,9 @@ def segment(rows: list[Row]) -> list[FormSection]:
     if current.started:
         sections.append(current)
     sections = [s for s in sections if s.is_form]
+    headers = list(dict.fromkeys(tuple(c.text for c in s.indicator_header.filled)
+                                 for s in sections if s.indicator_header is not None))
     for section in sections:
         section.ended_in_indicators = section.region == "indicators"
+        section.known_headers = headers
     return sections
