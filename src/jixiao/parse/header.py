@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from jixiao.gaps import Gap
@@ -50,10 +51,19 @@ def _label_of(cell: Cell) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float) -> None:
-    if getattr(form, field) is not None:
+def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float,
+            label: Cell | None = None) -> None:
+    if label is not None and vocab.header_key(re.split("[:：]", label.text)[0]) in vocab.WEAK_HEADER_LABELS:
+        confidence = min(confidence, 0.85)
+    current = rec.provenance.get(field)
+    if getattr(form, field) is not None and (current is None or current.confidence >= confidence):
         return
-    if field == "total_score":
+    if field == "year":
+        year = year_of(value) or (int(value) if re.fullmatch(r"20\d{2}", value.strip()) else None)
+        if year is None:
+            return
+        form.year = year
+    elif field == "total_score":
         number = parse_number(value)
         if number is None:
             return
@@ -112,13 +122,48 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
             if field is None:
                 continue
             if inline is not None:
-                _assign(form, rec, field, inline, row, cell, 0.95)
+                _assign(form, rec, field, inline, row, cell, 0.95, cell)
                 continue
             nxt = filled[i + 1] if i + 1 < len(filled) else None
             if nxt is None or _label_of(nxt)[0] is not None:
                 continue
             adjacent = nxt.index == cell.index + cell.span
-            _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95)
+            _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95, cell)
+    _labels_above_values(section, form, rec)
+    _unit_line(section, form, rec)
+
+
+def _labels_above_values(section: FormSection, form: Form, rec: Recorder) -> None:
+    """A row of labels only, the next row of values only: each value sits under its label."""
+    rows = section.header
+    for above, below in itertools.pairwise(rows):
+        labels = [(c, _label_of(c)) for c in above.filled]
+        if not labels or any(f is None or inline is not None for _, (f, inline) in labels):
+            continue
+        if any(_label_of(c)[0] is not None for c in below.filled):
+            continue
+        for label, (field, _) in labels:
+            assert field is not None
+            under = [c for c in below.filled if c.index <= label.index < c.index + c.span
+                     or label.index <= c.index < label.index + label.span]
+            if len(under) == 1:
+                exact = under[0].index == label.index
+                _assign(form, rec, field, under[0].text, below, under[0], 0.95 if exact else 0.8, label)
+
+
+_UNIT_LINE = re.compile(r"^[(（]?(?:金额|资金)?单位[:：](万元|元)[)）]?$")
+
+
+def _unit_line(section: FormSection, form: Form, rec: Recorder) -> None:
+    """'单位：万元' printed above the tables."""
+    if form.amount_unit is not None:
+        return
+    for row in section.header:
+        for cell in row.filled:
+            if match := _UNIT_LINE.match(squash(cell.text)):
+                form.amount_unit = "万元" if match.group(1) == "万元" else "元"
+                rec.cell("amount_unit", row, cell)
+                return
 
 
 def note_header_gap(section: FormSection, form: Form, rec: Recorder) -> None:

@@ -31,6 +31,8 @@ class FormSection(BaseModel):
     year_row: Row | None = None
     header: list[Row] = Field(default_factory=list)
     funds_header: Row | None = None
+    funds_title: Row | None = Field(None, description="block label above the funds table: 预算执行情况（万元）（20分）")
+    last_label: Row | None = None
     funds: list[Row] = Field(default_factory=list)
     goals_header: Row | None = None
     goals: list[Row] = Field(default_factory=list)
@@ -124,7 +126,7 @@ def has_header_label(row: Row) -> bool:
     return any(vocab.header_field(c.text.split("：")[0].split(":")[0].split(" ")[0]) for c in row.filled)
 
 
-SECTION_LABELS = frozenset({"资金情况", "绩效目标", "绩效指标", "项目资金", "年度绩效指标", "年度绩效目标"})
+SECTION_LABELS = vocab.BLOCK_LABELS
 
 
 def is_section_label(row: Row) -> bool:
@@ -132,11 +134,32 @@ def is_section_label(row: Row) -> bool:
     return len(filled) == 1 and vocab.header_key(filled[0].text) in SECTION_LABELS
 
 
+def _is_fund_row(row: Row) -> bool:
+    """A funds-table row: a fund label ('合计', '其中：财政拨款') followed by numbers."""
+    filled = row.filled
+    return (len(filled) >= 2 and any(vocab.fund_kind(c.text) is not None for c in filled[:2])
+            and any(parse_number(c.text) is not None for c in filled[1:]))
+
+
+def _is_indicator_row(row: Row) -> bool:
+    """A row of the indicator table found under another table (its own header lost)."""
+    filled = row.filled
+    levels = any(vocab.is_level1(c.text) or vocab.is_level2(c.text) for c in filled[:3])
+    return levels and len(filled) >= 4 and not _is_fund_row(row)
+
+
 def _route(section: FormSection, row: Row) -> None:
     if is_section_label(row):
+        section.last_label = row
         return
     if is_funds_header(row):
         section.funds_header, section.region = row, "funds"
+        section.funds_title = section.last_label
+    elif section.region == "funds" and _is_fund_row(row):
+        section.funds.append(row)  # '合计' here is the funds total, not the form's 总分
+    elif section.region == "funds" and (section.orphans or _is_indicator_row(row)) and not (
+            is_total_row(row) or is_grade_row(row)):
+        section.orphans.append(row)
     elif is_goals_header(row):
         section.goals_header, section.region = row, "goals"
     elif is_indicator_header(row):

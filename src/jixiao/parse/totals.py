@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from jixiao.layout import Cell, Row
 from jixiao.models import Form
+from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.resplit import token_cells
 from jixiao.parse.segment import FormSection, is_grade_row, is_total_row
@@ -20,7 +22,15 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
         filled = row.filled
         if is_total_row(row):
             numbers = [(c, v) for c in filled[1:] if (v := parse_number(c.text)) is not None]
-            if len(numbers) >= 2:
+            by_column = _by_column(section, row, numbers) if not spaced else None
+            if by_column is not None:
+                for field, (cell, value) in by_column.items():
+                    setattr(form, field, value)
+                    rec.cell(field, row, cell)
+                if "total_score" not in by_column:
+                    continue
+                score = by_column["total_score"][1]
+            elif len(numbers) >= 2:
                 (wcell, weight), (scell, score) = numbers[-2], numbers[-1]
                 form.total_weight = weight
                 rec.cell("total_weight", row, wcell)
@@ -28,8 +38,9 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
                 scell, score = numbers[0]
             else:
                 continue
-            form.total_score = score
-            rec.cell("total_score", row, scell)
+            if by_column is None:
+                form.total_score = score
+                rec.cell("total_score", row, scell)
             if header_total is not None and abs(header_total - score) > 0.01:
                 rec.finding("TOTAL_SCORE_CONFLICT", "warning", "total_score",
                             f"表头自评总分（{header_total:g}）与总分行得分（{score:g}）不一致",
@@ -37,6 +48,23 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
         elif is_grade_row(row) and len(filled) >= 2:
             form.grade = filled[1].text
             rec.cell("grade", row, filled[1])
+
+
+def _by_column(section: FormSection, row: Row, numbers: list[tuple[Cell, float]]
+               ) -> dict[str, tuple[Cell, float]] | None:
+    """The 总分 row's numbers placed by the indicator table's 分值/得分 columns, when every number sits
+    exactly under one of them (so '100' under 分值 with 得分 empty is a weight, not a score)."""
+    header = section.indicator_header
+    if header is None or not numbers:
+        return None
+    fields = {c.index: vocab.indicator_column(c.text) for c in header.filled}
+    placed: dict[str, tuple[Cell, float]] = {}
+    for cell, value in numbers:
+        field = {"weight": "total_weight", "score": "total_score"}.get(fields.get(cell.index) or "")
+        if field is None or field in placed:
+            return None
+        placed[field] = (cell, value)
+    return placed
 
 
 def infer_amount_unit(section: FormSection, form: Form, rec: Recorder) -> None:

@@ -37,7 +37,9 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "contact": ("部门联系人", "联系人", "项目负责人", "填报人"),
     "phone": ("联系电话", "电话", "联系方式"),
     "total_score": ("自评总分", "自评得分"),
+    "year": ("年度", "评价年度", "预算年度", "自评年度", "项目年度", "所属年度"),
 }
+WEAK_HEADER_LABELS = {"填报单位": "implementing_unit"}  # the filer is most often, not always, the 实施单位
 
 
 @lru_cache(maxsize=8192)
@@ -53,7 +55,10 @@ def header_field(text: str) -> str | None:
     for field, labels in HEADER_FIELDS.items():
         if len(key) >= 4 and any(label.endswith(key) for label in labels):
             return field
-    return None
+    for field, labels in HEADER_FIELDS.items():  # a prefix before a known label: '项目主管单位', '预算部门、单位名称'
+        if any(len(label) >= 4 and key.endswith(label) for label in labels):
+            return field
+    return WEAK_HEADER_LABELS.get(key)
 
 
 # ---- funds table ----------------------------------------------------------------------------
@@ -73,8 +78,10 @@ def _fund_column(key: str) -> str | None:
         return "initial_budget"
     if ("全年" in key or "调整" in key) and "预算" in key:
         return "adjusted_budget"
-    if "执行数" in key or key in ("执行金额", "实际支出", "全年支出数"):
+    if "执行数" in key or key in ("执行金额", "实际支出", "全年支出数", "支出数", "实际支出数", "决算数"):
         return "executed"
+    if key in ("预算数", "预算", "预算金额", "预算安排数", "预算总额", "调整后预算", "调整后预算数"):
+        return "adjusted_budget"
     if "执行率" in key and ("得分" in key):
         return "score"
     if "执行率" in key and ("权重" in key or "分值" in key):
@@ -97,6 +104,8 @@ FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
     ("上年结转", "carryover"), ("结转", "carryover"),
     ("一般公共预算", "general_budget"),
     ("财政拨款", "fiscal"), ("财政资金", "fiscal"), ("当年财政", "fiscal"),
+    ("中央补助", "fiscal"), ("中央资金", "fiscal"), ("中央财政", "fiscal"), ("省级补助", "fiscal"), ("省级资金", "fiscal"),
+    ("市级资金", "fiscal"), ("县级资金", "fiscal"), ("本级资金", "fiscal"), ("财政补助", "fiscal"),
     ("其他资金", "other"), ("其他", "other"), ("政府性基金", "other"), ("自有资金", "other"),
     ("总金额", "total"), ("资金总额", "total"), ("总额", "total"), ("合计", "total"),
 )
@@ -172,8 +181,12 @@ LEVEL2_TERMS = frozenset({
 })
 
 
+_POINTS = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")
+
+
 def level_key(text: str) -> str:
-    s = squash(text)
+    """'产出指标（60分）' → '产出': the level word without 指标 and without the points printed after it."""
+    s = _POINTS.sub("", squash(text))
     return s[:-2] if s.endswith("指标") else s
 
 
