@@ -11,7 +11,7 @@ from jixiao.models import Form
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.resplit import RESPLIT_CONFIDENCE
-from jixiao.parse.segment import FormSection, year_of
+from jixiao.parse.segment import YEAR_ONLY, FormSection, year_of
 from jixiao.values import parse_number, squash
 
 _LABEL_VALUE = re.compile(r"^(.{2,12}?)[:：]\s*(.+)$")
@@ -36,6 +36,12 @@ def read_title(section: FormSection, form: Form, rec: Recorder) -> None:
             form.year = year
             rec.cell("year", row, row.filled[0])
             return
+    for row in section.header[:4]:  # '（2023年度）' printed beside other text ('单位：万元') above the table
+        for cell in row.filled:
+            if match := YEAR_ONLY.match(squash(cell.text)):
+                form.year = int(match.group(1))
+                rec.cell("year", row, cell, 0.95, "year printed on a line of its own above the table")
+                return
 
 
 def _label_of(cell: Cell) -> tuple[str | None, str | None]:

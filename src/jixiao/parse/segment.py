@@ -21,7 +21,7 @@ Region = Literal["header", "funds", "goals", "indicators", "totals"]
 
 _TITLE = re.compile(r"(绩效自评表|绩效自评价表|绩效自评报表|绩效评价表)(?:[(（]\d{4}年度?[)）])?$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-_YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
+YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
 
 
 class FormSection(BaseModel):
@@ -68,7 +68,7 @@ def year_of(text: str) -> int | None:
 
 def _is_year_row(row: Row) -> bool:
     filled = row.filled
-    return len(filled) == 1 and bool(_YEAR_ONLY.match(squash(filled[0].text)))
+    return len(filled) == 1 and bool(YEAR_ONLY.match(squash(filled[0].text)))
 
 
 def is_funds_header(row: Row) -> bool:
