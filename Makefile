@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check eval bench clean llm-serve llm-stop test-llm
+.PHONY: help install demo test check eval bench clean llm-serve llm-stop test-llm variants eval-variants
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,8 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
+	$(BIN)/python golden/make_variants.py out/variants-quick --quick --scans 1
+	$(BIN)/jixiao eval out/variants-quick --jobs 2 --errors 0
 
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
 	$(BIN)/ruff check src tests bench golden
@@ -37,6 +39,12 @@ check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy
 
 eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)
 	$(BIN)/jixiao eval golden $(ARGS)
+
+variants: $(STAMP) ## generate the layout-variant forms (15 families × 14 forms; text, collapsed, 3 PDF styles, scans) into out/variants/
+	$(BIN)/python golden/make_variants.py out/variants --scans 2
+
+eval-variants: variants ## evaluate every variant rendering, per family and per rendering (~10 min on 2 cores)
+	$(BIN)/jixiao eval out/variants --jobs 2 --errors 0 --report out/variants-report.json
 
 bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, peak memory
 	$(BIN)/python bench/bench_text.py

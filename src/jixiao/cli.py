@@ -178,6 +178,8 @@ def evaluate_cmd(
     baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="with --llm: also run the LLM-only "
                                            "baseline (one request per whole form; slow on a small local model)")] = True,
     local_only: LocalOnly = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="cases evaluated in parallel (processes)")] = 1,
+    errors: Annotated[int, typer.Option("--errors", help="field errors printed per case")] = 20,
 ) -> None:
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
@@ -190,7 +192,7 @@ def evaluate_cmd(
             raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
         console = Console(highlight=False, soft_wrap=True, width=160)
         raise typer.Exit(evaluate_llm(golden, service, console, baseline))
-    raise typer.Exit(evaluate_golden(golden, update=update, report_path=report))
+    raise typer.Exit(evaluate_golden(golden, update=update, report_path=report, jobs=jobs, errors=errors))
 
 
 def _version(value: bool) -> None:

@@ -40,6 +40,7 @@ class CaseMeta(BaseModel):
     input: str
     template: str
     kind: str = "text"
+    rendering: str | None = Field(None, description="how the input was drawn, finer than kind (e.g. pdf-compact)")
     profile: str = "national"
     compare_findings: bool = True
 
@@ -72,6 +73,7 @@ class CaseResult(BaseModel):
     case: str
     template: str
     kind: str
+    rendering: str | None = None
     fields: FieldTally
     forms_expected: int
     forms_found: int
@@ -218,7 +220,7 @@ def evaluate_case(folder: Path, update: bool = False) -> CaseResult:
     exp_keys = _finding_keys(expected["findings"])
     got_keys = _finding_keys(found["findings"]) if meta.compare_findings else exp_keys
     return CaseResult(
-        case=folder.name, template=meta.template, kind=meta.kind,
+        case=folder.name, template=meta.template, kind=meta.kind, rendering=meta.rendering,
         fields=tally,
         forms_expected=len(expected["forms"]), forms_found=len(found["forms"]),
         indicators_expected=sum(len(f["indicators"]) for f in expected["forms"]),
@@ -281,8 +283,23 @@ def _table(title: str, groups: dict[str, list[CaseResult]]) -> Table:
     return table
 
 
-def evaluate_golden(golden: Path, update: bool = False, report_path: Path | None = None) -> int:
-    """Evaluate every case under `golden`; print the report; return the exit code (1 below thresholds)."""
+def _evaluate_all(cases: list[Path], update: bool, jobs: int) -> list[CaseResult]:
+    if jobs <= 1 or update or len(cases) < 2:
+        return [evaluate_case(c, update) for c in cases]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(evaluate_case, cases, chunksize=4))
+
+
+def evaluate_golden(golden: Path, update: bool = False, report_path: Path | None = None, jobs: int = 1,
+                    errors: int = 20) -> int:
+    """Evaluate every case under `golden`; print the report; return the exit code (1 below thresholds).
+
+    `errors`: field errors printed per case. Cases that name a `rendering` (generated variants) get a
+    per-rendering table and a family × rendering matrix, and the most frequent misses are listed."""
+    from jixiao.evaluate_breakdown import error_classes_table, matrix_table
+
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:
         console.width = 160
@@ -290,17 +307,25 @@ def evaluate_golden(golden: Path, update: bool = False, report_path: Path | None
     if not cases:
         Console(stderr=True).print(f"[red]error[/red] {golden}: no golden cases (*/case.toml)")
         return 2
-    results = [evaluate_case(c, update) for c in cases]
+    results = _evaluate_all(cases, update, jobs)
     by_template: dict[str, list[CaseResult]] = {}
     by_kind: dict[str, list[CaseResult]] = {}
+    by_rendering: dict[str, list[CaseResult]] = {}
     for r in results:
         by_template.setdefault(r.template, []).append(r)
         by_kind.setdefault(r.kind, []).append(r)
+        if r.rendering and r.rendering != r.kind:
+            by_rendering.setdefault(r.rendering, []).append(r)
     console.print(_table("jixiao eval — per template", by_template))
     console.print(_table("jixiao eval — per input kind", {**by_kind, "all": results}))
-    failures = _threshold_failures(by_kind, _load_thresholds(golden))
+    if by_rendering:
+        console.print(_table("jixiao eval — per rendering", dict(sorted(by_rendering.items()))))
+    if any(r.rendering for r in results):
+        console.print(matrix_table(results))
+        console.print(error_classes_table(results))
+    failures = _threshold_failures({**by_kind, **by_rendering}, _load_thresholds(golden))
     for r in results:
-        for line in r.fields.errors[:20]:
+        for line in r.fields.errors[:errors]:
             console.print(f"  {r.case}: {line}")
         for key in r.missing_findings:
             console.print(f"  {r.case}: finding missing: {key}")

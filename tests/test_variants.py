@@ -1,0 +1,111 @@
+"""The layout-variant generator (golden/make_variants.py): deterministic, complete, and its expected
+JSON is the output contract."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from jixiao.models import Form
+from tests.conftest import GOLDEN
+
+sys.path.insert(0, str(GOLDEN))
+
+from variants_gen import families, render  # noqa: E402
+from variants_gen.build import build  # noqa: E402
+from variants_gen.table import collapse, render_text  # noqa: E402
+
+TEXT_ONLY = ["text", "collapsed"]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    render.generate(tmp_path / "a", 2, 0, TEXT_ONLY)
+    render.generate(tmp_path / "b", 2, 0, TEXT_ONLY)
+    first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert first == second
+    assert len(first) == len(families.FAMILIES) * 2 * 2 * 3  # families × forms × renderings × (toml, input, json)
+    render.generate(tmp_path / "c", 2, 0, TEXT_ONLY, seed=render.SEED + 1)
+    assert _files(tmp_path / "c") != first
+
+
+def test_every_family_and_rendering_is_produced(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    render.generate(out, 1, 0, [r for r in render.RENDERINGS if r != "scan"])
+    metas = [tomllib.loads(p.read_text(encoding="utf-8")) for p in out.glob("*/case.toml")]
+    assert {m["template"] for m in metas} == set(families.FAMILIES)
+    assert len(families.FAMILIES) >= 12
+    for family in families.FAMILIES:
+        got = {m["rendering"] for m in metas if m["template"] == family}
+        assert got == {"text", "collapsed", "pdf-plain", "pdf-compact", "pdf-boxed"}, family
+    for case in out.glob("*/case.toml"):
+        meta = tomllib.loads(case.read_text(encoding="utf-8"))
+        assert (case.parent / meta["input"]).stat().st_size > 0
+        assert (case.parent / "expected.json").exists()
+
+
+def test_a_scan_is_an_image_only_pdf(tmp_path: Path) -> None:
+    import pymupdf  # noqa: TID251 — checks the generated file, as the ingest tests do
+
+    original = dict(families.FAMILIES)
+    try:
+        families.FAMILIES.clear()
+        families.FAMILIES["national"] = original["national"]
+        render.generate(tmp_path / "s", 1, 1, ["scan"])
+    finally:
+        families.FAMILIES.clear()
+        families.FAMILIES.update(original)
+    (case,) = list((tmp_path / "s").glob("*-scan"))
+    meta = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
+    assert meta["kind"] == "scan" and meta["rendering"].startswith("scan-")
+    with pymupdf.open(case / meta["input"]) as doc:
+        assert doc.page_count >= 1
+        assert all(not page.get_text().strip() and page.get_images() for page in doc)
+
+
+def test_expected_json_is_the_output_contract(tmp_path: Path) -> None:
+    render.generate(tmp_path / "v", 3, 0, ["text"])
+    for path in (tmp_path / "v").glob("*/expected.json"):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        assert body["findings"] == []
+        for form in body["forms"]:
+            Form.model_validate(form)
+
+
+@pytest.mark.parametrize("family", sorted(families.FAMILIES))
+def test_expected_values_are_printed_in_the_text(family: str) -> None:
+    """Every expected number and text appears in the drawn sheet (nothing is expected that is not printed)."""
+    rng = random.Random(f"test-{family}")
+    spec, sem, _sheet, _form = render.form_for(family, rng)
+    sheet, form = build(spec, sem)
+    text = render_text(sheet, spec.text)
+    flat = text.replace("\t", "").replace("\n", "")
+    for ind in form.indicators:
+        assert ind.name in flat and (ind.target or "") in flat and ind.explanation in flat
+    for fund in form.funds:
+        assert fund.label in flat
+    assert str(form.year) in text
+    assert collapse(text, random.Random(1)).count("\t") == 0
+
+
+def test_family_rules_in_the_expected() -> None:
+    rng = random.Random("rules")
+    _spec, _sem, _sheet, hunan = render.form_for("hunan", rng)
+    assert hunan.total_score is None and hunan.total_weight == 100  # 总分 row: 100 printed, 得分 empty
+    assert all(i.level1 in ("产出指标", "效益指标", "满意度指标") for i in hunan.indicators)  # （50分） not part of the name
+    _spec, _sem, _sheet, yunnan = render.form_for("yunnan", rng)
+    rate = yunnan.budget_execution.rate
+    assert rate is not None and rate > 1  # printed as a ratio (0.9134), expected in percent
+    _spec, _sem, _sheet, ningxia = render.form_for("ningxia", rng)
+    assert ningxia.budget_execution.weight is None
+    assert sum(i.weight or 0 for i in ningxia.indicators) == 100
+    _spec, _sem, _sheet, dept = render.form_for("department", rng)
+    assert [f.kind for f in dept.funds] == ["total", "fiscal", "other"]  # 按支出性质 rows are not funds
