@@ -138,12 +138,25 @@ def _rows_of(row: Row, first_value_col: int) -> list[Row]:
     return fund_rows(parts, row, row.filled[0], max(0, first_value_col - 1)) or [row]
 
 
+def _offset(row: Row, label: Cell, columns: dict[int, str], first_value_col: int) -> int:
+    """How far the row's values sit right of the header's columns. Either none (the label spans the
+    empty cells before them, as spreadsheet exports print it) or as far as the label is from the
+    first value column (a lost or doubled tab); whichever puts more of the row's values under a column."""
+    values = [c.index for c in row.filled if c.index > label.index]
+    by_label = label.index + label.span - first_value_col
+
+    def fits(offset: int) -> int:
+        return sum(1 if i - offset in columns else -1 for i in values)
+
+    return by_label if fits(by_label) >= fits(0) else 0
+
+
 def _read_row(form: Form, rec: Recorder, row: Row, columns: dict[int, str], first_value_col: int) -> None:
     """One fund row: its label, amounts and the execution columns."""
     label, known = _label_cell(row)
     if label is None:
         return
-    offset = label.index + label.span - first_value_col
+    offset = _offset(row, label, columns, first_value_col)
     i = len(form.funds)
     fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
     rec.cell(f"funds[{i}].label", row, label, 1.0 if known else 0.85,
