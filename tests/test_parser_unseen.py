@@ -138,5 +138,5 @@ def test_level_names_that_carry_their_points(tmp_path: Path, profile: RuleProfil
              "效益指标（30分）\t社会效益指标\t农村公路事故率下降\t明显下降\t明显下降\t30\t30\t",
              "满意度指标（10分）\t服务对象满意度指标\t沿线群众满意度\t≥90%\t93%\t10\t10\t"]
     doc = _read(tmp_path, lines, profile)
-    assert [i.level1 for i in doc.forms[0].indicators] == ["产出指标（50分）", "效益指标（30分）", "满意度指标（10分）"]
+    assert [i.level1 for i in doc.forms[0].indicators] == ["产出指标", "效益指标", "满意度指标"]
     assert not any(f.code == "ROW_ALIGNMENT_UNCERTAIN" for f in doc.findings)

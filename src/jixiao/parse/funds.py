@@ -68,6 +68,8 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
         note_unit(form, rec, section.funds_title)
     for printed in section.funds:
         note_unit(form, rec, printed)
+        if _by_spending(printed):
+            break  # 按支出性质分 (基本支出/项目支出): the same money again, split by use, not a source of funds
         for row in _rows_of(printed, first_value_col):
             _read_row(form, rec, row, columns, first_value_col)
     _weight_from_points(section, form, rec)
@@ -130,6 +132,14 @@ def _percent(path: str, ratio: float, fund: Fund | None, rec: Recorder) -> float
     return value
 
 
+_SPENDING = ("支出性质", "基本支出", "项目支出", "人员经费", "公用经费")
+
+
+def _by_spending(row: Row) -> bool:
+    first = next((c for c in row.filled if parse_number(c.text) is None and not money_unit_of(c.text)), None)
+    return first is not None and any(word in squash(first.text) for word in _SPENDING)
+
+
 def _rows_of(row: Row, first_value_col: int) -> list[Row]:
     """A row whose cell borders were lost, cut into its label and values (one row per label)."""
     if not is_spaced(row):
@@ -148,7 +158,7 @@ def _offset(row: Row, label: Cell, columns: dict[int, str], first_value_col: int
     def fits(offset: int) -> int:
         return sum(1 if i - offset in columns else -1 for i in values)
 
-    return by_label if fits(by_label) >= fits(0) else 0
+    return by_label if fits(by_label) > fits(0) else 0
 
 
 def _read_row(form: Form, rec: Recorder, row: Row, columns: dict[int, str], first_value_col: int) -> None:

@@ -50,6 +50,12 @@ def _resplit(row: Row, columns: list[tuple[int, str]], rec: Recorder) -> Row | N
 
 
 def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
+    for row in section.goal_rows:  # label left of its text
+        label, text = row.filled
+        field = vocab.goal_column(label.text) or "initial"
+        if getattr(form.goals, field) is None:
+            setattr(form.goals, field, text.text)
+            rec.cell(f"goals.{field}", row, text)
     if section.goals_header is None:
         return
     columns = sorted(

@@ -60,11 +60,11 @@ class _Context:
         self.level2: tuple[str, Row, Cell] | None = None
 
     def set_level1(self, text: str, row: Row, cell: Cell) -> None:
-        self.level1 = (squash(text), row, cell)
+        self.level1 = (vocab.level_name(text), row, cell)
         self.level2 = None
 
     def set_level2(self, text: str, row: Row, cell: Cell) -> None:
-        self.level2 = (squash(text), row, cell)
+        self.level2 = (vocab.level_name(text), row, cell)
 
 
 def _is_filler(row: Row) -> bool:
@@ -169,7 +169,7 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
             continue
         text, ctx_row, ctx_cell = context
         setattr(ind, field, text)
-        if ctx_row is row:
+        if ctx_row is row and field in placed:
             record(field, placed[field])
         else:
             rec.cell(f"{path}.{field}", ctx_row, ctx_cell, 1.0, "merged cell: carried down from the row above")

@@ -36,6 +36,7 @@ class FormSection(BaseModel):
     funds: list[Row] = Field(default_factory=list)
     goals_header: Row | None = None
     goals: list[Row] = Field(default_factory=list)
+    goal_rows: list[Row] = Field(default_factory=list, description="'年度绩效目标 | text' rows: label left of its text")
     indicator_header: Row | None = None
     indicators: list[Row] = Field(default_factory=list)
     totals: list[Row] = Field(default_factory=list)
@@ -85,6 +86,14 @@ def is_goals_header(row: Row) -> bool:
     return has_label and len(found) == 1
 
 
+def is_goal_row(row: Row) -> bool:
+    """A goal written as a label and its text on one row ('目标实际完成情况 | 目标1已完成…')."""
+    filled = row.filled
+    if len(filled) != 2 or len(filled[1].text) < 6 or vocab.goal_column(filled[1].text):
+        return False
+    return bool(vocab.goal_column(filled[0].text)) or vocab.header_key(filled[0].text) in vocab.GOALS_LABELS
+
+
 def is_indicator_header(row: Row) -> bool:
     fields = {vocab.indicator_column(c.text) for c in row.filled}
     has_name = bool(fields & {"name", "level1", "level2"})
@@ -104,8 +113,11 @@ def _looks_like_table_row(row: Row) -> bool:
 
 
 def _first_key(row: Row) -> str:
-    """The first cell's header key; for a spaced row whose borders were lost, its first word's."""
+    """The first text cell's header key (a 分值-first table prints '100 | 合计'); for a spaced row whose
+    borders were lost, its first word's."""
     filled = row.filled
+    if len(filled) > 1 and parse_number(filled[0].text) is not None and parse_number(filled[1].text) is None:
+        filled = filled[1:]
     if not filled:
         return ""
     key = vocab.header_key(filled[0].text)
@@ -162,6 +174,9 @@ def _route(section: FormSection, row: Row) -> None:
         section.orphans.append(row)
     elif is_goals_header(row):
         section.goals_header, section.region = row, "goals"
+    elif section.region != "indicators" and is_goal_row(row):
+        section.goal_rows.append(row)
+        section.region = "goals"
     elif is_indicator_header(row):
         section.indicator_header, section.region = row, "indicators"
     elif is_total_row(row) or is_grade_row(row):

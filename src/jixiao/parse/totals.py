@@ -21,7 +21,7 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
         row = printed.model_copy(update={"cells": tuple(token_cells(printed))}) if spaced else printed
         filled = row.filled
         if is_total_row(row):
-            numbers = [(c, v) for c in filled[1:] if (v := parse_number(c.text)) is not None]
+            numbers = [(c, v) for c in filled if (v := parse_number(c.text)) is not None]
             by_column = _by_column(section, row, numbers) if not spaced else None
             if by_column is not None:
                 for field, (cell, value) in by_column.items():
@@ -36,6 +36,10 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
                 rec.cell("total_weight", row, wcell)
             elif numbers:
                 scell, score = numbers[0]
+                if _is_weight_sum(form, score):
+                    form.total_weight = score
+                    rec.cell("total_weight", row, scell, 0.85, "the one number of the 总分 row equals Σ 分值, not Σ 得分")
+                    continue
             else:
                 continue
             if by_column is None:
@@ -48,6 +52,17 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
         elif is_grade_row(row) and len(filled) >= 2:
             form.grade = filled[1].text
             rec.cell("grade", row, filled[1])
+
+
+def _is_weight_sum(form: Form, number: float) -> bool:
+    """One number in the 总分 row, its column unknown: Σ 分值 (a printed 100 with the score left empty)
+    when it equals the weights' sum and not the scores'."""
+    weights = [i.weight for i in form.indicators if i.weight is not None]
+    scores = [i.score for i in form.indicators if i.score is not None]
+    be = form.budget_execution
+    weight_sum = sum(weights) + (be.weight or 0.0)
+    score_sum = sum(scores) + (be.score or 0.0)
+    return bool(weights) and abs(weight_sum - number) <= 0.01 and abs(score_sum - number) > 0.01
 
 
 def _by_column(section: FormSection, row: Row, numbers: list[tuple[Cell, float]]

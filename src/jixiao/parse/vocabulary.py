@@ -32,7 +32,7 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "project_name": ("项目名称", "项目全称", "部门名称", "单位名称"),
     "project_code": ("项目编码", "项目代码", "项目编号"),
     "department": ("项目主管部门", "主管部门", "主管单位", "预算部门", "部门（单位）名称"),
-    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位"),
+    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位", "项目单位"),
     "finance_office": ("财政归口处室", "归口处室", "财政归口科室", "归口科室"),
     "contact": ("部门联系人", "联系人", "项目负责人", "填报人"),
     "phone": ("联系电话", "电话", "联系方式"),
@@ -57,6 +57,9 @@ def header_field(text: str) -> str | None:
             return field
     for field, labels in HEADER_FIELDS.items():  # a prefix before a known label: '项目主管单位', '预算部门、单位名称'
         if any(len(label) >= 4 and key.endswith(label) for label in labels):
+            return field
+    for field, labels in HEADER_FIELDS.items():  # a short tail after one: '主管部门及代码', '项目名称（全称）'
+        if any(len(label) >= 4 and key.startswith(label) and len(key) - len(label) <= 3 for label in labels):
             return field
     return WEAK_HEADER_LABELS.get(key)
 
@@ -129,7 +132,7 @@ def goal_column(text: str) -> str | None:
         return "actual"
     if "调整" in key and "目标" in key:
         return "adjusted"
-    if key in ("年初绩效目标", "预期目标", "年初目标", "绩效目标", "年度目标"):
+    if key in ("年初绩效目标", "预期目标", "年初目标", "绩效目标", "年度目标", "年度绩效目标"):
         return "initial"
     return None
 
@@ -141,10 +144,10 @@ GOALS_LABELS = ("年度总体目标", "年度总目标", "总体目标", "绩效
 _IndicatorRule = tuple[Callable[[str], bool], str]
 
 _INDICATOR_RULES: tuple[_IndicatorRule, ...] = (
-    (lambda k: "一级" in k, "level1"),
+    (lambda k: "一级" in k or k in ("指标类型", "指标类别"), "level1"),
     (lambda k: "二级" in k, "level2"),
     (lambda k: "三级" in k or k in ("指标名称", "指标内容", "绩效指标名称", "具体指标"), "name"),
-    (lambda k: "计算方法" in k or "评分标准" in k or "评分规则" in k, "scoring_method"),
+    (lambda k: "计算方法" in k or "评分标准" in k or "评分规则" in k or k == "评价标准", "scoring_method"),
     (lambda k: "单位" in k and "实施" not in k, "unit"),
     (lambda k: "性质" in k or "方向" in k or k == "运算符", "operator"),
     (lambda k: "偏离" in k, "deviation_pct"),
@@ -188,6 +191,12 @@ def level_key(text: str) -> str:
     """'产出指标（60分）' → '产出': the level word without 指标 and without the points printed after it."""
     s = _POINTS.sub("", squash(text))
     return s[:-2] if s.endswith("指标") else s
+
+
+def level_name(text: str) -> str:
+    """A level label as stored: line breaks of merged cells and the points printed after it removed
+    ('产出指标（60分）' → '产出指标'; the points are the sum of its indicators' 分值)."""
+    return _POINTS.sub("", squash(text))
 
 
 _LEVEL1_KEYS = frozenset(level_key(t) for t in LEVEL1_TERMS)
