@@ -13,7 +13,7 @@ from jixiao.layout import Cell, Row
 from jixiao.models import Form, Fund
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
-from jixiao.parse.resplit import fund_rows, is_spaced, tokens
+from jixiao.parse.resplit import data_tokens, fund_rows, is_spaced
 from jixiao.parse.segment import FormSection
 from jixiao.values import money_unit_of, parse_number, squash
 
@@ -144,7 +144,7 @@ def _rows_of(row: Row, first_value_col: int) -> list[Row]:
     """A row whose cell borders were lost, cut into its label and values (one row per label)."""
     if not is_spaced(row):
         return [row]
-    parts = [p for c in row.filled for p in tokens(c.text)]
+    parts = [p for c in row.filled for p in data_tokens(c.text)]
     return fund_rows(parts, row, row.filled[0], max(0, first_value_col - 1)) or [row]
 
 

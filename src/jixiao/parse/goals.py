@@ -52,10 +52,10 @@ def _resplit(row: Row, columns: list[tuple[int, str]], rec: Recorder) -> Row | N
 def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
     for row in section.goal_rows:  # label left of its text
         label, text = row.filled
-        field = vocab.goal_column(label.text) or "initial"
-        if getattr(form.goals, field) is None:
-            setattr(form.goals, field, text.text)
-            rec.cell(f"goals.{field}", row, text)
+        goal = vocab.goal_column(label.text) or "initial"
+        if getattr(form.goals, goal) is None:
+            setattr(form.goals, goal, text.text)
+            rec.cell(f"goals.{goal}", row, text)
     if section.goals_header is None:
         return
     columns = sorted(
@@ -66,9 +66,10 @@ def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
         return
     texts: dict[str, list[str]] = {}
     for printed in section.goals:
-        row = _resplit(printed, columns, rec)
-        if row is None:
+        split = _resplit(printed, columns, rec)
+        if split is None:
             continue
+        row = split
         for cell in row.filled:
             if vocab.header_key(cell.text) in vocab.GOALS_LABELS:
                 continue

@@ -104,7 +104,9 @@ def _spaced_pairs(cell: Cell) -> list[tuple[str, str]]:
     pairs: list[tuple[str, list[str]]] = []
     for word in words:
         field, inline = _label_of(cell.model_copy(update={"text": word}))
-        if field is not None and (not pairs or pairs[-1][1]):
+        if field is not None and pairs and not pairs[-1][1]:
+            return []  # two labels in a row: labels above their values, not beside them
+        if field is not None:
             pairs.append((field, [inline] if inline else []))
         elif pairs:
             pairs[-1][1].append(word)
@@ -139,10 +141,24 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
     _unit_line(section, form, rec)
 
 
+def _words_row(row: Row) -> Row:
+    """A one-cell row whose borders were lost, as one cell per word (at re-split confidence)."""
+    if len(row.filled) != 1 or " " not in row.filled[0].text:
+        return row
+    cell = row.filled[0]
+    words = cell.text.split(" ")
+    return row.model_copy(update={"cells": tuple(
+        cell.model_copy(update={"text": w, "raw": w, "index": i, "confidence": min(cell.confidence, RESPLIT_CONFIDENCE)})
+        for i, w in enumerate(words) if w)})
+
+
 def _labels_above_values(section: FormSection, form: Form, rec: Recorder) -> None:
     """A row of labels only, the next row of values only: each value sits under its label."""
-    rows = section.header
-    for above, below in itertools.pairwise(rows):
+    rows = [(_words_row(r), r) for r in section.header]
+    for (above, above_printed), (below, below_printed) in itertools.pairwise(rows):
+        resplit = above is not above_printed or below is not below_printed
+        if resplit and len(above.filled) != len(below.filled):
+            continue  # words cannot be matched to labels one to one
         labels = [(c, _label_of(c)) for c in above.filled]
         if not labels or any(f is None or inline is not None for _, (f, inline) in labels):
             continue

@@ -16,7 +16,7 @@ from jixiao.models import Form, Indicator
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.align import Column, Placement, align
 from jixiao.parse.record import Recorder
-from jixiao.parse.resplit import fit, is_spaced, token_cells, tokens
+from jixiao.parse.resplit import data_tokens, fit_row, is_spaced, token_cells
 from jixiao.parse.segment import FormSection
 from jixiao.values import (
     is_date_like,
@@ -83,7 +83,7 @@ def _is_spaced_row(row: Row, columns: list[Column]) -> bool:
     numbers or fillers (a wrapped line of text has none)."""
     if len(columns) < 4 or not is_spaced(row):
         return False
-    words = [w for c in row.filled for w in tokens(c.text)]
+    words = [w for c in row.filled for w in data_tokens(c.text)]
     return len(words) >= 4 and any(parse_number(w) is not None or w in vocab.FILLER_WORDS for w in words)
 
 
@@ -232,7 +232,8 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
     ctx = _Context()
     for printed in section.indicators:
         spaced = _is_spaced_row(printed, columns)
-        row = printed.model_copy(update={"cells": tuple(token_cells(printed))}) if spaced else printed
+        fitted = fit_row(printed, columns) if spaced else None
+        row = fitted[0] if fitted else printed
         if _is_filler(row):
             for cell in row.filled:
                 if vocab.is_level1(cell.text):
@@ -246,7 +247,7 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
             words = row.model_copy(update={"cells": tuple(token_cells(row))})
             if _is_fragment(words) and _join_fragment(words, columns, form, ctx, rec):
                 continue
-        alignment = fit(row.filled, columns) if spaced else align(row.filled, columns)
+        alignment = fitted[1] if fitted else align(row.filled, columns)
         placed = {p.field: p for p in alignment.placements if p.field}
         if "level1" in placed:
             ctx.set_level1(placed["level1"].cell.text, row, placed["level1"].cell)

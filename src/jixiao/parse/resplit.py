@@ -17,7 +17,7 @@ from functools import lru_cache
 from jixiao.layout import Cell, Row
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.align import Alignment, Column, Placement, type_cost
-from jixiao.values import money_unit_of, parse_number, parse_operator_cell, squash
+from jixiao.values import is_date_like, money_unit_of, parse_number, parse_operator_cell, squash
 
 RESPLIT_CONFIDENCE = 0.8
 INF = math.inf
@@ -29,17 +29,88 @@ def tokens(text: str) -> list[str]:
     return [t for t in text.split(" ") if t]
 
 
+_UNIT_CHARS = "".join(sorted({ch for w in vocab.UNIT_WORDS if w != "无" for ch in w if not ch.isascii()}))
+# where two cells printed with no space between them meet: text then a number or a comparison sign;
+# a number with its unit then the next number; a bare number then text
+_GLUE = re.compile(rf"(?<=[{_UNIT_CHARS}%)）])(?=[≥≤＞＜<>=]?\d)|(?<=\d)(?=[\u4e00-\u9fff](?<![{_UNIT_CHARS}]))")
+_TEXT_THEN_NUMBER = re.compile(  # '年度资金总额663.17', '规范10', '人数≥5876人': a whole quantity follows the text
+    rf"(?<=[\u4e00-\u9fff])(?=[≥≤＞＜<>=]?\d+(?:\.\d+)?(?:[{_UNIT_CHARS}]{{1,3}}|%|[(（][^()（）]{{1,4}}[)）])?"
+    rf"(?:$|[≥≤＞＜<>=\d\u4e00-\u9fff]))")
+
+
+def _unglue(part: str) -> list[str]:
+    if is_date_like(part):
+        return [part]  # '2023年1月-12月' is one value
+    pieces = [p for p in _TEXT_THEN_NUMBER.split(part) if p]
+    return [q for p in pieces for q in (([p] if is_date_like(p) else _GLUE.split(p)) if p else []) if q]
+
+
+_LEVEL_WORDS = tuple(sorted({t if t.endswith("指标") else t + "指标" for t in (*vocab.LEVEL1_TERMS, *vocab.LEVEL2_TERMS)},
+                            key=len, reverse=True))
+
+
+def _peel_levels(token: str) -> list[str]:
+    """'产出指标质量指标活动组织规范性' → ['产出指标', '质量指标', '活动组织规范性']."""
+    out: list[str] = []
+    while True:
+        word = next((w for w in _LEVEL_WORDS if token.startswith(w) and len(token) > len(w)), None)
+        if word is None:
+            return [*out, token]
+        out.append(word)
+        token = token[len(word):]
+
+
+def data_tokens(text: str) -> list[str]:
+    """A data row's words, also cut where cells were glued together with no space at all."""
+    out: list[str] = []
+    for token in tokens(text):
+        for part in _peel_levels(token) if len(token) > 4 else [token]:
+            out += _unglue(part) if len(part) > 2 and re.search(r"\d", part) else [part]
+    return out
+
+
+def glued_header(text: str, extra: tuple[str, ...] = ()) -> list[str] | None:
+    """'一级指标二级指标…分值得分' → its header words (longest known word first), or None when most of
+    it is not made of header words."""
+    words = sorted({*vocab.HEADER_WORDS, *extra}, key=len, reverse=True)
+    out: list[str] = []
+    unknown = 0
+    i = 0
+    while i < len(text):
+        word = next((w for w in words if text.startswith(w, i)), None)
+        if word is None:
+            if text[i] in "(（" and out:
+                close = re.match(r"[(（][^()（）]{0,8}[)）]", text[i:])
+                if close:
+                    out[-1] += close.group(0)
+                    i += len(close.group(0))
+                    continue
+            unknown += 1
+            if out and not known_header(out[-1]):
+                out[-1] += text[i]
+            else:
+                out.append(text[i])
+            i += 1
+            continue
+        out.append(word)
+        i += len(word)
+    if len(out) < 3 or unknown > 0.25 * len(text):
+        return None
+    return out
+
+
 def is_spaced(row: Row) -> bool:
     """One or two filled cells that hold many space-separated tokens: borders probably lost."""
     filled = row.filled
-    return 0 < len(filled) <= 2 and sum(len(tokens(c.text)) for c in filled) >= len(filled) + 2
+    return 0 < len(filled) <= 2 and sum(len(data_tokens(c.text)) for c in filled) >= len(filled) + 2
 
 
-def token_cells(row: Row, start: int = 0) -> list[Cell]:
-    """The row's filled cells cut at spaces, numbered in order from `start`, at re-split confidence."""
+def token_cells(row: Row, start: int = 0, unglue: bool = False) -> list[Cell]:
+    """The row's filled cells cut at spaces (and, with `unglue`, where cells were glued together),
+    numbered in order from `start`, at re-split confidence."""
     out: list[Cell] = []
     for cell in row.filled:
-        for part in tokens(cell.text):
+        for part in data_tokens(cell.text) if unglue else tokens(cell.text):
             out.append(cell.model_copy(update={"text": part, "raw": part, "index": start + len(out), "span": 1,
                                                "confidence": min(cell.confidence, RESPLIT_CONFIDENCE)}))
     return out
@@ -115,13 +186,18 @@ def expand(row: Row) -> list[Row]:
     from jixiao.parse.segment import is_funds_header, is_goals_header, is_indicator_header
 
     filled = row.filled
-    if not 0 < len(filled) <= 2 or not any(" " in c.text for c in filled):
+    if not 0 < len(filled) <= 2 or not any(" " in c.text or len(c.text) >= 8 for c in filled):
         return [row]
     template = filled[0]
-    parts = [p for c in row.filled for p in tokens(c.text)]
+    parts: list[str] = []
+    for part in (p for c in filled for p in tokens(c.text)):
+        glued = glued_header(part) if len(part) >= 8 and not known_header(part) else None
+        parts += glued or [part]
+    if len(parts) < 2:
+        return [row]
     cut = next((i for i, p in enumerate(parts) if _is_value_token(p) or (vocab.fund_kind(p) and not known_header(p))),
                len(parts))
-    head, rest = parts[:cut], parts[cut:]
+    head, rest = parts[:cut], [p for part in parts[cut:] for p in data_tokens(part)]
     if len(head) < 2:
         return [row]
     groups = header_groups(head)
@@ -158,6 +234,9 @@ def _is_operator(word: str) -> bool:
     return parse_operator_cell(word) is not None
 
 
+_RULE = re.compile(r"满分|扣分|得分|×|按比例|计算|指标值/|/指标值|完成值/|/完成值")
+
+
 def _word_cost(word: str, field: str | None) -> float:
     """The aligner's type cost, with two facts about level words: '满意度指标' at a row's start is
     the 一级 label more often than the 二级 one, and '服务对象' is the start of a 二级 label broken
@@ -168,6 +247,10 @@ def _word_cost(word: str, field: str | None) -> float:
             return type_cost(word, field) + 1.0
         if len(key) >= 2 and not vocab.is_level2(word) and any(t.startswith(key) for t in vocab.LEVEL2_TERMS):
             return 0.5
+    if field == "scoring_method":
+        return 0.0 if _RULE.search(word) else 1.5
+    if field == "explanation" and _RULE.search(word):
+        return type_cost(word, field) + 2.0
     return type_cost(word, field)
 
 
@@ -180,7 +263,7 @@ def _group_cost(group: tuple[str, ...], field: str | None) -> float:
     if field in _FREE and len(group) > _MAX_WORDS:
         return 0.5 + _EXTRA_TOKEN[field] * (len(group) - 1)
     text = " ".join(group)
-    cost = type_cost(text, field)
+    cost = _word_cost(text, field)
     if cost == INF:
         return cost
     if field in ("target", "actual") and _is_operator(group[0]) and len(group) == 2:
@@ -197,6 +280,19 @@ def _group_cost(group: tuple[str, ...], field: str | None) -> float:
 
 _QUANTITY = re.compile(r"^[≥≤=<>]?\d")
 _COMPARED = re.compile(r"^[≥≤=<>＞＜]\s*\d")
+
+
+def fit_row(row: Row, columns: list[Column]) -> tuple[Row, Alignment]:
+    """The row cut at spaces and aligned; cut also where cells were glued when that fits clearly better."""
+    plain = row.model_copy(update={"cells": tuple(token_cells(row))})
+    best = (plain, fit(list(plain.cells), columns))
+    if best[1].dropped or best[1].suspicious or best[1].cost > 2.5:
+        glued = row.model_copy(update={"cells": tuple(token_cells(row, unglue=True))})
+        if len(glued.cells) > len(plain.cells):
+            other = fit(list(glued.cells), columns)
+            if other.cost < best[1].cost - 0.5:
+                best = (glued, other)
+    return best
 
 
 def fit(cells: list[Cell], columns: list[Column]) -> Alignment:

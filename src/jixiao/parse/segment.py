@@ -122,7 +122,9 @@ def _first_key(row: Row) -> str:
         return ""
     key = vocab.header_key(filled[0].text)
     if " " in filled[0].text and key not in vocab.TOTAL_LABELS | vocab.GRADE_LABELS:
-        return vocab.header_key(filled[0].text.split(" ")[0])
+        words = filled[0].text.split(" ")
+        first = next((w for w in words[:2] if parse_number(w) is None), words[0])
+        return vocab.header_key(first)
     return key
 
 

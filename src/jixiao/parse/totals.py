@@ -18,7 +18,7 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
     header_total = form.total_score
     for printed in section.totals:
         spaced = len(printed.filled) == 1 and " " in printed.filled[0].text
-        row = printed.model_copy(update={"cells": tuple(token_cells(printed))}) if spaced else printed
+        row = printed.model_copy(update={"cells": tuple(token_cells(printed, unglue=True))}) if spaced else printed
         filled = row.filled
         if is_total_row(row):
             numbers = [(c, v) for c in filled if (v := parse_number(c.text)) is not None]
