@@ -168,7 +168,7 @@ def _read_row(form: Form, rec: Recorder, row: Row, columns: dict[int, str], firs
         return
     offset = _offset(row, label, columns, first_value_col)
     i = len(form.funds)
-    fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":："))
+    fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":：—－ "))
     rec.cell(f"funds[{i}].label", row, label, 1.0 if known else 0.85,
              None if known else "label names no known kind of funds; read as 'other'")
     confidence = 1.0 if offset == 0 else 0.9

@@ -34,11 +34,18 @@ _UNIT_CHARS = "".join(sorted({ch for w in vocab.UNIT_WORDS if w != "无" for ch 
 # a number with its unit then the next number; a bare number then text
 _GLUE = re.compile(rf"(?<=[{_UNIT_CHARS}%)）])(?=[≥≤＞＜<>=]?\d)|(?<=\d)(?=[\u4e00-\u9fff](?<![{_UNIT_CHARS}]))")
 _TEXT_THEN_NUMBER = re.compile(  # '年度资金总额663.17', '规范10', '人数≥5876人': a whole quantity follows the text
-    rf"(?<=[\u4e00-\u9fff])(?=[≥≤＞＜<>=]?\d+(?:\.\d+)?(?:[{_UNIT_CHARS}]{{1,3}}|%|[(（][^()（）]{{1,4}}[)）])?"
+    rf"(?<=[\u4e00-\u9fff])(?=[≥≤＞＜<>=]?\d[\d,]*(?:\.\d+)?(?:[{_UNIT_CHARS}]{{1,3}}|%|[(（][^()（）]{{1,4}}[)）])?"
     rf"(?:$|[≥≤＞＜<>=\d\u4e00-\u9fff]))")
 
 
+_FILLER_OR_UNIT = re.compile(r"(?<=[\u4e00-\u9fff])(?=——|—$|－－)|(?<=^[(（]元[)）])|(?<=^[(（]万元[)）])")
+
+
 def _unglue(part: str) -> list[str]:
+    if "—" in part or part.startswith(("(", "（")):  # '其他资金——', '（元）年度资金总额…'
+        pieces = [p for p in _FILLER_OR_UNIT.split(part) if p]
+        if len(pieces) > 1:
+            return [q for p in pieces for q in _unglue(p)]
     if is_date_like(part):
         return [part]  # '2023年1月-12月' is one value
     pieces = [p for p in _TEXT_THEN_NUMBER.split(part) if p]
@@ -65,7 +72,7 @@ def data_tokens(text: str) -> list[str]:
     out: list[str] = []
     for token in tokens(text):
         for part in _peel_levels(token) if len(token) > 4 else [token]:
-            out += _unglue(part) if len(part) > 2 and re.search(r"\d", part) else [part]
+            out += _unglue(part) if len(part) > 2 and re.search(r"[\d—(（]", part) else [part]
     return out
 
 
@@ -96,6 +103,14 @@ def glued_header(text: str, extra: tuple[str, ...] = ()) -> list[str] | None:
         i += len(word)
     if len(out) < 3 or unknown > 0.25 * len(text):
         return None
+    if out.count("执行率") >= 2:  # '执行率执行率权重执行率得分': the rate, its weight, its score
+        merged: list[str] = []
+        for word in out:
+            if merged and merged[-1] == "执行率" and word in ("权重", "分值", "得分") and "执行率" in merged[:-1]:
+                merged[-1] += word
+            else:
+                merged.append(word)
+        out = merged
     return out
 
 
