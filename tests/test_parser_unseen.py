@@ -140,3 +140,31 @@ def test_level_names_that_carry_their_points(tmp_path: Path, profile: RuleProfil
     doc = _read(tmp_path, lines, profile)
     assert [i.level1 for i in doc.forms[0].indicators] == ["产出指标", "效益指标", "满意度指标"]
     assert not any(f.code == "ROW_ALIGNMENT_UNCERTAIN" for f in doc.findings)
+
+
+def test_cells_glued_with_no_space_at_all(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [
+        "项目支出绩效自评表",
+        "年度：2023",
+        "项目名称 项目编码 主管部门 实施单位",
+        "乡村道路养护 520102-2023-17 某县交通局 某县公路所",
+        "资金来源预算数执行数执行率分值得分",
+        "年度资金总额120.5 110.3 91.54% 10 9.15",
+        "年度绩效目标完成全县乡村道路日常养护，路况优良率保持在85%以上。",
+        "目标实际完成情况 完成养护里程412公里，路况优良率87%。",
+        "一级指标二级指标三级指标年度指标值实际完成值分值得分偏差原因分析及改进措施",
+        "产出指标数量指标养护里程≥400公里412公里30 30",
+        "质量指标 路况优良率 ≥85% 87% 30 30",
+        "满意度指标 服务对象满意度指标 群众满意度 ≥90% 92% 30 30",
+        "总分 100 99.15",
+    ]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert (form.year, form.project_name, form.project_code, form.implementing_unit) == (
+        2023, "乡村道路养护", "520102-2023-17", "某县公路所")
+    assert [(f.label, f.adjusted_budget, f.executed, f.rate) for f in form.funds] == [("年度资金总额", 120.5, 110.3, 91.54)]
+    assert form.goals.actual == "完成养护里程412公里，路况优良率87%。"
+    first = form.indicators[0]
+    assert (first.level1, first.level2, first.name, first.target, first.actual, first.weight, first.score) == (
+        "产出指标", "数量指标", "养护里程", "≥400公里", "412公里", 30.0, 30.0)
+    assert (form.total_weight, form.total_score) == (100.0, 99.15)
+    assert all(p.confidence < FLAG_CONFIDENCE for k, p in form.provenance.items() if k.startswith("indicators"))

@@ -13,7 +13,7 @@ from jixiao.models import Form
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.resplit import RESPLIT_CONFIDENCE
-from jixiao.parse.segment import FormSection
+from jixiao.parse.segment import FormSection, goal_row_parts
 
 # a space that ends a sentence or a clause-less phrase, not one after a comma or colon inside a sentence
 _SENTENCE_GAP = re.compile(r"(?<=[。！？.!?]) (?=\S)|(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff“‘(（])")
@@ -51,8 +51,11 @@ def _resplit(row: Row, columns: list[tuple[int, str]], rec: Recorder) -> Row | N
 
 def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
     for row in section.goal_rows:  # label left of its text
-        label, text = row.filled
-        goal = vocab.goal_column(label.text) or "initial"
+        label_text = goal_row_parts(row)
+        if label_text is None:
+            continue
+        label, text = label_text
+        goal = vocab.goal_column(label) or "initial"
         if getattr(form.goals, goal) is None:
             setattr(form.goals, goal, text.text)
             rec.cell(f"goals.{goal}", row, text)
@@ -65,6 +68,8 @@ def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
     if not columns:
         return
     texts: dict[str, list[str]] = {}
+    # a header cut out of a row whose borders were lost: where one goal's text ends is a guess too
+    header_sure = min(c.confidence for c in section.goals_header.filled)
     for printed in section.goals:
         split = _resplit(printed, columns, rec)
         if split is None:
@@ -81,7 +86,7 @@ def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
                 note = None if exact else "text in a merged cell; assigned to the goals column on its left"
                 if cell.confidence < 1.0 and row is not printed:
                     note = "cell borders lost; the row was cut where one sentence ends and the next begins"
-                rec.cell(path, row, cell, 1.0 if exact else 0.9, note)
+                rec.cell(path, row, cell, min(1.0 if exact else 0.9, header_sure), note)
             texts.setdefault(field, []).append(cell.text)
     for field, parts in texts.items():
         setattr(form.goals, field, "".join(parts))

@@ -83,15 +83,22 @@ _INLINE_LABEL = re.compile(r"([^\s:：]{2,8})[:：]\s*")
 
 
 def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
-    """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]."""
-    matches = [m for m in _INLINE_LABEL.finditer(cell.text) if vocab.header_field(m.group(1))]
-    if len(matches) < 2 or matches[0].start() != 0:
+    """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]. A label glued to the
+    value before it ('…（2023年）项目编码：') starts where the shortest known label does."""
+    labels: list[tuple[int, int, str]] = []  # (label start, value start, field)
+    for m in _INLINE_LABEL.finditer(cell.text):
+        word = m.group(1)
+        size = next((k for k in range(2, len(word) + 1) if vocab.header_field(word[-k:])), None)
+        if size is not None:
+            field = vocab.header_field(word[-size:])
+            assert field is not None
+            labels.append((m.end(1) - size, m.end(), field))
+    if len(labels) < 2 or labels[0][0] != 0:
         return []
     pairs = []
-    for m, nxt in zip(matches, [*matches[1:], None], strict=True):
-        value = cell.text[m.end(): nxt.start() if nxt else None].strip()
-        field = vocab.header_field(m.group(1))
-        if field and value:
+    for (_, value_start, field), nxt in zip(labels, [*labels[1:], None], strict=True):
+        value = cell.text[value_start: nxt[0] if nxt else None].strip()
+        if value:
             pairs.append((field, value))
     return pairs
 

@@ -206,7 +206,7 @@ def expand(row: Row) -> list[Row]:
     template = filled[0]
     parts: list[str] = []
     for part in (p for c in filled for p in tokens(c.text)):
-        glued = glued_header(part) if len(part) >= 8 and not known_header(part) else None
+        glued = glued_header(part) if len(part) >= 8 else None
         parts += glued or [part]
     if len(parts) < 2:
         return [row]

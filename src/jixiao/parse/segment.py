@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from jixiao.layout import Row
+from jixiao.layout import Cell, Row
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.resplit import expand
 from jixiao.values import parse_number, squash
@@ -86,12 +86,35 @@ def is_goals_header(row: Row) -> bool:
     return has_label and len(found) == 1
 
 
-def is_goal_row(row: Row) -> bool:
-    """A goal written as a label and its text on one row ('目标实际完成情况 | 目标1已完成…')."""
+_GOAL_LABELS = ("年度绩效目标", "目标实际完成情况", "年初绩效目标", "全年绩效目标", "实际完成情况", "年度总体目标",
+                "总体目标", "绩效目标", "预期目标")
+
+
+def goal_row_parts(row: Row) -> tuple[str, Cell] | None:
+    """A goal written as a label and its text on one row ('目标实际完成情况 | 目标1已完成…'): (label, text
+    cell). Also when the borders between them were lost ('年度绩效目标 目标1…', '年度绩效目标目标1…')."""
     filled = row.filled
-    if len(filled) != 2 or len(filled[1].text) < 6 or vocab.goal_column(filled[1].text):
-        return False
-    return bool(vocab.goal_column(filled[0].text)) or vocab.header_key(filled[0].text) in vocab.GOALS_LABELS
+    if len(filled) == 2:
+        label, text = filled[0].text, filled[1]
+    elif len(filled) == 1:
+        cell = filled[0]
+        head = next((w for w in _GOAL_LABELS if squash(cell.text).startswith(w)), None)
+        if head is None:
+            return None
+        rest = cell.text[len(head):].strip() if cell.text.startswith(head) else cell.text.split(" ", 1)[-1]
+        label, text = head, cell.model_copy(update={"text": rest, "raw": rest,
+                                                     "confidence": min(cell.confidence, 0.8)})
+    else:
+        return None
+    if len(text.text) < 6 or vocab.goal_column(text.text):
+        return None
+    if vocab.goal_column(label) or vocab.header_key(label) in vocab.GOALS_LABELS:
+        return label, text
+    return None
+
+
+def is_goal_row(row: Row) -> bool:
+    return goal_row_parts(row) is not None
 
 
 def is_indicator_header(row: Row) -> bool:
@@ -176,7 +199,7 @@ def _route(section: FormSection, row: Row) -> None:
         section.orphans.append(row)
     elif is_goals_header(row):
         section.goals_header, section.region = row, "goals"
-    elif section.region != "indicators" and is_goal_row(row):
+    elif section.region != "indicators" and section.goals_header is None and is_goal_row(row):
         section.goal_rows.append(row)
         section.region = "goals"
     elif is_indicator_header(row):
