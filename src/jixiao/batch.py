@@ -18,6 +18,7 @@ from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, output_stem, write_atomic
 from jixiao.pipeline import Outcome, process
+from jixiao.textsafe import terminal_text
 
 
 class BatchReport(BaseModel):
@@ -67,7 +68,7 @@ def _progress(total: int, enabled: bool, console: Console) -> Iterator[Callable[
         task = progress.add_task("jixiao", total=total)
 
         def advance(name: str) -> None:
-            progress.update(task, advance=1, description=name[-40:])
+            progress.update(task, advance=1, description=terminal_text(name[-40:]))
 
         yield advance
 
@@ -80,7 +81,7 @@ def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: W
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for message in errors:
         report.outcomes.append(Outcome(path=message.split(":")[0], error=message))
-        _log(err, json_logs, {"event": "error", "error": message}, f"[red]error[/red] {message}")
+        _log(err, json_logs, {"event": "error", "error": message}, f"[red]error[/red] {terminal_text(message)}")
     show_bar = len(files) > 1 and sys.stderr.isatty() and not json_logs and not quiet
     taken: set[str] = set()
     with _progress(len(files), show_bar, err) as advance:
@@ -110,13 +111,13 @@ def _log(err: Console, json_logs: bool, record: dict[str, object], text: str) ->
 def _log_outcome(err: Console, outcome: Outcome, json_logs: bool, quiet: bool) -> None:
     if outcome.error is not None:
         _log(err, json_logs, {"event": "error", "path": outcome.path, "error": outcome.error},
-             f"[red]error[/red] {outcome.error}")
+             f"[red]error[/red] {terminal_text(outcome.error)}")
         return
     counts = outcome.findings
     record: dict[str, object] = {"event": "done", "path": outcome.path, "status": outcome.status, "forms": outcome.forms,
               "indicators": outcome.indicators, "findings": counts, "seconds": round(outcome.seconds, 4)}
     if not quiet or json_logs:
         status = "[yellow]partial[/yellow]" if outcome.status == "partial" else "[green]ok[/green]"
-        _log(err, json_logs, record, f"{status} {outcome.path}: "
+        _log(err, json_logs, record, f"{status} {terminal_text(outcome.path)}: "
              f"{record['forms']} forms, {record['indicators']} indicators, "
              f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")

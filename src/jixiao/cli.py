@@ -3,6 +3,8 @@ error findings; 2 usage error."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,11 +16,13 @@ from jixiao import __version__
 from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, load_profile
 from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
+from jixiao.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, config_from_env
 from jixiao.llm.service import InstructorService, LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, write_atomic
 from jixiao.pipeline import recheck
+from jixiao.textsafe import terminal_text
 
 app = typer.Typer(
     help="jixiao — 绩效自评表 → checked, structured data. Runs offline with rules; no data leaves the machine.",
@@ -65,6 +69,24 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
         raise typer.Exit(2) from exc
 
 
+@contextmanager
+def _output_folder(folder: Path) -> Iterator[Journal | None]:
+    """Be the folder's only writer, and first finish (or undo) what a crashed command left there."""
+    try:
+        with output_lock(folder):
+            replayed = recover(folder)
+            if replayed is not None:
+                err.print(f"{terminal_text(str(folder))}: completed an interrupted update of "
+                          f"{len(replayed.entries)} files")
+            yield replayed
+    except FolderError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(exc))}")
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(folder))}: cannot write there: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+
+
 def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) -> None:
     done = [o for o in report.outcomes if o.error is None]
     failed = len(report.outcomes) - len(done)
@@ -81,7 +103,8 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
     """Extract and check: writes <stem>.json per input."""
     rules = _profile(profile)
     llm = _llm(use_llm, local_only, quiet or json_logs)
-    report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm)
+    with _output_folder(out):
+        report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm)
     _finish(report, out, quiet, json_logs)
 
 
@@ -95,15 +118,18 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
     rules = _profile(profile)
     llm = _llm(use_llm, local_only, quiet or json_logs)
     drafter = _drafter(llm)
-    report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm)
-    written = [Path(p) for p in report.written if p.endswith(".json")]
-    try:
-        pack = write_batch_pack(written, out, rules, drafter)
-    except OSError as exc:
-        err.print(f"[red]error[/red] cannot write the review workbook to {out}: {exc.strerror or exc}")
-        raise typer.Exit(1) from exc
+    with _output_folder(out):
+        report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm)
+        written = [Path(p) for p in report.written if p.endswith(".json")]
+        try:
+            pack = write_batch_pack(written, out, rules, drafter)
+        except OSError as exc:
+            err.print(f"[red]error[/red] cannot write the review workbook to {terminal_text(str(out))}: "
+                      f"{exc.strerror or exc}")
+            raise typer.Exit(1) from exc
     if pack and not quiet and not json_logs:
-        err.print(f"review pack: {pack[-1]} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {pack[-1]}`)")
+        shown = terminal_text(str(pack[-1]))
+        err.print(f"review pack: {shown} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {shown}`)")
     _finish(report, out, quiet, json_logs)
 
 
@@ -132,13 +158,16 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
     """Apply 审核结论 (采纳/修改/退回) and 修改后文本 to the JSON files beside the workbook; re-run the checks."""
     from jixiao.review.importer import ReviewError, import_review
 
-    try:
-        result = import_review(book, _profile(profile))
-    except ReviewError as exc:
-        err.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
-    err.print(f"{book}: {result.accepted} accepted, {result.edited} edited, {result.rejected} rejected; "
-              f"{len(result.files)} files updated")
+    rules = _profile(profile)
+    with _output_folder(book.parent) as replayed:
+        try:
+            result = import_review(book, rules, replayed)
+        except ReviewError as exc:
+            err.print(f"[red]error[/red] {terminal_text(str(exc))}")
+            raise typer.Exit(1) from exc
+    done = " (an interrupted import of this workbook, now completed)" if result.completed else ""
+    err.print(f"{terminal_text(str(book))}: {result.accepted} accepted, {result.edited} edited, "
+              f"{result.rejected} rejected; {len(result.files)} files updated{done}")
 
 
 def _read_document(file: Path) -> Document:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -15,14 +16,40 @@ _env = Environment(loader=PackageLoader("jixiao", "templates"), undefined=Strict
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
 _env.filters["num"] = lambda v: "—" if v is None else fmt(v)
 _env.filters["amount"] = lambda v: "—" if v is None else fmt(v, 6)
-_env.filters["cell"] = lambda v: "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+_env.filters["cell"] = lambda v: "" if v is None else str(v).replace("\r", " ").replace("\n", " ")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
+TEMP_PREFIX = ".jixiao-tmp-"
+_umask: int | None = None
+
+
+def markdown_text(value: object) -> str:
+    """Form text as inert Markdown: no HTML tags, links, emphasis or table breaks of its own."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+_env.finalize = lambda v: "" if v is None else markdown_text(v)
+
+
+def file_mode(path: Path) -> int:
+    """The mode a rewritten file keeps, or the user's umask applied to 0666 for a new one."""
+    global _umask
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        pass
+    if _umask is None:
+        _umask = os.umask(0o022)
+        os.umask(_umask)
+    return 0o666 & ~_umask
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder and rename: a crash leaves the old file or none."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)  # short: any name fits
     try:
+        os.fchmod(fd, file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -43,9 +70,11 @@ def summary_markdown(document: Document) -> str:
 
 
 def output_stem(input_path: Path, taken: set[str]) -> str:
-    """`<input stem>`, made unique within a batch when two inputs share a stem."""
-    stem, n = input_path.stem, 2
+    """`<input stem>` without control characters or a leading dot, made unique within a batch."""
+    base = re.sub(r"[\x00-\x1f\x7f]", "_", input_path.stem)
+    base = "_" + base[1:] if base.startswith(".") else base
+    stem, n = base, 2
     while stem in taken:
-        stem, n = f"{input_path.stem}-{n}", n + 1
+        stem, n = f"{base}-{n}", n + 1
     taken.add(stem)
     return stem

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import tempfile
 import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -21,10 +24,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from jixiao.checks.assess import assess
 from jixiao.checks.profile import RuleProfile
 from jixiao.models import FLAG_CONFIDENCE, Document, Draft, Form
+from jixiao.output import TEMP_PREFIX, file_mode
+from jixiao.textsafe import workbook_text
 
 Rows = list[list[object]]
 
 META_SHEET = "校验"
+META_VERSION = "2"
 DECISIONS = ("采纳", "修改", "退回")
 DRAFT_HEADER = ("编号", "文件", "表单", "项目名称", "草稿类型", "指标", "草稿内容", "生成方式", "数字核验", "审核结论",
                 "修改后文本", "审核意见")
@@ -59,9 +65,15 @@ def _sheet(book: Workbook, title: str, header: tuple[str, ...], rows: Rows,
         cell.font = Font(bold=True)
         cell.fill = _HEAD_FILL
     for i, row in enumerate(rows):
-        ws.append(row)
-        if flagged and flagged[i]:
-            for cell in ws[i + 2]:
+        cleaned = [workbook_text(v) if isinstance(v, str) else (v, None) for v in row]
+        ws.append([v for v, _ in cleaned])
+        for cell, (value, note) in zip(ws[i + 2], cleaned, strict=False):
+            if isinstance(value, str):  # form text is text: never a formula, even when it starts with =
+                cell.data_type = "s"
+                cell.quotePrefix = value[:1] in "=+-@"
+            if note:
+                cell.comment = Comment(note, "jixiao")
+            if flagged and flagged[i]:
                 cell.fill = _FLAG_FILL
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
@@ -149,13 +161,22 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
     for col in ("草稿内容", "修改后文本"):
         ws.column_dimensions[_letter(DRAFT_HEADER.index(col) + 1)].width = _MAX_WIDTH
     meta = book.create_sheet(META_SHEET)
-    meta.append(["jixiao review workbook", "1"])
-    for stem, json_path, _ in entries:
-        meta.append([stem, json_path.name, sha256_file(json_path)])
+    meta.append(["jixiao review workbook", META_VERSION])
+    for stem, json_path, _ in entries:  # documents by stem, never by path: import opens <folder>/<stem>.json
+        meta.append([stem, sha256_file(json_path)])
     if batch is not None:
-        meta.append([batch[0].stem, batch[0].name, sha256_file(batch[0])])
+        meta.append([batch[0].stem, sha256_file(batch[0])])
+    for row in meta.iter_rows():
+        for cell in row:
+            cell.data_type = "s"  # a stem like "=x" stays a name
     meta.sheet_state = "hidden"
     book.active = book.sheetnames.index("草稿")
-    tmp = path.with_name(f".{path.name}.tmp")
-    book.save(tmp)
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".xlsx", dir=path.parent)
+    try:
+        os.fchmod(fd, file_mode(path))
+        os.close(fd)
+        book.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
