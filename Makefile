@@ -30,8 +30,10 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
-	$(BIN)/python golden/make_variants.py out/variants-quick --quick --scans 1
+	$(BIN)/python golden/make_variants.py out/variants-quick --quick --scans 1 --scan-stride 3
 	$(BIN)/jixiao eval out/variants-quick --jobs 2 --errors 0
+	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
+	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
 	$(BIN)/ruff check src tests bench golden
@@ -42,9 +44,11 @@ eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expecte
 
 variants: $(STAMP) ## generate the layout-variant forms (15 families × 14 forms; text, collapsed, 3 PDF styles, scans) into out/variants/
 	$(BIN)/python golden/make_variants.py out/variants --scans 2
+	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 
-eval-variants: variants ## evaluate every variant rendering, per family and per rendering (~10 min on 2 cores)
+eval-variants: variants ## evaluate every variant rendering, per family and per rendering, and the seeds as 附件1 PDFs
 	$(BIN)/jixiao eval out/variants --jobs 2 --errors 0 --report out/variants-report.json
+	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
 bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, peak memory
 	$(BIN)/python bench/bench_text.py

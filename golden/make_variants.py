@@ -5,7 +5,8 @@ Every form is drawn from one model (`variants_gen`): the sheet that is rendered 
 expected.json (SPEC §3, without findings: compare_findings = false) come from the same printed
 strings. Seeded and deterministic: the same seed writes the same bytes.
 
-  .venv/bin/python golden/make_variants.py OUT [--forms N] [--scans N] [--renderings text,collapsed,pdf,scan]
+  .venv/bin/python golden/make_variants.py OUT [--forms N] [--scans N] [--renderings text,collapsed,pdf-plain,…]
+  .venv/bin/python golden/make_variants.py OUT --seeds   (the four seed forms as national 附件1 PDFs)
 
 replaces OUT with OUT/<family>-<nn>-<rendering>/ {case.toml, input, expected.json} and a copy of
 golden/variants/thresholds.toml (the floors `jixiao eval OUT` holds the parser to).
@@ -27,10 +28,16 @@ if __name__ == "__main__":
     parser.add_argument("out", type=Path)
     parser.add_argument("--forms", type=int, default=14, help="forms per family")
     parser.add_argument("--scans", type=int, default=1, help="forms per family also drawn as a scan")
+    parser.add_argument("--scan-stride", type=int, default=1, help="scan only every Nth family's forms")
     parser.add_argument("--renderings", default=",".join(render.RENDERINGS))
     parser.add_argument("--seed", type=int, default=render.SEED)
     parser.add_argument("--quick", action="store_true", help="each form in one PDF style only (styles take turns)")
+    parser.add_argument("--seeds", action="store_true", help="instead: the four seed forms as national 附件1 PDFs")
     args = parser.parse_args()
+    if args.seeds:
+        count = render.generate_seeds(args.out, HERE, HERE / "variants" / "seeds-thresholds.toml")
+        print(f"{args.out}: {count} cases")
+        raise SystemExit(0)
     count = render.generate(args.out, args.forms, args.scans, args.renderings.split(","), args.seed, args.quick,
-                            HERE / "variants" / "thresholds.toml")
+                            HERE / "variants" / "thresholds.toml", args.scan_stride)
     print(f"{args.out}: {count} cases")

@@ -16,9 +16,9 @@ from tests.conftest import GOLDEN
 
 sys.path.insert(0, str(GOLDEN))
 
-from variants_gen import families, render  # noqa: E402
-from variants_gen.build import build  # noqa: E402
-from variants_gen.table import collapse, render_text  # noqa: E402
+from variants_gen import families, render
+from variants_gen.build import build
+from variants_gen.table import collapse, render_text
 
 TEXT_ONLY = ["text", "collapsed"]
 

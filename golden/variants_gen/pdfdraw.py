@@ -1,12 +1,12 @@
 """Draw a `Sheet` as a ruled-table digital PDF in one of several visual styles, and scan it.
 
-  plain    the national 附件1 look: centred title, its own （2023年度） line, 9 pt, 0.6 pt rules,
-           real merged cells (一级/二级指标, 项目资金（万元） over its header and value rows), text
-           centred vertically, landscape A4
-  compact  a dense export: 7 pt, hairline 0.3 pt rules, little padding, digits and Latin in
-           Helvetica beside the CJK font, text at the top of merged cells, portrait A4
-  boxed    a heavy office style: 8.5 pt, 1.2 pt outer frame, 0.5 pt inner rules, shaded label
-           cells, wide padding, centred text, landscape A4
+  plain    the national 附件1 look: centred title, its own （2023年度） line, 9 pt, 0.6 pt rules drawn
+           as separate line segments (as Word exports them), real merged cells (一级/二级指标,
+           项目资金（万元） over its header and value rows), text centred vertically, landscape A4
+  compact  a dense export: 7 pt, hairline 0.3 pt rules as one rectangle per cell, little padding,
+           digits and Latin in Helvetica beside the CJK font, text at the top of merged cells, portrait A4
+  boxed    a heavy office style (Excel/WPS export): 8.5 pt, borders as thin filled rectangles, a 1.2 pt
+           outer frame, shaded label cells, wide padding, centred text, landscape A4
 
 Scans reuse golden/make_inputs.py: the same scanner model (dpi, skew, blur, noise, JPEG, one page
 turned) and the same red seal.
@@ -37,12 +37,14 @@ class Style:
     shade: bool
     valign: str  # middle, top
     title_size: float
+    rules: str  # rects (one stroked rectangle per cell), segments (deduplicated edges, as Word exports),
+    # fills (each edge a thin filled rectangle, as Excel/WPS export borders)
 
 
 STYLES = {
-    "plain": Style(9.0, 0.6, 0.6, 3.0, (842.0, 595.0), False, False, "middle", 16.0),
-    "compact": Style(7.0, 0.3, 0.3, 1.5, (595.0, 842.0), True, False, "top", 13.0),
-    "boxed": Style(8.5, 0.5, 1.2, 4.0, (842.0, 595.0), False, True, "middle", 15.0),
+    "plain": Style(9.0, 0.6, 0.6, 3.0, (842.0, 595.0), False, False, "middle", 16.0, "segments"),
+    "compact": Style(7.0, 0.3, 0.3, 1.5, (595.0, 842.0), True, False, "top", 13.0, "rects"),
+    "boxed": Style(8.5, 0.5, 1.2, 4.0, (842.0, 595.0), False, True, "middle", 15.0, "fills"),
 }
 MARGIN = 30.0
 
@@ -135,15 +137,30 @@ class Canvas:
     def rect(self, rect: pymupdf.Rect, width: float) -> None:
         self.rects.append((rect, width))
 
-    def commit(self, doc: pymupdf.Document) -> None:
+    def commit(self, doc: pymupdf.Document, rules: str) -> None:
         page = doc[self.number]
         shape = page.new_shape()
         for rect in self.fills:
             shape.draw_rect(rect)
             shape.finish(color=None, fill=(0.88, 0.88, 0.88), width=0)
-        for rect, width in self.rects:
-            shape.draw_rect(rect)
-            shape.finish(color=(0, 0, 0), width=width)
+        if rules == "rects":
+            for rect, width in self.rects:
+                shape.draw_rect(rect)
+                shape.finish(color=(0, 0, 0), width=width)
+        else:
+            edges: dict[tuple[float, float, float, float], float] = {}
+            for rect, width in self.rects:
+                x0, y0, x1, y1 = (round(v, 2) for v in (rect.x0, rect.y0, rect.x1, rect.y1))
+                for edge in ((x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)):
+                    edges[edge] = max(width, edges.get(edge, 0.0))
+            for (x0, y0, x1, y1), width in sorted(edges.items()):
+                if rules == "segments":
+                    shape.draw_line((x0, y0), (x1, y1))
+                    shape.finish(color=(0, 0, 0), width=width)
+                else:
+                    h = width / 2
+                    shape.draw_rect(pymupdf.Rect(x0 - h, y0 - h, x1 + h, y1 + h))
+                    shape.finish(color=None, fill=(0, 0, 0), width=0)
         shape.commit()
         self.writer.write_text(page)
 
@@ -182,7 +199,7 @@ def draw(sheet: Sheet, style_name: str) -> tuple[pymupdf.Document, list[tuple[in
     y = MARGIN
     for k, line in enumerate(sheet.above):
         size = style.title_size if k == 0 else style.size + 1.5
-        lw = _length(line, Style(size, 0, 0, 0, style.page, style.mixed_fonts, False, "top", 0))
+        lw = _length(line, Style(size, 0, 0, 0, style.page, style.mixed_fonts, False, "top", 0, style.rules))
         x = (width - lw) / 2 if k == 0 or line.startswith(("（", "(")) else MARGIN
         canvases[0].text(x, y + size, line, size, style.mixed_fonts)
         y += size * 1.6
@@ -215,7 +232,7 @@ def draw(sheet: Sheet, style_name: str) -> tuple[pymupdf.Document, list[tuple[in
             last = max(r for r, (p, _) in enumerate(tops) if p == number)
             canvases[number].rect(pymupdf.Rect(xs[0], ys[0], xs[-1], tops[last][1] + heights[last]), style.outer)
     for canvas in canvases:
-        canvas.commit(doc)
+        canvas.commit(doc, style.rules)
     return doc, seals
 
 
@@ -229,3 +246,12 @@ def to_bytes(doc: pymupdf.Document) -> bytes:
 def scan(doc: pymupdf.Document, seals: list[tuple[int, pymupdf.Rect]], rng: random.Random) -> bytes:
     """An image-only PDF of `doc` as a cheap office scanner gives it, with one red seal."""
     return make_inputs.make_scan(doc, seals[:1], "绩效评价专用章", rng)
+
+
+def draw_many(sheets: list[Sheet], style_name: str) -> pymupdf.Document:
+    """Several forms in one PDF, each from a new page."""
+    out = pymupdf.open()
+    for sheet in sheets:
+        doc, _seals = draw(sheet, style_name)
+        out.insert_pdf(doc)
+    return out

@@ -47,10 +47,11 @@ def write_case(folder: Path, name: str, data: bytes, expected: str, family: str,
 
 
 def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed: int = SEED, quick: bool = False,
-             thresholds: Path | None = None) -> int:
+             thresholds: Path | None = None, scan_stride: int = 1) -> int:
     """Every family's forms in the asked renderings; returns the number of cases written.
 
-    `quick`: each form in one PDF style only (the styles take turns). `thresholds` is copied into `out`."""
+    `scans` forms of every `scan_stride`-th family are also scanned. `quick`: each form in one PDF style
+    only (the styles take turns). `thresholds` is copied into `out`."""
     unknown = set(renderings) - set(RENDERINGS)
     if unknown:
         raise SystemExit(f"unknown renderings: {', '.join(sorted(unknown))}")
@@ -60,8 +61,9 @@ def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed
     if thresholds is not None:
         shutil.copy(thresholds, out / "thresholds.toml")
     count = 0
-    for family in families.FAMILIES:
+    for k, family in enumerate(families.FAMILIES):
         rng = random.Random(f"{seed}-{family}")
+        family_scans = scans if k % scan_stride == 0 else 0
         for n in range(per_family):
             spec, _sem, sheet, form = form_for(family, rng)
             expected = expected_json([form])
@@ -77,7 +79,7 @@ def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed
                 count += 1
             asked = [r for r in renderings if not r.startswith("pdf-") or not quick
                      or r == f"pdf-{PDF_STYLES[n % len(PDF_STYLES)]}"]
-            count += _pdfs(out, stem, sheet, expected, family, asked, draw_rng, scan=n < scans)
+            count += _pdfs(out, stem, sheet, expected, family, asked, draw_rng, scan=n < family_scans)
     return count
 
 
@@ -108,3 +110,25 @@ def _pdfs(out: Path, stem: str, sheet: Sheet, expected: str, family: str, render
 
 def load_expected(folder: Path) -> dict[str, Any]:
     return dict(json.loads((folder / "expected.json").read_text(encoding="utf-8")))
+
+
+def generate_seeds(out: Path, golden: Path, thresholds: Path | None = None) -> int:
+    """The seed forms as national 附件1 PDFs, one case per seed and PDF style (findings compared)."""
+    from variants_gen import pdfdraw, seeds
+
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    if thresholds is not None:
+        shutil.copy(thresholds, out / "thresholds.toml")
+    count = 0
+    for seed, sheets, expected in seeds.seed_cases(golden):
+        for style in PDF_STYLES:
+            doc = pdfdraw.draw_many(sheets, style)
+            folder = out / f"{seed}-national-{style}"
+            write_case(folder, f"{seed}.pdf", pdfdraw.to_bytes(doc), expected, f"seed-{seed}", "pdf", f"pdf-{style}")
+            toml = (folder / "case.toml").read_text(encoding="utf-8")
+            (folder / "case.toml").write_text(toml.replace("compare_findings = false", "compare_findings = true"),
+                                              encoding="utf-8")
+            count += 1
+    return count
