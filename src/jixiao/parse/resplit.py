@@ -59,21 +59,27 @@ _LEVEL_WORDS = tuple(sorted({t if t.endswith("指标") else t + "指标" for t i
 def _peel_levels(token: str) -> list[str]:
     """'产出指标质量指标活动组织规范性' → ['产出指标', '质量指标', '活动组织规范性']."""
     out: list[str] = []
-    while True:
+    while "指标" in token:
         word = next((w for w in _LEVEL_WORDS if token.startswith(w) and len(token) > len(w)), None)
         if word is None:
-            return [*out, token]
+            break
         out.append(word)
         token = token[len(word):]
+    return [*out, token]
 
 
 def data_tokens(text: str) -> list[str]:
     """A data row's words, also cut where cells were glued together with no space at all."""
+    return list(_data_tokens(text))
+
+
+@lru_cache(maxsize=16384)
+def _data_tokens(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for token in tokens(text):
         for part in _peel_levels(token) if len(token) > 4 else [token]:
             out += _unglue(part) if len(part) > 2 and re.search(r"[\d—(（]", part) else [part]
-    return out
+    return tuple(out)
 
 
 def glued_header(text: str, extra: tuple[str, ...] = ()) -> list[str] | None:
@@ -117,7 +123,7 @@ def glued_header(text: str, extra: tuple[str, ...] = ()) -> list[str] | None:
 def is_spaced(row: Row) -> bool:
     """One or two filled cells that hold many space-separated tokens: borders probably lost."""
     filled = row.filled
-    return 0 < len(filled) <= 2 and sum(len(data_tokens(c.text)) for c in filled) >= len(filled) + 2
+    return 0 < len(filled) <= 2 and sum(len(_data_tokens(c.text)) for c in filled) >= len(filled) + 2
 
 
 def token_cells(row: Row, start: int = 0, unglue: bool = False) -> list[Cell]:
