@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check eval bench clean llm-serve llm-stop test-llm variants eval-variants
+.PHONY: help install demo test check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP) ## create .venv/ with jixiao and its dev tools (.venv/bin/jixiao)
 	@$(BIN)/jixiao --version
 
-demo: $(STAMP) ## run `jixiao run` on the bundled samples (4 text dumps, a digital PDF, a scan) into out/demo/
+demo: $(STAMP) ## run `jixiao run` on the bundled samples (text dumps, a digital PDF, a scan, .xlsx, .xls, .docx) into out/demo/
 	@$(BIN)/jixiao run golden/*-text/*.txt golden/jinfeng-pdf/jinfeng.pdf golden/qijiang-scan/qijiang.pdf \
+		golden/real-yuzhong-xlsx/chongqing-yuzhong_1.xlsx golden/real-central-xls/central-pku_1.xls \
+		golden/pujin-docx/pujin.docx golden/yuzhong-xlsx/yuzhong.xlsx \
 		-o $(OUT) || [ $$? -eq 1 ]
 	@echo "outputs: $(OUT)/ — per input <stem>.json (data, provenance, findings, drafts), .md (summary) and"
 	@echo "  .html (report, open in a browser); for the batch review.xlsx (review, then \`jixiao review import\`)"
@@ -30,6 +32,7 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
+	$(BIN)/jixiao eval golden/review-labels
 	$(BIN)/python golden/make_variants.py out/variants-quick --quick --scans 1 --scan-stride 3
 	$(BIN)/jixiao eval out/variants-quick --jobs 2 --errors 0
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
@@ -50,9 +53,13 @@ eval-variants: variants ## evaluate every variant rendering, per family and per 
 	$(BIN)/jixiao eval out/variants --jobs 2 --errors 0 --report out/variants-report.json
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
-bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, peak memory
+bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, .xlsx/.xls/.docx forms/s
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_pdf.py
+	$(BIN)/python bench/bench_office.py
+
+fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
+	$(BIN)/python scripts/fuzz.py $(ARGS)
 
 clean: ## remove .venv/ and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
@@ -63,8 +70,9 @@ llm-serve: ## build llama-cpp-python[server], assemble + verify the 0.5B Qwen GG
 llm-stop: ## stop the local model server
 	scripts/llm_serve.sh stop
 
-test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases (rules+LLM ≥ rules-only), stop
+test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases (rules+LLM ≥ rules-only), judge the text review's labelled set, stop
 	scripts/llm_serve.sh start
 	JIXIAO_LLM_BASE_URL=http://127.0.0.1:8765/v1 JIXIAO_LLM_MODEL=qwen2.5-coder-0.5b JIXIAO_LLM_LOCAL_ONLY=1 \
 	JIXIAO_CACHE_DIR=$${JIXIAO_CACHE_DIR:-.llm/cache} \
-	  $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline; status=$$?; scripts/llm_serve.sh stop; exit $$status
+	  sh -c 'JIXIAO_LLM_JUDGE=0 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline && \
+	         $(BIN)/jixiao eval golden/review-labels --llm'; status=$$?; scripts/llm_serve.sh stop; exit $$status

@@ -9,7 +9,8 @@ strings. Seeded and deterministic: the same seed writes the same bytes.
   .venv/bin/python golden/make_variants.py OUT --seeds   (the four seed forms as national 附件1 PDFs)
 
 replaces OUT with OUT/<family>-<nn>-<rendering>/ {case.toml, input, expected.json} and a copy of
-golden/variants/thresholds.toml (the floors `jixiao eval OUT` holds the parser to).
+golden/variants/thresholds.toml (--quick: the `make test` subset) or thresholds-full.toml (the floors
+`jixiao eval OUT` holds the parser to).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ if __name__ == "__main__":
         count = render.generate_seeds(args.out, HERE, HERE / "variants" / "seeds-thresholds.toml")
         print(f"{args.out}: {count} cases")
         raise SystemExit(0)
+    floors = HERE / "variants" / ("thresholds.toml" if args.quick else "thresholds-full.toml")
     count = render.generate(args.out, args.forms, args.scans, args.renderings.split(","), args.seed, args.quick,
-                            HERE / "variants" / "thresholds.toml", args.scan_stride)
+                            floors, args.scan_stride)
     print(f"{args.out}: {count} cases")

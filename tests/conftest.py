@@ -36,3 +36,36 @@ def write_form(tmp_path: Path, text: str, name: str = "form.txt", encoding: str 
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def forked(args: list[str], hook: str = "") -> int:
+    """Start `jixiao ARGS` in a forked child (a real process, without an interpreter's start-up) with
+    JIXIAO_TEST_HOOK=hook; returns its pid. Reap it with `reaped`."""
+    import os
+
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        code = 3
+        try:
+            from jixiao import testhook
+            from jixiao.cli import app
+
+            os.environ["JIXIAO_TEST_HOOK"] = hook
+            testhook._seen.clear()
+            result = app(args, standalone_mode=False)
+            code = result if isinstance(result, int) else 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    return pid
+
+
+def reaped(pid: int) -> int:
+    """The child's exit status: its exit code, or -N when signal N ended it."""
+    import os
+
+    _, status = os.waitpid(pid, 0)
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)

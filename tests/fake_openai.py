@@ -5,6 +5,8 @@ Each test queues steps; each POST /v1/chat/completions consumes one:
   Step(status=429) / Step(status=500)  an HTTP error
   Step(delay=5)                        answer late (the client's timeout fires first)
   Step(content="...", finish="length") a reply that was cut off
+  Step(trickle=2)                      headers, then one byte every 2 s of a body that never ends
+  Step(silent=True)                    reads the request and never answers
 When the queue is empty the server answers 500 "script exhausted", so a test never hangs.
 """
 
@@ -25,6 +27,8 @@ class Step:
     delay: float = 0.0
     finish: str = "stop"
     body: str | None = None
+    trickle: float = 0.0
+    silent: bool = False
 
 
 @dataclass
@@ -33,6 +37,7 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     default: Step | None = None  # answers every request once the script is used up
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def base_url(self) -> str:
@@ -57,6 +62,12 @@ class FakeOpenAI:
                 step = fake.steps.pop(0) if fake.steps else exhausted
                 if step.delay:
                     time.sleep(step.delay)
+                if step.silent:
+                    fake.stopping.wait(600)
+                    return
+                if step.trickle:
+                    self._trickle(step.trickle)
+                    return
                 if step.status != 200:
                     self._send(step.status, step.body or json.dumps({"error": {"message": f"HTTP {step.status}"}}))
                     return
@@ -66,6 +77,19 @@ class FakeOpenAI:
                                  "message": {"role": "assistant", "content": step.content}}],
                     "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
                 }))
+
+            def _trickle(self, every: float) -> None:
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    self.wfile.write(b"{")
+                    while not fake.stopping.wait(every):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def _send(self, status: int, body: str) -> None:
                 data = body.encode("utf-8")
@@ -84,6 +108,7 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()

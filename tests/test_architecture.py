@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "jixiao"
-PDF_OCR = {"pymupdf", "fitz", "rapidocr", "rapidocr_onnxruntime"}
+PDF_OCR = {"pymupdf", "fitz", "rapidocr", "rapidocr_onnxruntime", "xlrd", "docx"}  # and the Office readers
 LLM = {"openai", "instructor"}
 
 

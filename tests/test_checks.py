@@ -4,6 +4,7 @@ from pathlib import Path
 
 from jixiao.checks import check_form, load_profile
 from jixiao.checks.assess import assess
+from jixiao.checks.review_codes import REVIEW_CODES
 from jixiao.models import Document, Form, Fund, Indicator
 from jixiao.pipeline import extract
 from tests.conftest import FORMS
@@ -44,7 +45,8 @@ def test_short_indicators(seeds: dict[str, Document]) -> None:
 
 def test_clean_forms_have_no_warnings(seeds: dict[str, Document]) -> None:
     assert seeds["pujin"].status == "ok" and seeds["qijiang"].status == "ok"
-    assert {f.code for f in seeds["pujin"].findings} == {"BUDGET_ADJUSTED"}
+    # the text review's notes on 指标值 (tests/test_review_text.py) are about the plan, not the arithmetic
+    assert {f.code for f in seeds["pujin"].findings if f.code not in REVIEW_CODES} == {"BUDGET_ADJUSTED"}
 
 
 def test_quantitative_rules() -> None:

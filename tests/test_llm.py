@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from jixiao.checks import load_profile
 from jixiao.cli import app
+from jixiao.llm.client import InstructorService
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env, is_local_endpoint
-from jixiao.llm.service import InstructorService
 from jixiao.models import Document
 from jixiao.pipeline import extract
 from tests.conftest import SEEDS
@@ -44,7 +44,7 @@ def damaged(tmp_path: Path) -> Path:
 
 def _service(fake: FakeOpenAI, tmp_path: Path, **overrides: object) -> InstructorService:
     config = LlmConfig(base_url=fake.base_url, model="fake-model", mode="md_json", timeout_s=5, max_retries=1,
-                       cache_dir=tmp_path / "cache")
+                       cache_dir=tmp_path / "cache", judge=False)  # gap-filling alone (the judge: test_judge.py)
     return InstructorService(config.model_copy(update=overrides))
 
 
@@ -168,7 +168,7 @@ def test_local_only_refuses_a_public_endpoint_before_sending(fake: FakeOpenAI, t
 def test_cli_announces_the_endpoint(fake: FakeOpenAI, damaged: Path, tmp_path: Path) -> None:
     fake.script(Step(content=_reply(weight=(4, "20.00"), score=(4, "18.00"))))
     env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
-           "JIXIAO_CACHE_DIR": str(tmp_path / "cache")}
+           "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
     result = CliRunner().invoke(app, ["extract", str(damaged), "-o", str(tmp_path / "out")], env=env)
     assert result.exit_code == 0, result.output
     assert f"sending form sections to LLM endpoint {fake.base_url}" in result.output
@@ -186,7 +186,7 @@ def test_eval_llm_compares_three_modes(fake: FakeOpenAI, tmp_path: Path) -> None
     # every request gets the same reply: right for one collapsed row, ungrounded for the others
     fake.default = Step(content=_reply(name=(0, "摄像头数量"), weight=(7, "20"), score=(8, "20")))
     env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
-           "JIXIAO_CACHE_DIR": str(tmp_path / "cache")}
+           "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
     result = CliRunner().invoke(app, ["eval", str(golden), "--llm"], env=env)
     assert result.exit_code == 0, result.output
     for mode in ("rules-only", "rules+llm", "llm-only"):

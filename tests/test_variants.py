@@ -105,7 +105,40 @@ def test_family_rules_in_the_expected() -> None:
     rate = yunnan.budget_execution.rate
     assert rate is not None and rate > 1  # printed as a ratio (0.9134), expected in percent
     _spec, _sem, _sheet, ningxia = render.form_for("ningxia", rng)
-    assert ningxia.budget_execution.weight is None
+    assert ningxia.budget_execution.weight is None and ningxia.budget_execution.rate is not None
     assert sum(i.weight or 0 for i in ningxia.indicators) == 100
     _spec, _sem, _sheet, dept = render.form_for("department", rng)
     assert [f.kind for f in dept.funds] == ["total", "fiscal", "other"]  # 按支出性质 rows are not funds
+
+
+def test_eval_reports_per_rendering_and_family(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    out = tmp_path / "v"
+    render.generate(out, 1, 0, TEXT_ONLY)
+    result = CliRunner().invoke(app, ["eval", str(out), "--errors", "0"])
+    assert result.exit_code == 0, result.output
+    assert "per family × rendering" in result.output and "most frequent misses" in result.output
+    # a floor keyed by rendering applies (1.01 can never be met)
+    (out / "thresholds.toml").write_text("[collapsed]\nfield_accuracy = 1.01\nfindings_precision = 0\n"
+                                         "findings_recall = 0\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", str(out), "--errors", "0"])
+    assert result.exit_code == 1 and "below threshold collapsed: field accuracy" in result.output
+
+
+def test_error_classes_drop_indexes() -> None:
+    from jixiao.evaluate import CaseResult, FieldTally
+    from jixiao.evaluate_breakdown import error_classes
+
+    def case(name: str, errors: list[str]) -> CaseResult:
+        return CaseResult(case=name, template="t", kind="text", fields=FieldTally(errors=errors), forms_expected=1,
+                          forms_found=1, indicators_expected=0, indicators_found=0, findings_expected=0,
+                          findings_found=0, findings_matched=0)
+
+    classes = error_classes([case("a", ["forms[0].indicators[3].unit: omitted (expected '人')",
+                                        "forms[0].indicators[5].unit: expected '人', found '个'"]),
+                             case("b", ["forms[1].year: omitted (expected 2023)"])])
+    assert classes[0][:3] == ("forms[].indicators[].unit", 1, 1)
+    assert classes[1][:3] == ("forms[].year", 1, 0)

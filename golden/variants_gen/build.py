@@ -166,7 +166,8 @@ class Builder(BodyMixin):
 
     def _exec(self, rate_value: float | None) -> tuple[str, str]:
         w = self.spec.exec_weight
-        if w is None:
+        if w is None:  # 转移支付: 执行率 printed, no points for it
+            self.form.budget_execution = BudgetExecution(rate=rate_value)
             return "", ""
         rate_value = rate_value if rate_value is not None else self.sem.rate
         wt, wv = pr.score(w, "trim")

@@ -93,6 +93,13 @@ def _families() -> dict[str, Spec]:
                                             "weight": "指标权重",
                                             "actual": "全年完成值", "score": "得分", "method": "评价标准"},
                                 target_style="columns", ind_label=False, total_label="合计")
+    # 河北: every header pair in one row, 预算部门、单位名称, 计量单位 column with ≥95 targets, 执行率 on each row
+    f["hebei"] = Spec("hebei", year_mode="title", header="inline",
+                      header_rows=[["project_name", "department", "contact", "phone"]],
+                      labels={"department": "预算部门、单位名称", "contact": "项目负责人"}, rate_all_rows=True,
+                      columns=("level1", "level2", "name", "unit", "target", "actual", "weight", "score", "expl"),
+                      col_labels={"expl": "未完成原因分析及改进措施"}, target_style="unitcol", ind_label=False,
+                      eq_prefix=True)
     return f
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,8 +19,9 @@ from jixiao.checks import RuleProfile
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
-from jixiao.output import document_json, output_stem, write_atomic
+from jixiao.output import document_bytes, output_stem, write_atomic
 from jixiao.pipeline import Outcome, process
+from jixiao.testhook import hook
 from jixiao.textsafe import terminal_text
 
 
@@ -30,19 +34,62 @@ class BatchReport(BaseModel):
         return any(o.has_errors for o in self.outcomes)
 
 
-def expand_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
-    """Files as given; folders searched recursively for supported files. Returns (files, errors)."""
+def _is_output_folder(folder: Path, out_dir: Path | None) -> bool:
+    """The run's own output folder, or another jixiao output folder (its .md summaries are not forms)."""
+    return ((out_dir is not None and folder.resolve() == out_dir.resolve())
+            or (folder / "batch_summary.json").is_file() or (folder / ".jixiao.lock").exists())
+
+
+def _walk(folder: Path, out_dir: Path | None, files: list[Path], errors: list[str],
+          seen: set[tuple[int, int]]) -> None:
+    """Supported files under `folder`; an entry that cannot be read is an error of that entry, never a skip."""
+    try:
+        info = folder.stat()
+        if (info.st_dev, info.st_ino) in seen:
+            errors.append(f"{folder}: symbolic link loop (a folder inside itself); not read")
+            return
+        seen.add((info.st_dev, info.st_ino))
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        errors.append(f"{folder}: cannot read folder: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith((".", "~$")):  # hidden files, Office lock files (~$form.xlsx)
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows links
+            is_file = entry.is_file()
+        except OSError as exc:
+            errors.append(f"{path}: broken or looping symbolic link; not read" if entry.is_symlink()
+                          else f"{path}: cannot read: {exc.strerror or exc}")
+            continue
+        if is_dir:
+            if not _is_output_folder(path, out_dir):
+                _walk(path, out_dir, files, errors, seen)
+        elif is_file:
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(path)
+        elif entry.is_symlink() and (path.suffix.lower() in SUPPORTED_SUFFIXES or not path.suffix):
+            errors.append(f"{path}: broken or looping symbolic link; not read")
+
+
+def expand_inputs(inputs: list[Path], out_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Files as given; folders searched recursively for supported files, never the output folder.
+    Returns (files, errors): an unreadable folder or a broken or looping link is an error of that entry."""
     files: list[Path] = []
     errors: list[str] = []
     for item in inputs:
         if item.is_dir():
-            found = sorted(p for p in item.rglob("*")
-                           if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+            found: list[Path] = []
+            _walk(item, out_dir, found, errors, set())
             if not found:
                 errors.append(f"{item}: folder holds no supported input ({', '.join(sorted(SUPPORTED_SUFFIXES))})")
             files.extend(found)
         elif item.is_file():
             files.append(item)
+        elif item.is_symlink():
+            errors.append(f"{item}: broken or looping symbolic link")
         else:
             errors.append(f"{item}: no such file or folder")
     return files, errors
@@ -53,7 +100,7 @@ Writer = Callable[[Document, Path, str], list[Path]]
 
 def write_json(document: Document, out_dir: Path, stem: str) -> list[Path]:
     target = out_dir / f"{stem}.json"
-    write_atomic(target, document_json(document))
+    write_atomic(target, document_bytes(document))
     return [target]
 
 
@@ -73,10 +120,37 @@ def _progress(total: int, enabled: bool, console: Console) -> Iterator[Callable[
         yield advance
 
 
+_SHA = re.compile(rb'"sha256":\s*"([0-9a-f]{64})"')
+
+
+def resumable(path: Path, out_dir: Path, stem: str, outputs: tuple[str, ...]) -> Outcome | None:
+    """The outcome recorded by an earlier run, when all of `stem`'s outputs are there and its JSON (written
+    last, atomically) records this input's sha256; else None (the input is processed again)."""
+    target = out_dir / f"{stem}.json"
+    try:
+        if not all((out_dir / f"{stem}{suffix}").is_file() for suffix in outputs):
+            return None
+        with target.open("rb") as handle:
+            recorded = _SHA.search(handle.read(4096))
+        if recorded is None or recorded.group(1).decode() != hashlib.sha256(path.read_bytes()).hexdigest():
+            return None
+        data = json.loads(target.read_bytes())
+        findings = [f.get("severity") for f in data.get("findings", [])]
+        return Outcome(path=str(path), status=data.get("status"), forms=len(data.get("forms", [])),
+                       indicators=sum(len(f.get("indicators", [])) for f in data.get("forms", [])),
+                       findings={s: findings.count(s) for s in ("error", "warning", "info")})
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
 def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: Writer,
-              json_logs: bool = False, quiet: bool = False, llm: LlmService | None = None) -> BatchReport:
-    """Process every input; one failure never stops the batch, and nothing is half-written."""
-    files, errors = expand_inputs(inputs)
+              json_logs: bool = False, quiet: bool = False, llm: LlmService | None = None,
+              resume: tuple[str, ...] = ()) -> BatchReport:
+    """Process every input; one failure never stops the batch, and nothing is half-written.
+
+    `resume`: the output suffixes of a complete input (e.g. (".md", ".html", ".json")); an input whose
+    outputs are all there and record its sha256 is not processed again."""
+    files, errors = expand_inputs(inputs, out_dir)
     report = BatchReport()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for message in errors:
@@ -86,15 +160,26 @@ def run_batch(inputs: list[Path], out_dir: Path, profile: RuleProfile, writer: W
     taken: set[str] = set()
     with _progress(len(files), show_bar, err) as advance:
         for path in files:
+            stem = output_stem(path, taken)
+            done = resumable(path, out_dir, stem, resume) if resume else None
+            if done is not None:
+                report.outcomes.append(done)
+                report.written.append(str(out_dir / f"{stem}.json"))
+                if not quiet or json_logs:
+                    _log(err, json_logs, {"event": "skipped", "path": done.path, "reason": "resume: outputs complete"},
+                         f"[dim]skipped[/dim] {terminal_text(done.path)}: outputs complete (--resume)")
+                advance(path.name)
+                continue
             outcome = process(path, profile, llm)
             report.outcomes.append(outcome)
             if outcome.document is not None:
                 try:
-                    written = writer(outcome.document, out_dir, output_stem(path, taken))
+                    written = writer(outcome.document, out_dir, stem)
                 except OSError as exc:
                     outcome.error = f"{path}: cannot write output to {out_dir}: {exc.strerror or exc}"
                 else:
                     report.written.extend(str(w) for w in written)
+                    hook("batch-written")
             _log_outcome(err, outcome, json_logs, quiet)
             outcome.release()
             advance(path.name)

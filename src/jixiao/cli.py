@@ -18,7 +18,7 @@ from jixiao.checks import RuleProfile, builtin_profiles, load_profile
 from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
 from jixiao.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, config_from_env
-from jixiao.llm.service import InstructorService, LlmService
+from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.output import document_json, write_atomic
 from jixiao.pipeline import recheck
@@ -41,6 +41,8 @@ UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the
 LocalOnly = Annotated[bool, typer.Option("--local-only", help="refuse any LLM endpoint that is not loopback or "
                                          "private (also JIXIAO_LLM_LOCAL_ONLY=1)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="only errors")]
+Resume = Annotated[bool, typer.Option("--resume", help="skip inputs whose outputs are complete and record the "
+                                      "input's sha256 (after an interrupted run)")]
 
 
 def _profile(name: str) -> RuleProfile:
@@ -55,13 +57,16 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
     try:
         config = config_from_env(local_only=True if local_only else None)
     except (ValidationError, ValueError) as exc:
-        err.print(f"[red]error[/red] LLM configuration in the environment is invalid: {str(exc).splitlines()[0]}")
+        err.print("[red]error[/red] LLM configuration in the environment is invalid: "
+                  f"{terminal_text(str(exc).splitlines()[0])}")
         raise typer.Exit(2) from exc
     if not use_llm or config is None:
         if not quiet:
             err.print("jixiao: rules only, offline (no LLM configured: set JIXIAO_LLM_BASE_URL to fill gaps)"
                       if use_llm else "jixiao: rules only, offline (--no-llm)")
         return None
+    from jixiao.llm.client import InstructorService  # the SDKs load only when a model is used
+
     try:
         return InstructorService(config, announce=None if quiet else err.print)
     except EndpointRefused as exc:
@@ -99,19 +104,19 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False) -> None:
+            local_only: LocalOnly = False, resume: Resume = False) -> None:
     """Extract and check: writes <stem>.json per input."""
     rules = _profile(profile)
     llm = _llm(use_llm, local_only, quiet or json_logs)
     with _output_folder(out):
-        report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm)
+        report = run_batch(inputs, out, rules, write_json, json_logs, quiet, llm, (".json",) if resume else ())
     _finish(report, out, quiet, json_logs)
 
 
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False) -> None:
+        local_only: LocalOnly = False, resume: Resume = False) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import run_writer, write_batch_pack
 
@@ -119,7 +124,8 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
     llm = _llm(use_llm, local_only, quiet or json_logs)
     drafter = _drafter(llm)
     with _output_folder(out):
-        report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm)
+        report = run_batch(inputs, out, rules, run_writer(rules, drafter), json_logs, quiet, llm,
+                           (".md", ".html", ".json") if resume else ())
         written = [Path(p) for p in report.written if p.endswith(".json")]
         try:
             pack = write_batch_pack(written, out, rules, drafter)
@@ -159,6 +165,9 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
     from jixiao.review.importer import ReviewError, import_review
 
     rules = _profile(profile)
+    if not book.is_file():
+        err.print(f"[red]error[/red] {terminal_text(str(book))}: no such workbook")
+        raise typer.Exit(1)
     with _output_folder(book.parent) as replayed:
         try:
             result = import_review(book, rules, replayed)
@@ -213,6 +222,13 @@ def evaluate_cmd(
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
 
+    if any(golden.glob("*/labels.toml")):  # the text review's labelled set (golden/review-labels)
+        from jixiao.evaluate_review import evaluate_review
+
+        service = _llm(True, local_only, quiet=False) if llm else None
+        if llm and service is None:
+            raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
+        raise typer.Exit(evaluate_review(golden, service))
     if llm:
         from jixiao.evaluate_llm import evaluate_llm
 

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jixiao.checks import load_profile
+from jixiao.checks.review_codes import REVIEW_CODES
 from jixiao.ingest import INGEST_CODES
 from jixiao.models import FLAG_CONFIDENCE, Document
 from jixiao.output import write_atomic
@@ -28,7 +29,7 @@ from jixiao.pipeline import extract
 from jixiao.values import clean_text, squash
 
 FORM_FIELDS = ("form_type", "year", "title", "project_name", "project_code", "department", "implementing_unit",
-               "finance_office", "contact", "phone", "amount_unit", "total_score", "grade")
+               "finance_office", "contact", "phone", "amount_unit", "total_score", "grade", "explanation")
 FUND_FIELDS = ("kind", "label", "initial_budget", "adjusted_budget", "executed", "rate")
 INDICATOR_FIELDS = ("level1", "level2", "name", "unit", "operator", "target", "actual", "target_value",
                     "actual_value", "deviation_pct", "score_coef", "weight", "score", "review_score", "is_core",
@@ -199,10 +200,12 @@ def expected_from(document: Document) -> dict[str, Any]:
 
 # about how the input was read, not about the form: not part of expected.json (the same form as text has none)
 READING_CODES = frozenset({"LOW_CONFIDENCE", *INGEST_CODES})
+# the text review is scored apart, against golden/review-labels (jixiao.evaluate_review)
+APART_CODES = READING_CODES | frozenset(REVIEW_CODES)
 
 
 def _finding_keys(findings: list[dict[str, Any]]) -> set[str]:
-    return {"|".join(str(f.get(k)) for k in FINDING_KEYS) for f in findings if f.get("code") not in READING_CODES}
+    return {"|".join(str(f.get(k)) for k in FINDING_KEYS) for f in findings if f.get("code") not in APART_CODES}
 
 
 def evaluate_case(folder: Path, update: bool = False) -> CaseResult:

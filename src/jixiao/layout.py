@@ -14,8 +14,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.models import BBox
 
-InputKind = Literal["text", "pdf", "scan", "image"]
+InputKind = Literal["text", "pdf", "scan", "image", "xlsx", "xls", "docx"]
 Origin = Literal["text", "pdf", "ocr"]
+
+
+class CellRef(BaseModel):
+    """Where a cell sits in a spreadsheet (sheet + address) or a Word document (table, row, column)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sheet: str | None = Field(None, description="worksheet name")
+    cell: str | None = Field(None, description="spreadsheet address of the cell (top-left of a merged range), e.g. B7")
+    table: int | None = Field(None, description="1-based table ordinal in a Word document")
+    row: int | None = Field(None, description="1-based row of the Word table")
+    column: int | None = Field(None, description="1-based grid column of the Word table")
 
 
 class Cell(BaseModel):
@@ -28,6 +40,7 @@ class Cell(BaseModel):
     confidence: float = 1.0
     span: int = Field(1, description="grid columns a merged cell covers (1 for plain text)")
     origin: Origin = Field("text", description="text file, PDF text layer, or OCR")
+    ref: CellRef | None = Field(None, description="spreadsheet/Word position of the cell")
 
 
 class Row(BaseModel):

@@ -6,9 +6,9 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 BBox = tuple[float, float, float, float]
 Method = Literal["rule", "llm", "ocr", "human"]
@@ -40,6 +40,21 @@ class Provenance(Model):
     note: str | None = Field(None, description="how the value was repaired or inferred, if it was")
     model: str | None = Field(None, description="the model that supplied an llm value")
     prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value")
+    sheet: str | None = Field(None, description="worksheet name of a spreadsheet input (page is its ordinal)")
+    cell: str | None = Field(None, description="spreadsheet cell address, e.g. B7")
+    table: int | None = Field(None, description="1-based table of a Word input (page is its ordinal too)")
+    row: int | None = Field(None, description="1-based row of that Word table")
+    column: int | None = Field(None, description="1-based grid column of that Word table")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The contract fields always; note/model/prompt_sha256 and the spreadsheet/Word position only when
+        set (a 12,000-form input repeats provenance ~90 times per form)."""
+        data: dict[str, Any] = handler(self)
+        for key in ("note", "model", "prompt_sha256", "sheet", "cell", "table", "row", "column"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class PageGeometry(Model):
@@ -56,7 +71,7 @@ class PageGeometry(Model):
 class SourceInfo(Model):
     path: str
     sha256: str
-    kind: Literal["text", "pdf", "scan", "image"]
+    kind: Literal["text", "pdf", "scan", "image", "xlsx", "xls", "docx"]
     pages: int
     encoding: str | None = Field(None, description="detected text encoding of a text input")
     page_geometry: list[PageGeometry] = Field(default_factory=list, description="PDF/scan pages, for the report")
@@ -123,6 +138,7 @@ class Form(Model):
     total_score: float | None = Field(None, description="自评总分 / 总分行的得分")
     total_weight: float | None = Field(None, description="总分行的分值, where printed")
     grade: str | None = Field(None, description="评分等级")
+    explanation: str | None = Field(None, description="说明: the form-level 说明 row below the indicator table, as printed")
     layout: str | None = Field(None, description="detected indicator-table layout, e.g. 'deviation' or 'three-level'")
     provenance: dict[str, Provenance] = Field(default_factory=dict)
 
@@ -135,6 +151,8 @@ class Finding(Model):
     message: str = Field(description="what a reviewer should look at, in Chinese")
     expected: Scalar = None
     found: Scalar = None
+    quote: str | None = Field(None, description="原文摘录: the form's own text the finding is about, as printed")
+    method: Literal["rule", "llm"] = Field("rule", description="who decided it: the rules, or the LLM judge")
 
 
 class Draft(Model):

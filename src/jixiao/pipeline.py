@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from jixiao.checks import RuleProfile, check_forms
 from jixiao.errors import InputError, NotAForm
 from jixiao.gapfill import fill_gaps
-from jixiao.ingest import INGEST_CODES, ingest
+from jixiao.ingest import INGEST_CODES, INGEST_DATA_CODES, ingest
+from jixiao.judge import judge_explanations
 from jixiao.layout import LayoutDocument
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, PageGeometry, SourceInfo
@@ -52,13 +53,13 @@ EXTRACTION_CODES = frozenset({
     "ROW_UNALIGNED", "CELL_UNPLACED", "TOTAL_SCORE_CONFLICT", "INDICATOR_TABLE_TRUNCATED", "UNKNOWN_COLUMN",
     "ROW_COLLAPSED", "ROW_ALIGNMENT_UNCERTAIN", "ROWS_WITHOUT_HEADER", "LLM_FILLED", "LLM_VALUE_UNGROUNDED", "LLM_FAILED",
     "INDICATOR_HEADER_GUESSED", "GOALS_UNSPLIT",
-    *INGEST_CODES,
+    *INGEST_CODES, *INGEST_DATA_CODES,
 })
 
 
 def recheck(document: Document, profile: RuleProfile) -> Document:
-    """Re-run the checks on a document (e.g. after a human edit); parser findings are kept."""
-    kept = [f for f in document.findings if f.code in EXTRACTION_CODES]
+    """Re-run the checks on a document (e.g. after a human edit); parser and LLM-judge findings are kept."""
+    kept = [f for f in document.findings if f.code in EXTRACTION_CODES or f.method == "llm"]
     findings = kept + check_forms(document.forms, profile)
     return document.model_copy(update={"findings": findings, "status": status_of(findings),
                                        "profile": profile.name})
@@ -86,16 +87,24 @@ def extract(path: Path, profile: RuleProfile, llm: LlmService | None = None, con
                                            skew=p.skew, ocr=p.ocr) for p in layout.pages]),
         forms=parsed.forms, findings=ingest_findings(layout) + parsed.findings, profile=profile.name,
     )
+    gaps = parsed.gaps
+    del layout, parsed  # every cell of the input: gone before the checks run (a large input holds ~100 B per byte)
     if llm is not None:
-        document = fill_gaps(document, parsed.gaps, llm, concurrency)
-    return recheck(document, profile)
+        document = fill_gaps(document, gaps, llm, concurrency)
+    document = recheck(document, profile)
+    if llm is not None and llm.judge:  # the text review's judge reads what the rules could not settle
+        document = judge_explanations(document, llm, profile, concurrency)
+        document.status = status_of(document.findings)  # type: ignore[assignment]
+    return document
 
 
 def process(path: Path, profile: RuleProfile, llm: LlmService | None = None) -> Outcome:
     """`extract` with every failure turned into a one-line error naming the file."""
     start = time.perf_counter()
+    if llm is not None:
+        llm.begin_input()
     try:
-        document = extract(path, profile, llm)
+        document = extract(path, profile, llm, llm.concurrency if llm is not None else 2)
     except InputError as exc:
         return Outcome(path=str(path), error=str(exc), seconds=time.perf_counter() - start)
     except OSError as exc:

@@ -10,8 +10,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel
 
+from jixiao.checks.review_codes import REVIEW_LABELS
 from jixiao.ingest import page_pictures
 from jixiao.models import FLAG_CONFIDENCE, Document, Provenance
+from jixiao.report_grid import cell_label, provenance_key, source_grids
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -26,6 +28,8 @@ class FieldRow(BaseModel):
     bbox: tuple[float, float, float, float] | None = None
     source_text: str | None = None
     flagged: bool = False
+    ref: str | None = None  # spreadsheet/Word source cell (see report_grid)
+    where: str | None = None  # that cell for a reader: 就业补助资金!G21, 表1 第5行第3列
 
 
 _FORM_FIELDS = (("project_name", "项目名称"), ("department", "主管部门"), ("implementing_unit", "实施单位"),
@@ -41,6 +45,7 @@ def _row(path: str, label: str, value: object, prov: Provenance | None, flagged_
     return FieldRow(path=path, label=label, value=text, method=prov.method if prov else None,
                     confidence=prov.confidence if prov else None, page=prov.page if prov else None,
                     bbox=prov.bbox if prov else None, source_text=prov.source_text if prov else None,
+                    ref=provenance_key(prov), where=cell_label(prov),
                     flagged=path in flagged_paths or (prov is not None and prov.confidence < FLAG_CONFIDENCE))
 
 
@@ -83,5 +88,6 @@ def report_html(document: Document, with_pictures: bool = True) -> str:
               "findings": [f for f in document.findings if f.form == i],
               "drafts": [d for d in document.drafts if d.form == i]} for i, form in enumerate(document.forms)]
     return _environment().get_template("report.html.j2").render(
-        document=document, forms=forms, pictures=pictures, geometry=geometry,
+        document=document, forms=forms, pictures=pictures, geometry=geometry, labels=REVIEW_LABELS,
+        grids=source_grids(document) if with_pictures else [],
         file_findings=[f for f in document.findings if f.form is None])

@@ -101,6 +101,11 @@ def check_indicators(sink: Sink) -> None:
         result = assess(ind, sink.profile)
         for step in (_scores, _deviation, _content, _shortfall):
             step(sink, i, ind, result)
+    note = sink.form.explanation or ""
+    hit = next((w for w in sink.profile.content.template_text if w in note), None)
+    if hit:
+        sink.emit("TEMPLATE_TEXT_LEFT", "warning", "explanation",
+                  f"表下方“说明”仍是模板说明文字（“{hit}”），请填写实际的偏差原因和改进措施", found=note)
 
 
 CHECKS = (check_indicators,)

@@ -1,4 +1,5 @@
-"""Drafts (SPEC §2): 偏差原因分析及改进措施 for short indicators without one, a summary per form, one per batch."""
+"""Drafts (SPEC §2): 偏差原因分析及改进措施 for short indicators without an adequate one (the unit's text is
+kept and what it lacks becomes a placeholder), a summary per form, one per batch."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def draft_document(document: Document, profile: RuleProfile, drafter: Drafter) -
     for index, form in enumerate(document.forms):
         facts = form_facts(index, form, document.findings, profile)
         for shortfall in facts.shortfalls:
-            if not shortfall.explained and ("deviation_reason", index, shortfall.index) not in done:
+            inadequate = not shortfall.explained or shortfall.missing  # the text review found it lacking
+            if inadequate and ("deviation_reason", index, shortfall.index) not in done:
                 drafts.append(drafter.deviation(facts, shortfall))
         if ("form_summary", index, None) not in done:
             drafts.append(drafter.form_summary(facts))

@@ -90,6 +90,8 @@ class LlmDrafter:
                         method="llm", model=self.service.model, prompt_sha256=sha)
 
     def deviation(self, facts: FormFacts, shortfall: Shortfall) -> Draft:
+        if shortfall.unit_text:  # the unit's own text plus placeholders: nothing for a model to write
+            return self.fallback.deviation(facts, shortfall)
         target = f"{shortfall.name}（年度指标值“{shortfall.target}”，实际完成值“{shortfall.actual}”）"
         return self._draft("draft_deviation.j2", facts.allowed, facts.lines(), self.fallback.deviation(facts, shortfall),
                            target=target)
@@ -98,4 +100,5 @@ class LlmDrafter:
         return self._draft("draft_form_summary.j2", facts.allowed, facts.lines(), self.fallback.form_summary(facts))
 
     def batch_summary(self, facts: BatchFacts) -> Draft:
+        self.service.begin_input(self.service.timeout_s)  # the batch summary: one request's time of its own
         return self._draft("draft_batch_summary.j2", facts.allowed, facts.lines(), self.fallback.batch_summary(facts))

@@ -30,6 +30,8 @@ class Shortfall(BaseModel):
     weight: str | None = None
     score: str | None = None
     explained: bool
+    unit_text: str | None = Field(None, description="the unit's own 偏差原因, kept when the review found it inadequate")
+    missing: list[str] = Field(default_factory=list, description="what the unit's text lacks: cause, measure")
 
 
 class FormFacts(BaseModel):
@@ -63,6 +65,18 @@ class FormFacts(BaseModel):
         return out
 
 
+# what a text-review finding on an explanation says it lacks (a placeholder: everything, nothing to keep)
+_LACKS = {"EXPLANATION_PLACEHOLDER": ("placeholder", "cause", "measure"), "EXPLANATION_REMEDY_ONLY": ("cause",),
+          "EXPLANATION_NO_CAUSE": ("cause",), "EXPLANATION_CONTRADICTS": ("cause",),
+          "EXPLANATION_OTHER_INDICATOR": ("cause", "measure"), "EXPLANATION_REPEATED": ("cause", "measure")}
+
+
+def _missing(findings: list[Finding], row: int) -> list[str]:
+    path = f"indicators[{row}].explanation"
+    lacks = {m for f in findings if f.path == path for m in _LACKS.get(f.code, ())}
+    return [m for m in ("placeholder", "cause", "measure") if m in lacks]
+
+
 def _label(ind: Indicator) -> str:
     return ind.name or ind.level2 or "（未命名指标）"
 
@@ -88,11 +102,14 @@ def form_facts(index: int, form: Form, findings: list[Finding], profile: RulePro
         result = assess(ind, profile)
         facts.indicators += 1
         if result.short:
+            missing = _missing(mine, i)
             facts.shortfalls.append(Shortfall(
                 index=i, name=_label(ind), target=ind.target or "（空）", actual=ind.actual or "（空）",
                 reasons=result.short_reasons, explained=bool(ind.explanation.strip()),
                 weight=fmt(ind.weight) if ind.weight is not None else None,
-                score=fmt(ind.score) if ind.score is not None else None))
+                score=fmt(ind.score) if ind.score is not None else None,
+                unit_text=ind.explanation.strip() if missing and "placeholder" not in missing else None,
+                missing=[m for m in missing if m != "placeholder"]))
         elif result.met:
             facts.met += 1
     facts.issues = [f.message for f in mine if f.severity in ("error", "warning")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,14 @@ from jixiao.ingest.scan import read_scanned_page, turn_clockwise
 from jixiao.layout import IngestNote, InputKind, LayoutDocument, Page
 
 OCR_DPI = 200
-MAX_PIXELS = 60_000_000  # ~ A2 at 300 dpi; more is a wrong file, not a form
-MAX_PAGES = 500
+MAX_PIXELS = 60_000_000  # per page or frame: ~ A2 at 300 dpi; more is a wrong file, not a form
+MAX_PAGES = 500  # pages of a PDF, frames of an image
+BLANK_INK = 0.0005  # share of dark pixels under which a page is blank (not OCR'd)
+
+# MuPDF's own messages would go to stdout and break `--json`: its errors surface as exceptions and notes
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+pymupdf.set_messages(stream=sys.stderr)
 _READABLE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef0-9A-Za-z.,:;%()\-+=≥≤<>/·、，。：；（）《》“”]")
 _LINE_TOL = 2.0  # points
 
@@ -113,7 +120,22 @@ def _digital_page(page: pymupdf.Page, number: int) -> Page:
     return Page(number=number, width=page.rect.width, height=page.rect.height, blocks=blocks)
 
 
+def blank(image: np.ndarray) -> bool:
+    """A page with (almost) no ink: sampled every 4th pixel, so a blank page costs milliseconds, not an OCR."""
+    sample = image[::4, ::4]
+    gray = sample.min(axis=2) if sample.ndim == 3 else sample
+    return bool(gray.size == 0 or (gray < 128).mean() < BLANK_INK)
+
+
+def _blank_page(number: int, notes: list[IngestNote], width: float | None = None,
+                height: float | None = None) -> Page:
+    notes.append(IngestNote(code="PAGE_BLANK", severity="info", page=number, message=f"第{number}页为空白页，未作识别"))
+    return Page(number=number, width=width, height=height)
+
+
 def _ocr_page(image: np.ndarray, dpi: float, number: int, notes: list[IngestNote]) -> Page:
+    if blank(image):
+        return _blank_page(number, notes, image.shape[1] * 72 / dpi, image.shape[0] * 72 / dpi)
     scanned = read_scanned_page(image, dpi, number)
     notes.extend(scanned.notes)
     return Page(number=number, width=scanned.width, height=scanned.height, blocks=scanned.blocks,
@@ -126,6 +148,9 @@ def page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
     if len(images) == 1:
         rects = page.get_image_rects(images[0][0])
         if len(rects) == 1 and rects[0].width * rects[0].height >= 0.9 * page.rect.width * page.rect.height:
+            width, height = images[0][2], images[0][3]  # from the image's dictionary, before decoding it
+            if width * height > MAX_PIXELS:
+                raise TooLarge(f"{path}: page {page.number + 1} image is {width}×{height} px; too large to OCR")
             pix = pymupdf.Pixmap(page.parent, images[0][0])
             if pix.width * pix.height > MAX_PIXELS:
                 raise TooLarge(f"{path}: page {page.number + 1} image is {pix.width}×{pix.height} px; too large to OCR")
@@ -175,6 +200,9 @@ def ingest_pdf(path: Path) -> LayoutDocument:
                 if usable_text(text):
                     pages.append(_digital_page(page, index + 1))
                     continue
+                if not text.strip() and not page.get_images() and not page.get_drawings():
+                    pages.append(_blank_page(index + 1, notes, page.rect.width, page.rect.height))
+                    continue
                 if text.strip():
                     notes.append(IngestNote(code="TEXT_LAYER_UNREADABLE", severity="info", page=index + 1,
                                             message=f"第{index + 1}页文字层为乱码，已改用OCR识别"))
@@ -194,6 +222,24 @@ def ingest_pdf(path: Path) -> LayoutDocument:
                           notes=notes)
 
 
+def _check_frames(img: Image.Image, path: Path) -> None:
+    """Every frame's size from the headers, before any frame is decoded (a small TIFF can hide a huge one)."""
+    try:
+        frames = int(getattr(img, "n_frames", 1))
+        if frames > MAX_PAGES:
+            raise TooLarge(f"{path}: {frames} frames; more than {MAX_PAGES} is not one submission")
+        for index in range(frames):
+            img.seek(index)
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                frame = f"frame {index + 1} is" if frames > 1 else "image is"
+                raise TooLarge(f"{path}: {frame} {width}×{height} px; "
+                               f"more than {MAX_PIXELS // 1_000_000} Mpx is not a page scan")
+        img.seek(0)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptInput(f"{path}: image data is damaged ({exc})") from None
+
+
 def ingest_image(path: Path) -> LayoutDocument:
     """Read a .png/.jpg/.tif scan (every frame of a multi-page TIFF) through OCR."""
     data = path.read_bytes()
@@ -205,10 +251,7 @@ def ingest_image(path: Path) -> LayoutDocument:
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptInput(f"{path}: not a readable image ({exc})") from None
     with img:
-        width, height = img.size
-        if width * height > MAX_PIXELS:
-            raise TooLarge(f"{path}: image is {width}×{height} px; "
-                           f"more than {MAX_PIXELS // 1_000_000} Mpx is not a page scan")
+        _check_frames(img, path)
         dpi_info = img.info.get("dpi") or (OCR_DPI, OCR_DPI)
         dpi = float(dpi_info[0]) if dpi_info[0] and dpi_info[0] > 30 else float(OCR_DPI)
         notes: list[IngestNote] = []
@@ -217,7 +260,7 @@ def ingest_image(path: Path) -> LayoutDocument:
             for index, frame in enumerate(ImageSequence.Iterator(img)):
                 rgb = np.asarray(frame.convert("RGB"))
                 pages.append(_ocr_page(rgb, dpi, index + 1, notes))
-        except (OSError, SyntaxError, ValueError) as exc:
+        except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
             raise CorruptInput(f"{path}: image data is damaged ({exc})") from None
     return LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="image", pages=pages,
                           notes=notes)

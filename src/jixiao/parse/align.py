@@ -44,10 +44,13 @@ class Alignment(BaseModel):
     placements: list[Placement]
     dropped: list[Cell]
     cost: float
+    exact: bool = False  # placed by the grid position of a spreadsheet/Word cell, not by content
 
     @property
     def suspicious(self) -> list[Placement]:
         """Placements whose text does not look like what their column holds."""
+        if self.exact:
+            return []
         return [p for p in self.placements if type_cost(p.cell.text, p.field) >= SUSPICIOUS]
 
     @property
@@ -100,6 +103,8 @@ def type_cost(text: str, field: str | None) -> float:
             return 0.0
         return INF if number else (1.5 if len(text) <= 4 else 6.0)
     if field == "operator":
+        if text in vocab.FILLER_WORDS:  # 指标性质 left 无 (a qualitative indicator)
+            return 1.0
         return 0.0 if parse_operator_cell(text) else INF
     if field in ("target", "actual"):
         if level1 or level2:
@@ -156,3 +161,31 @@ def align(cells: list[Cell], columns: list[Column]) -> Alignment:
     placements.reverse()
     dropped.reverse()
     return Alignment(placements=placements, dropped=dropped, cost=cost[n][m])
+
+
+def positional(cells: list[Cell], header: list[Cell], columns: list[Column], ignored: frozenset[str]) -> Alignment | None:
+    """Place the cells of a spreadsheet or Word table by their grid position: the file's own grid is
+    exact, so a cell belongs to the header cell above it (a merged header covers its span). None when
+    a cell lies under no header, two cells share a column, or a cell cannot be what its column holds
+    (then the row is aligned by content and its oddities reported). Block labels such as a merged
+    绩效指标 cell beside the rows are skipped."""
+    field_of = {c.index: c for c in columns}
+    column_at: dict[int, Column] = {}
+    for head in header:
+        column = field_of.get(head.index)
+        if column is not None:
+            for i in range(head.index, head.index + head.span):
+                column_at[i] = column
+    placements: list[Placement] = []
+    used: set[int] = set()
+    for cell in cells:
+        column = column_at.get(cell.index)
+        if column is None:
+            if cell.text in ignored:
+                continue
+            return None
+        if column.index in used or (column.field is not None and type_cost(cell.text, column.field) == INF):
+            return None
+        used.add(column.index)
+        placements.append(Placement(field=column.field, cell=cell, column_index=column.index))
+    return Alignment(placements=placements, dropped=[], cost=0.0, exact=True)

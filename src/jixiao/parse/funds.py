@@ -43,6 +43,17 @@ def _label_cell(row: Row) -> tuple[Cell | None, bool]:
     return None, False
 
 
+def _block_label(header: Row) -> Cell | None:
+    """The funds block's own label (项目资金（万元）), left of the column headers."""
+    first = next((c for c in header.filled if vocab.fund_column(c.text)), None)
+    return next((c for c in header.filled if first is not None and c.index < first.index), None)
+
+
+def _amounts_in(row: Row, columns: dict[int, str]) -> bool:
+    return any((c := row.cell_at(col)) is not None and parse_number(c.text) is not None
+               for col, field in columns.items() if field in _AMOUNTS)
+
+
 def note_unit(form: Form, rec: Recorder, row: Row) -> None:
     """Take the money unit from a cell that states it ('(万元)', '项目资金（万元）', '51万元')."""
     if form.amount_unit is not None:
@@ -71,7 +82,7 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
         if _by_spending(printed):
             break  # 按支出性质分 (基本支出/项目支出): the same money again, split by use, not a source of funds
         for row in _rows_of(printed, first_value_col):
-            _read_row(form, rec, row, columns, first_value_col)
+            _read_row(form, rec, row, columns, first_value_col, section.funds_header)
     _weight_from_points(section, form, rec)
     _rates_as_ratios(section.funds_header, columns, form, rec)
 
@@ -161,15 +172,22 @@ def _offset(row: Row, label: Cell, columns: dict[int, str], first_value_col: int
     return by_label if fits(by_label) > fits(0) else 0
 
 
-def _read_row(form: Form, rec: Recorder, row: Row, columns: dict[int, str], first_value_col: int) -> None:
+def _read_row(form: Form, rec: Recorder, row: Row, columns: dict[int, str], first_value_col: int,
+              header: Row) -> None:
     """One fund row: its label, amounts and the execution columns."""
     label, known = _label_cell(row)
-    if label is None:
-        return
-    offset = _offset(row, label, columns, first_value_col)
+    label_row, kind = row, None
+    if label is None:  # one unlabelled row under the block label (项目预算执行情况 | 全年预算数 …): the total
+        label = _block_label(header) if not form.funds and _amounts_in(row, columns) else None
+        if label is None:
+            return
+        label_row, kind, known = header, "total", True
+        offset = 0
+    else:
+        offset = _offset(row, label, columns, first_value_col)
     i = len(form.funds)
-    fund = Fund(kind=vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":：—－ "))
-    rec.cell(f"funds[{i}].label", row, label, 1.0 if known else 0.85,
+    fund = Fund(kind=kind or vocab.fund_kind(label.text) or "other", label=label.text.rstrip(":：—－ "))
+    rec.cell(f"funds[{i}].label", label_row, label, 1.0 if known else 0.85,
              None if known else "label names no known kind of funds; read as 'other'")
     confidence = 1.0 if offset == 0 else 0.9
     note = None if offset == 0 else f"row shifted by {offset} cell(s); aligned to its label"

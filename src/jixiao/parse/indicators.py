@@ -14,7 +14,7 @@ from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Form, Indicator
 from jixiao.parse import vocabulary as vocab
-from jixiao.parse.align import Column, Placement, align
+from jixiao.parse.align import Column, Placement, align, positional
 from jixiao.parse.record import Recorder
 from jixiao.parse.resplit import data_tokens, fit_row, is_spaced, token_cells
 from jixiao.parse.segment import FormSection
@@ -247,7 +247,10 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
             words = row.model_copy(update={"cells": tuple(token_cells(row))})
             if _is_fragment(words) and _join_fragment(words, columns, form, ctx, rec):
                 continue
-        alignment = fitted[1] if fitted else align(row.filled, columns)
+        exact = None
+        if not fitted and all(c.ref is not None for c in row.filled):  # spreadsheet/Word: the file's grid places the cells
+            exact = positional(row.filled, list(section.indicator_header.filled), columns, _IGNORED_HEADERS)
+        alignment = fitted[1] if fitted else (exact or align(row.filled, columns))
         placed = {p.field: p for p in alignment.placements if p.field}
         if "level1" in placed:
             ctx.set_level1(placed["level1"].cell.text, row, placed["level1"].cell)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jixiao.gaps import Gap
-from jixiao.layout import Cell, Row
+from jixiao.layout import Cell, CellRef, Row
 from jixiao.models import Finding, Provenance, Scalar, Severity
 
 
@@ -18,9 +18,11 @@ class Recorder:
 
     def cell(self, path: str, row: Row, cell: Cell, confidence: float = 1.0, note: str | None = None) -> None:
         """Record that `path` was read from `cell` of `row`."""
+        ref = cell.ref or CellRef()
         self.provenance[path] = Provenance(
             method="ocr" if cell.origin == "ocr" else "rule", page=row.page, bbox=cell.bbox or row.bbox,
             source_text=cell.raw.strip(), confidence=round(min(confidence, cell.confidence), 3), line=row.line, note=note,
+            sheet=ref.sheet, cell=ref.cell, table=ref.table, row=ref.row, column=ref.column,
         )
 
     def inferred(self, path: str, source_text: str, confidence: float, note: str, row: Row | None = None) -> None:

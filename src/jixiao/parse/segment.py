@@ -159,6 +159,11 @@ def is_grade_row(row: Row) -> bool:
     return _first_key(row) in vocab.GRADE_LABELS
 
 
+def is_note_row(row: Row) -> bool:
+    """A form-level 说明 row below the indicator table: the label, then its text."""
+    return len(row.filled) >= 2 and _first_key(row) in vocab.NOTE_LABELS
+
+
 def has_header_label(row: Row) -> bool:
     return any(vocab.header_field(c.text.split("：")[0].split(":")[0].split(" ")[0]) for c in row.filled)
 
@@ -204,7 +209,7 @@ def _route(section: FormSection, row: Row) -> None:
         section.region = "goals"
     elif is_indicator_header(row):
         section.indicator_header, section.region = row, "indicators"
-    elif is_total_row(row) or is_grade_row(row):
+    elif is_total_row(row) or is_grade_row(row) or (is_note_row(row) and section.region in ("indicators", "totals")):
         section.totals.append(row)
         section.region = "totals"
     elif section.region == "header":

@@ -7,7 +7,7 @@ from jixiao.models import Form
 from jixiao.parse import vocabulary as vocab
 from jixiao.parse.record import Recorder
 from jixiao.parse.resplit import token_cells
-from jixiao.parse.segment import FormSection, is_grade_row, is_total_row
+from jixiao.parse.segment import FormSection, is_grade_row, is_note_row, is_total_row
 from jixiao.values import parse_number
 
 _YUAN_THRESHOLD = 100_000.0  # a line item of ≥ 10亿 万元 is implausible; such amounts are in 元
@@ -52,6 +52,9 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
         elif is_grade_row(row) and len(filled) >= 2:
             form.grade = filled[1].text
             rec.cell("grade", row, filled[1])
+        elif is_note_row(row) and form.explanation is None:
+            form.explanation = " ".join(c.text for c in filled[1:])
+            rec.cell("explanation", row, filled[1])
 
 
 def _is_weight_sum(form: Form, number: float) -> bool:

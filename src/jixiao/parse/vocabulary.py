@@ -34,7 +34,7 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "department": ("项目主管部门", "主管部门", "主管单位", "预算部门", "部门（单位）名称"),
     "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位", "项目单位"),
     "finance_office": ("财政归口处室", "归口处室", "财政归口科室", "归口科室"),
-    "contact": ("部门联系人", "联系人", "项目负责人", "填报人"),
+    "contact": ("部门联系人", "联系人", "项目联系人", "项目负责人", "填报人"),
     "phone": ("联系电话", "电话", "联系方式"),
     "total_score": ("自评总分", "自评得分"),
     "year": ("年度", "评价年度", "预算年度", "自评年度", "项目年度", "所属年度"),
@@ -99,8 +99,11 @@ def _fund_column(key: str) -> str | None:
 
 
 def fund_column(text: str) -> str | None:
-    """Field of a funds-table header cell (年初预算数 → initial_budget …)."""
-    return _fund_column(header_key(text))
+    """Field of a funds-table header cell (年初预算数 → initial_budget …). A parenthesised explanation
+    after the name does not change its meaning: 全年预算数（A）（上年结转+年初预算+…） is 全年预算数."""
+    key = header_key(text)
+    main = re.split(r"[(（]", key, maxsplit=1)[0]
+    return (_fund_column(main) if len(main) >= 2 else None) or _fund_column(key)
 
 
 FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
@@ -130,21 +133,21 @@ def goal_column(text: str) -> str | None:
     key = header_key(text)
     if "完成情况" in key or key in ("实际完成", "目标完成情况"):
         return "actual"
-    if "调整" in key and "目标" in key:
+    if ("调整" in key or key.startswith("全年")) and "目标" in key:
         return "adjusted"
     if key in ("年初绩效目标", "预期目标", "年初目标", "绩效目标", "年度目标", "年度绩效目标"):
         return "initial"
     return None
 
 
-GOALS_LABELS = ("年度总体目标", "年度总目标", "总体目标", "绩效目标")
+GOALS_LABELS = ("年度总体目标", "年度总目标", "总体目标", "绩效目标", "当年绩效目标")
 
 # ---- indicator table -----------------------------------------------------------------------
 
 _IndicatorRule = tuple[Callable[[str], bool], str]
 
 _INDICATOR_RULES: tuple[_IndicatorRule, ...] = (
-    (lambda k: "一级" in k or k in ("指标类型", "指标类别"), "level1"),
+    (lambda k: "一级" in k or k in ("指标类型", "指标类别", "指标分类"), "level1"),
     (lambda k: "二级" in k, "level2"),
     (lambda k: "三级" in k or k in ("指标名称", "指标内容", "绩效指标名称", "具体指标"), "name"),
     (lambda k: "计算方法" in k or "评分标准" in k or "评分规则" in k or k == "评价标准", "scoring_method"),
@@ -176,7 +179,8 @@ def indicator_column(text: str) -> str | None:
 
 # ---- indicator levels -------------------------------------------------------------------------
 
-LEVEL1_TERMS = frozenset({"产出", "效益", "满意度", "成本", "产出指标", "效益指标", "满意度指标", "成本指标"})
+LEVEL1_TERMS = frozenset({"产出", "效益", "满意度", "成本", "产出指标", "效益指标", "满意度指标", "成本指标",
+                          "产出类指标", "效益类指标", "满意度类指标", "成本类指标", "管理类指标", "管理指标"})
 LEVEL2_TERMS = frozenset({
     "数量", "质量", "时效", "成本", "经济效益", "社会效益", "生态效益", "可持续影响",
     "服务对象满意度", "满意度", "经济成本", "社会成本", "生态环境成本", "社会公众满意度",
@@ -222,6 +226,7 @@ UNIT_WORDS = frozenset({
 FILLER_WORDS = frozenset({"无", "/", "-", "—", "——", "不涉及", "不适用", "／"})
 
 TOTAL_LABELS = frozenset({"总分", "合计", "总计", "合计得分", "总得分"})
+NOTE_LABELS = frozenset({"说明", "情况说明", "偏差说明", "偏差原因说明", "问题说明"})
 GRADE_LABELS = frozenset({"评分等级", "评价等级", "等级", "自评等级", "绩效等级"})
 
 # labels of a whole block (a merged cell left of a table, or a line above it): not a column

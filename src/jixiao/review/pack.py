@@ -9,7 +9,7 @@ from pathlib import Path
 from jixiao.checks.profile import RuleProfile
 from jixiao.drafts import Drafter, draft_batch, draft_document
 from jixiao.models import Document
-from jixiao.output import document_json, summary_markdown, write_atomic
+from jixiao.output import document_bytes, summary_markdown, write_atomic
 from jixiao.report import report_html
 from jixiao.review.importer import BatchDrafts
 from jixiao.review.workbook import write_review_book
@@ -23,9 +23,9 @@ def run_writer(profile: RuleProfile, drafter: Drafter) -> Callable[[Document, Pa
 
     def write(document: Document, out_dir: Path, stem: str) -> list[Path]:
         drafted = draft_document(document, profile, drafter)
-        targets = [out_dir / f"{stem}.json", out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
-        for target, text in zip(targets, (document_json(drafted), summary_markdown(drafted), report_html(drafted)),
-                                strict=True):
+        targets = [out_dir / f"{stem}.md", out_dir / f"{stem}.html", out_dir / f"{stem}.json"]  # JSON last: --resume
+        texts: tuple[str | bytes, ...] = (summary_markdown(drafted), report_html(drafted), document_bytes(drafted))
+        for target, text in zip(targets, texts, strict=True):
             write_atomic(target, text)
         return targets
 

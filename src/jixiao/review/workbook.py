@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.checks.assess import assess
 from jixiao.checks.profile import RuleProfile
+from jixiao.checks.review_codes import review_label
 from jixiao.models import FLAG_CONFIDENCE, Document, Draft, Form
 from jixiao.output import TEMP_PREFIX, file_mode
 from jixiao.textsafe import workbook_text
@@ -131,7 +132,8 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
                                    round(low, 2), ind.explanation])
                 ind_flags.append(bool(paths) or low < FLAG_CONFIDENCE)
         for f in doc.findings:
-            findings.append([stem, None if f.form is None else f.form + 1, f.severity, f.code, f.path, f.message,
+            findings.append([stem, None if f.form is None else f.form + 1, f.severity, f.code, review_label(f.code),
+                             f.path, f.message, f.quote, "模型" if f.method == "llm" else "规则",
                              None if f.expected is None else str(f.expected), None if f.found is None else str(f.found)])
         for k, d in enumerate(doc.drafts):
             of: Form | None = doc.forms[d.form] if d.form is not None and d.form < len(doc.forms) else None
@@ -150,7 +152,8 @@ def write_review_book(entries: list[tuple[str, Path, Document]], batch: tuple[Pa
            forms, form_flags)
     _sheet(book, "指标", ("文件", "表单", "序号", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
                          "得分", "未完成", "问题", "最低置信度", "偏差原因分析及改进措施"), indicators, ind_flags)
-    _sheet(book, "问题", ("文件", "表单", "级别", "代码", "位置", "说明", "应为", "填报"), findings, wrap=("说明",))
+    _sheet(book, "问题", ("文件", "表单", "级别", "代码", "类别", "位置", "说明", "原文", "判断方式", "应为", "填报"),
+           findings, wrap=("说明", "原文"))
     ws = _sheet(book, "草稿", DRAFT_HEADER, drafts, draft_flags, wrap=("草稿内容", "修改后文本"))
     decision_col = _letter(DRAFT_HEADER.index("审核结论") + 1)
     validation = DataValidation(type="list", formula1=f'"{",".join(DECISIONS)}"', allow_blank=True,
