@@ -231,5 +231,5 @@ def test_llm_concurrency_setting_reaches_gap_filling(fake: FakeOpenAI, tmp_path:
         env["JIXIAO_LLM_CONCURRENCY"] = setting
     result = CliRunner().invoke(app, ["extract", str(path), "-o", str(tmp_path / "out"), "--quiet"], env=env)
     assert result.exit_code in (0, 1), result.output
-    assert len(fake.requests) >= 8
+    assert len(fake.requests) > 4  # more requests than the setting allows at once (the parser now reads most rows)
     assert fake.max_in_flight == (4 if setting else 2)

@@ -65,6 +65,8 @@ class FindingCode(StrEnum):
     ROW_ALIGNMENT_UNCERTAIN = "ROW_ALIGNMENT_UNCERTAIN"
     ROWS_WITHOUT_HEADER = "ROWS_WITHOUT_HEADER"
     UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
+    INDICATOR_HEADER_GUESSED = "INDICATOR_HEADER_GUESSED"
+    GOALS_UNSPLIT = "GOALS_UNSPLIT"
     TOTAL_SCORE_CONFLICT = "TOTAL_SCORE_CONFLICT"
     # llm
     LLM_FILLED = "LLM_FILLED"
@@ -137,6 +139,9 @@ _TABLE: dict[FindingCode, tuple[Stage, Severity, str, str]] = {
     FindingCode.ROWS_WITHOUT_HEADER: (_P, "warning", "指标表缺少表头", "indicator rows with no header row"),
     FindingCode.UNKNOWN_COLUMN: (_P, "warning", "无法识别的列", "an indicator-table header the rules cannot map; its "
                                  "column is not read"),
+    FindingCode.INDICATOR_HEADER_GUESSED: (_P, "warning", "指标表表头系推断", "an indicator table without a header: "
+                                          "its columns inferred from their content"),
+    FindingCode.GOALS_UNSPLIT: (_P, "warning", "绩效目标无法分栏", "a 绩效目标 row whose separators were lost; not read"),
     FindingCode.TOTAL_SCORE_CONFLICT: (_P, "warning", "总分前后不一致", "header 自评总分 ≠ the 总分 row"),
     FindingCode.LLM_FILLED: (_L, "info", "由模型补全，请确认", "a value filled by the LLM, grounded in its cell"),
     FindingCode.LLM_VALUE_UNGROUNDED: (_L, "warning", "模型给出的值无依据", "an LLM value not found in its cell; dropped"),

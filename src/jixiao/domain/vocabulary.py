@@ -32,12 +32,14 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "project_name": ("项目名称", "项目全称", "部门名称", "单位名称"),
     "project_code": ("项目编码", "项目代码", "项目编号"),
     "department": ("项目主管部门", "主管部门", "主管单位", "预算部门", "部门（单位）名称"),
-    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位"),
+    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位", "项目单位"),
     "finance_office": ("财政归口处室", "归口处室", "财政归口科室", "归口科室"),
     "contact": ("部门联系人", "联系人", "项目联系人", "项目负责人", "填报人"),
     "phone": ("联系电话", "电话", "联系方式"),
     "total_score": ("自评总分", "自评得分"),
+    "year": ("年度", "评价年度", "预算年度", "自评年度", "项目年度", "所属年度"),
 }
+WEAK_HEADER_LABELS = {"填报单位": "implementing_unit"}  # the filer is most often, not always, the 实施单位
 
 
 @lru_cache(maxsize=8192)
@@ -53,7 +55,13 @@ def header_field(text: str) -> str | None:
     for field, labels in HEADER_FIELDS.items():
         if len(key) >= 4 and any(label.endswith(key) for label in labels):
             return field
-    return None
+    for field, labels in HEADER_FIELDS.items():  # a prefix before a known label: '项目主管单位', '预算部门、单位名称'
+        if any(len(label) >= 4 and key.endswith(label) for label in labels):
+            return field
+    for field, labels in HEADER_FIELDS.items():  # a short tail after one: '主管部门及代码', '项目名称（全称）'
+        if any(len(label) >= 4 and key.startswith(label) and len(key) - len(label) <= 3 for label in labels):
+            return field
+    return WEAK_HEADER_LABELS.get(key)
 
 
 # ---- funds table ----------------------------------------------------------------------------
@@ -73,8 +81,10 @@ def _fund_column(key: str) -> str | None:
         return "initial_budget"
     if ("全年" in key or "调整" in key) and "预算" in key:
         return "adjusted_budget"
-    if "执行数" in key or key in ("执行金额", "实际支出", "全年支出数"):
+    if "执行数" in key or key in ("执行金额", "实际支出", "全年支出数", "支出数", "实际支出数", "决算数"):
         return "executed"
+    if key in ("预算数", "预算", "预算金额", "预算安排数", "预算总额", "调整后预算", "调整后预算数"):
+        return "adjusted_budget"
     if "执行率" in key and ("得分" in key):
         return "score"
     if "执行率" in key and ("权重" in key or "分值" in key):
@@ -100,6 +110,8 @@ FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
     ("上年结转", "carryover"), ("结转", "carryover"),
     ("一般公共预算", "general_budget"),
     ("财政拨款", "fiscal"), ("财政资金", "fiscal"), ("当年财政", "fiscal"),
+    ("中央补助", "fiscal"), ("中央资金", "fiscal"), ("中央财政", "fiscal"), ("省级补助", "fiscal"), ("省级资金", "fiscal"),
+    ("市级资金", "fiscal"), ("县级资金", "fiscal"), ("本级资金", "fiscal"), ("财政补助", "fiscal"),
     ("其他资金", "other"), ("其他", "other"), ("政府性基金", "other"), ("自有资金", "other"),
     ("总金额", "total"), ("资金总额", "total"), ("总额", "total"), ("合计", "total"),
 )
@@ -123,7 +135,7 @@ def goal_column(text: str) -> str | None:
         return "actual"
     if ("调整" in key or key.startswith("全年")) and "目标" in key:
         return "adjusted"
-    if key in ("年初绩效目标", "预期目标", "年初目标", "绩效目标", "年度目标"):
+    if key in ("年初绩效目标", "预期目标", "年初目标", "绩效目标", "年度目标", "年度绩效目标"):
         return "initial"
     return None
 
@@ -176,12 +188,23 @@ LEVEL2_TERMS = frozenset({
 })
 
 
+_POINTS = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")
+
+
 def level_key(text: str) -> str:
-    s = squash(text)
+    """'产出指标（60分）' → '产出': the level word without 指标 and without the points printed after it."""
+    s = _POINTS.sub("", squash(text))
     return s[:-2] if s.endswith("指标") else s
 
 
+def level_name(text: str) -> str:
+    """A level label as stored: line breaks of merged cells and the points printed after it removed
+    ('产出指标（60分）' → '产出指标'; the points are the sum of its indicators' 分值)."""
+    return _POINTS.sub("", squash(text))
+
+
 _LEVEL1_KEYS = frozenset(level_key(t) for t in LEVEL1_TERMS)
+LEVEL1_FIRST = frozenset({"满意度"})  # both levels' word; at a row's start it is the 一级 label
 
 
 @lru_cache(maxsize=8192)
@@ -205,3 +228,17 @@ FILLER_WORDS = frozenset({"无", "/", "-", "—", "——", "不涉及", "不适
 TOTAL_LABELS = frozenset({"总分", "合计", "总计", "合计得分", "总得分"})
 NOTE_LABELS = frozenset({"说明", "情况说明", "偏差说明", "偏差原因说明", "问题说明"})
 GRADE_LABELS = frozenset({"评分等级", "评价等级", "等级", "自评等级", "绩效等级"})
+
+# labels of a whole block (a merged cell left of a table, or a line above it): not a column
+BLOCK_LABELS = frozenset({"资金情况", "绩效目标", "绩效指标", "项目资金", "年度绩效指标", "年度绩效目标", "年度总体目标",
+                          "预算执行情况", "资金执行情况", "项目资金情况"})
+
+# header words as printed, for cutting a header row whose cells were glued together ('一级指标二级指标…')
+HEADER_WORDS = (
+    "一级指标", "二级指标", "三级指标", "指标类型", "指标名称", "绩效指标", "年度指标值", "指标值", "预期指标值",
+    "实际完成值", "全年完成值", "全年实际值", "实际值", "分值", "得分", "权重", "指标权重", "指标得分", "自评分", "复核分",
+    "偏离度", "得分系数", "是否核心指标", "说明", "计量单位", "度量单位", "指标性质", "得分计算方法", "评价标准", "评分标准",
+    "偏差原因分析及改进措施", "未完成原因分析", "偏差原因分析", "备注", "项目资金", "资金来源", "年初预算数", "全年预算数",
+    "全年（调整）预算数", "全年(调整)预算数", "全年执行数", "预算数", "执行数", "执行率", "年度总体目标", "预期目标",
+    "实际完成情况", "年初绩效目标", "全年（调整）绩效目标", "全年目标实际完成情况", "序号",
+)  # no '执行率得分': glued, '执行率' and '得分' are two columns more often than one

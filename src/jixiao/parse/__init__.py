@@ -17,6 +17,7 @@ from jixiao.parse.funds import read_funds
 from jixiao.parse.goals import read_goals
 from jixiao.parse.header import note_header_gap, read_header, read_title
 from jixiao.parse.indicators import read_indicators
+from jixiao.parse.infer import infer_indicator_header
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection, segment
 from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_totals, report_orphan_rows
@@ -28,6 +29,7 @@ PASSES: tuple[Pass, ...] = (
     read_header,
     read_funds,
     read_goals,
+    infer_indicator_header,
     read_indicators,
     read_totals,
     infer_amount_unit,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from jixiao.domain import vocabulary as vocab
@@ -9,7 +10,8 @@ from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import Form
 from jixiao.parse.record import Recorder
-from jixiao.parse.segment import FormSection, year_of
+from jixiao.parse.resplit import RESPLIT_CONFIDENCE
+from jixiao.parse.segment import YEAR_ONLY, FormSection, year_of
 from jixiao.values import parse_number, squash
 
 _LABEL_VALUE = re.compile(r"^(.{2,12}?)[:：]\s*(.+)$")
@@ -34,6 +36,12 @@ def read_title(section: FormSection, form: Form, rec: Recorder) -> None:
             form.year = year
             rec.cell("year", row, row.filled[0])
             return
+    for row in section.header[:4]:  # '（2023年度）' printed beside other text ('单位：万元') above the table
+        for cell in row.filled:
+            if match := YEAR_ONLY.match(squash(cell.text)):
+                form.year = int(match.group(1))
+                rec.cell("year", row, cell, 0.95, "year printed on a line of its own above the table")
+                return
 
 
 def _label_of(cell: Cell) -> tuple[str | None, str | None]:
@@ -49,10 +57,19 @@ def _label_of(cell: Cell) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float) -> None:
-    if getattr(form, field) is not None:
+def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float,
+            label: Cell | None = None) -> None:
+    if label is not None and vocab.header_key(re.split("[:：]", label.text)[0]) in vocab.WEAK_HEADER_LABELS:
+        confidence = min(confidence, 0.85)
+    current = rec.provenance.get(field)
+    if getattr(form, field) is not None and (current is None or current.confidence >= confidence):
         return
-    if field == "total_score":
+    if field == "year":
+        year = year_of(value) or (int(value) if re.fullmatch(r"20\d{2}", value.strip()) else None)
+        if year is None:
+            return
+        form.year = year
+    elif field == "total_score":
         number = parse_number(value)
         if number is None:
             return
@@ -66,17 +83,41 @@ _INLINE_LABEL = re.compile(r"([^\s:：]{2,8})[:：]\s*")
 
 
 def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
-    """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]."""
-    matches = [m for m in _INLINE_LABEL.finditer(cell.text) if vocab.header_field(m.group(1))]
-    if len(matches) < 2 or matches[0].start() != 0:
+    """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]. A label glued to the
+    value before it ('…（2023年）项目编码：') starts where the shortest known label does."""
+    labels: list[tuple[int, int, str]] = []  # (label start, value start, field)
+    for m in _INLINE_LABEL.finditer(cell.text):
+        word = m.group(1)
+        size = next((k for k in range(2, len(word) + 1) if vocab.header_field(word[-k:])), None)
+        if size is not None:
+            field = vocab.header_field(word[-size:])
+            assert field is not None
+            labels.append((m.end(1) - size, m.end(), field))
+    if len(labels) < 2 or labels[0][0] != 0:
         return []
     pairs = []
-    for m, nxt in zip(matches, [*matches[1:], None], strict=True):
-        value = cell.text[m.end(): nxt.start() if nxt else None].strip()
-        field = vocab.header_field(m.group(1))
-        if field and value:
+    for (_, value_start, field), nxt in zip(labels, [*labels[1:], None], strict=True):
+        value = cell.text[value_start: nxt[0] if nxt else None].strip()
+        if value:
             pairs.append((field, value))
     return pairs
+
+
+def _spaced_pairs(cell: Cell) -> list[tuple[str, str]]:
+    """'主管部门 甲局 实施单位 乙中心' (cell borders lost): the words between two labels are a value."""
+    words = cell.text.split(" ")
+    if len(words) < 2 or _label_of(cell.model_copy(update={"text": words[0]}))[0] is None:
+        return []
+    pairs: list[tuple[str, list[str]]] = []
+    for word in words:
+        field, inline = _label_of(cell.model_copy(update={"text": word}))
+        if field is not None and pairs and not pairs[-1][1]:
+            return []  # two labels in a row: labels above their values, not beside them
+        if field is not None:
+            pairs.append((field, [inline] if inline else []))
+        elif pairs:
+            pairs[-1][1].append(word)
+    return [(field, " ".join(value)) for field, value in pairs if value]
 
 
 def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
@@ -88,17 +129,70 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
                 for name, value in pairs:
                     _assign(form, rec, name, value, row, cell, 0.9)
                 continue
+            if len(filled) <= 2 and (pairs := _spaced_pairs(cell)):
+                for name, value in pairs:
+                    _assign(form, rec, name, value, row, cell, RESPLIT_CONFIDENCE)
+                continue
             field, inline = _label_of(cell)
             if field is None:
                 continue
             if inline is not None:
-                _assign(form, rec, field, inline, row, cell, 0.95)
+                _assign(form, rec, field, inline, row, cell, 0.95, cell)
                 continue
             nxt = filled[i + 1] if i + 1 < len(filled) else None
             if nxt is None or _label_of(nxt)[0] is not None:
                 continue
             adjacent = nxt.index == cell.index + cell.span
-            _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95)
+            _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95, cell)
+    _labels_above_values(section, form, rec)
+    _unit_line(section, form, rec)
+
+
+def _words_row(row: Row) -> Row:
+    """A one-cell row whose borders were lost, as one cell per word (at re-split confidence)."""
+    if len(row.filled) != 1 or " " not in row.filled[0].text:
+        return row
+    cell = row.filled[0]
+    words = cell.text.split(" ")
+    return row.model_copy(update={"cells": tuple(
+        cell.model_copy(update={"text": w, "raw": w, "index": i, "confidence": min(cell.confidence, RESPLIT_CONFIDENCE)})
+        for i, w in enumerate(words) if w)})
+
+
+def _labels_above_values(section: FormSection, form: Form, rec: Recorder) -> None:
+    """A row of labels only, the next row of values only: each value sits under its label."""
+    rows = [(_words_row(r), r) for r in section.header]
+    for (above, above_printed), (below, below_printed) in itertools.pairwise(rows):
+        resplit = above is not above_printed or below is not below_printed
+        if resplit and len(above.filled) != len(below.filled):
+            continue  # words cannot be matched to labels one to one
+        labels = [(c, _label_of(c)) for c in above.filled]
+        if not labels or any(f is None or inline is not None for _, (f, inline) in labels):
+            continue
+        if any(_label_of(c)[0] is not None for c in below.filled):
+            continue
+        for label, (field, _) in labels:
+            assert field is not None
+            under = [c for c in below.filled if c.index <= label.index < c.index + c.span
+                     or label.index <= c.index < label.index + label.span]
+            if len(under) == 1:
+                exact = under[0].index == label.index
+                _assign(form, rec, field, under[0].text, below, under[0], 0.95 if exact else 0.8, label)
+
+
+_UNIT_LINE = re.compile(r"^[(（]?(?:金额|资金)?单位[:：](万元|元)[)）]?$")
+
+
+def _unit_line(section: FormSection, form: Form, rec: Recorder) -> None:
+    """'单位：万元' printed above the tables."""
+    if form.amount_unit is not None:
+        return
+    for row in section.header:
+        for cell in row.filled:
+            if match := _UNIT_LINE.match(squash(cell.text)):
+                form.amount_unit = "万元" if match.group(1) == "万元" else "元"
+                rec.cell("amount_unit", row, cell)
+                return
 
 
 def note_header_gap(section: FormSection, form: Form, rec: Recorder) -> None:

@@ -16,6 +16,7 @@ from jixiao.layout import Cell, Row
 from jixiao.models import Form, Indicator
 from jixiao.parse.align import Column, Placement, align, positional
 from jixiao.parse.record import Recorder
+from jixiao.parse.resplit import data_tokens, fit_row, is_spaced, token_cells
 from jixiao.parse.segment import FormSection
 from jixiao.values import (
     is_date_like,
@@ -59,11 +60,11 @@ class _Context:
         self.level2: tuple[str, Row, Cell] | None = None
 
     def set_level1(self, text: str, row: Row, cell: Cell) -> None:
-        self.level1 = (squash(text), row, cell)
+        self.level1 = (vocab.level_name(text), row, cell)
         self.level2 = None
 
     def set_level2(self, text: str, row: Row, cell: Cell) -> None:
-        self.level2 = (squash(text), row, cell)
+        self.level2 = (vocab.level_name(text), row, cell)
 
 
 def _is_filler(row: Row) -> bool:
@@ -77,13 +78,13 @@ def _is_fragment(row: Row) -> bool:
             and not any(c.text in vocab.FILLER_WORDS for c in filled))
 
 
-def _is_collapsed(row: Row, columns: list[Column]) -> bool:
-    """One filled cell holding several space-separated values, in a table of many columns."""
-    filled = row.filled
-    if len(filled) != 1 or len(columns) < 4:
+def _is_spaced_row(row: Row, columns: list[Column]) -> bool:
+    """A data row whose cell borders were lost: few cells, many space-separated words, some of them
+    numbers or fillers (a wrapped line of text has none)."""
+    if len(columns) < 4 or not is_spaced(row):
         return False
-    parts = filled[0].text.split(" ")
-    return len(parts) >= 4 and sum(parse_number(p) is not None for p in parts) >= 2
+    words = [w for c in row.filled for w in data_tokens(c.text)]
+    return len(words) >= 4 and any(parse_number(w) is not None or w in vocab.FILLER_WORDS for w in words)
 
 
 def _nearest_field(cell: Cell, columns: list[Column]) -> str | None:
@@ -168,7 +169,7 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
             continue
         text, ctx_row, ctx_cell = context
         setattr(ind, field, text)
-        if ctx_row is row:
+        if ctx_row is row and field in placed:
             record(field, placed[field])
         else:
             rec.cell(f"{path}.{field}", ctx_row, ctx_cell, 1.0, "merged cell: carried down from the row above")
@@ -178,6 +179,11 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
             record(field, placed[field])
     ind.target_value = quantity_value(ind.target)
     ind.actual_value = quantity_value(ind.actual)
+    for text_field, value_field in (("target", "target_value"), ("actual", "actual_value")):
+        source = rec.provenance.get(f"{path}.{text_field}")
+        if getattr(ind, value_field) is not None and source is not None and source.confidence < 1.0:
+            rec.provenance[f"{path}.{value_field}"] = source.model_copy(
+                update={"note": f"number read from the {text_field}; {source.note or 'as sure as its cell'}"})
     for field in _NUMERIC_FIELDS:
         if field in placed:
             setattr(ind, field, parse_number(placed[field].cell.text))
@@ -224,7 +230,10 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
     form.layout = _layout({c.field for c in columns})
     _report_unknown_columns(section, columns, rec)
     ctx = _Context()
-    for row in section.indicators:
+    for printed in section.indicators:
+        spaced = _is_spaced_row(printed, columns)
+        fitted = fit_row(printed, columns) if spaced else None
+        row = fitted[0] if fitted else printed
         if _is_filler(row):
             for cell in row.filled:
                 if vocab.is_level1(cell.text):
@@ -234,18 +243,14 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
             continue
         if _is_fragment(row) and _join_fragment(row, columns, form, ctx, rec):
             continue
-        if _is_collapsed(row, columns):
-            tokens = [Cell(text=t, raw=t, index=i) for i, t in enumerate(row.filled[0].text.split(" "))]
-            rec.gap(_row_gap(rec, row.model_copy(update={"cells": tuple(tokens)}), columns, section,
-                             len(form.indicators), insert=True, reason="单元格分隔符丢失，整行挤在一个单元格里"))
-            rec.finding("ROW_COLLAPSED", "warning", None,
-                        f"第{row.line or '?'}行的单元格分隔符丢失（整行在一个单元格中），规则未读取：{row.filled[0].text}",
-                        found=row.filled[0].text)
-            continue
+        if len(row.filled) == 1 and " " in row.filled[0].text and not spaced:  # '标 满意度指标', borders lost
+            words = row.model_copy(update={"cells": tuple(token_cells(row))})
+            if _is_fragment(words) and _join_fragment(words, columns, form, ctx, rec):
+                continue
         exact = None
-        if all(c.ref is not None for c in row.filled):  # spreadsheet/Word: the file's grid places the cells
+        if not fitted and all(c.ref is not None for c in row.filled):  # spreadsheet/Word: the file's grid places the cells
             exact = positional(row.filled, list(section.indicator_header.filled), columns, _IGNORED_HEADERS)
-        alignment = exact or align(row.filled, columns)
+        alignment = fitted[1] if fitted else (exact or align(row.filled, columns))
         placed = {p.field: p for p in alignment.placements if p.field}
         if "level1" in placed:
             ctx.set_level1(placed["level1"].cell.text, row, placed["level1"].cell)

@@ -13,14 +13,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from jixiao.domain import vocabulary as vocab
-from jixiao.layout import Row
+from jixiao.layout import Cell, Row
+from jixiao.parse.resplit import expand
 from jixiao.values import parse_number, squash
 
 Region = Literal["header", "funds", "goals", "indicators", "totals"]
 
 _TITLE = re.compile(r"(绩效自评表|绩效自评价表|绩效自评报表|绩效评价表)(?:[(（]\d{4}年度?[)）])?$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-_YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
+YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
 
 
 class FormSection(BaseModel):
@@ -30,13 +31,18 @@ class FormSection(BaseModel):
     year_row: Row | None = None
     header: list[Row] = Field(default_factory=list)
     funds_header: Row | None = None
+    funds_title: Row | None = Field(None, description="block label above the funds table: 预算执行情况（万元）（20分）")
+    last_label: Row | None = None
     funds: list[Row] = Field(default_factory=list)
     goals_header: Row | None = None
     goals: list[Row] = Field(default_factory=list)
+    goal_rows: list[Row] = Field(default_factory=list, description="'年度绩效目标 | text' rows: label left of its text")
     indicator_header: Row | None = None
     indicators: list[Row] = Field(default_factory=list)
     totals: list[Row] = Field(default_factory=list)
     orphans: list[Row] = Field(default_factory=list, description="table rows with no table header above them")
+    known_headers: list[tuple[str, ...]] = Field(default_factory=list,
+                                                 description="indicator headers of the document's forms")
     region: Region = "header"
     ended_in_indicators: bool = False
 
@@ -63,7 +69,7 @@ def year_of(text: str) -> int | None:
 
 def _is_year_row(row: Row) -> bool:
     filled = row.filled
-    return len(filled) == 1 and bool(_YEAR_ONLY.match(squash(filled[0].text)))
+    return len(filled) == 1 and bool(YEAR_ONLY.match(squash(filled[0].text)))
 
 
 def is_funds_header(row: Row) -> bool:
@@ -78,6 +84,37 @@ def is_goals_header(row: Row) -> bool:
         return True
     has_label = any(vocab.header_key(c.text) in vocab.GOALS_LABELS for c in row.filled)
     return has_label and len(found) == 1
+
+
+_GOAL_LABELS = ("年度绩效目标", "目标实际完成情况", "年初绩效目标", "全年绩效目标", "实际完成情况", "年度总体目标",
+                "总体目标", "绩效目标", "预期目标")
+
+
+def goal_row_parts(row: Row) -> tuple[str, Cell] | None:
+    """A goal written as a label and its text on one row ('目标实际完成情况 | 目标1已完成…'): (label, text
+    cell). Also when the borders between them were lost ('年度绩效目标 目标1…', '年度绩效目标目标1…')."""
+    filled = row.filled
+    if len(filled) == 2:
+        label, text = filled[0].text, filled[1]
+    elif len(filled) == 1:
+        cell = filled[0]
+        head = next((w for w in _GOAL_LABELS if squash(cell.text).startswith(w)), None)
+        if head is None:
+            return None
+        rest = cell.text[len(head):].strip() if cell.text.startswith(head) else cell.text.split(" ", 1)[-1]
+        label, text = head, cell.model_copy(update={"text": rest, "raw": rest,
+                                                     "confidence": min(cell.confidence, 0.8)})
+    else:
+        return None
+    if len(text.text) < 6 or vocab.goal_column(text.text):
+        return None
+    if vocab.goal_column(label) or vocab.header_key(label) in vocab.GOALS_LABELS:
+        return label, text
+    return None
+
+
+def is_goal_row(row: Row) -> bool:
+    return goal_row_parts(row) is not None
 
 
 def is_indicator_header(row: Row) -> bool:
@@ -99,8 +136,19 @@ def _looks_like_table_row(row: Row) -> bool:
 
 
 def _first_key(row: Row) -> str:
+    """The first text cell's header key (a 分值-first table prints '100 | 合计'); for a spaced row whose
+    borders were lost, its first word's."""
     filled = row.filled
-    return vocab.header_key(filled[0].text) if filled else ""
+    if len(filled) > 1 and parse_number(filled[0].text) is not None and parse_number(filled[1].text) is None:
+        filled = filled[1:]
+    if not filled:
+        return ""
+    key = vocab.header_key(filled[0].text)
+    if " " in filled[0].text and key not in vocab.TOTAL_LABELS | vocab.GRADE_LABELS:
+        words = filled[0].text.split(" ")
+        first = next((w for w in words[:2] if parse_number(w) is None), words[0])
+        return vocab.header_key(first)
+    return key
 
 
 def is_total_row(row: Row) -> bool:
@@ -117,10 +165,10 @@ def is_note_row(row: Row) -> bool:
 
 
 def has_header_label(row: Row) -> bool:
-    return any(vocab.header_field(c.text.split("：")[0].split(":")[0]) for c in row.filled)
+    return any(vocab.header_field(c.text.split("：")[0].split(":")[0].split(" ")[0]) for c in row.filled)
 
 
-SECTION_LABELS = frozenset({"资金情况", "绩效目标", "绩效指标", "项目资金", "年度绩效指标", "年度绩效目标"})
+SECTION_LABELS = vocab.BLOCK_LABELS
 
 
 def is_section_label(row: Row) -> bool:
@@ -128,13 +176,37 @@ def is_section_label(row: Row) -> bool:
     return len(filled) == 1 and vocab.header_key(filled[0].text) in SECTION_LABELS
 
 
+def _is_fund_row(row: Row) -> bool:
+    """A funds-table row: a fund label ('合计', '其中：财政拨款') followed by numbers."""
+    filled = row.filled
+    return (len(filled) >= 2 and any(vocab.fund_kind(c.text) is not None for c in filled[:2])
+            and any(parse_number(c.text) is not None for c in filled[1:]))
+
+
+def _is_indicator_row(row: Row) -> bool:
+    """A row of the indicator table found under another table (its own header lost)."""
+    filled = row.filled
+    levels = any(vocab.is_level1(c.text) or vocab.is_level2(c.text) for c in filled[:3])
+    return levels and len(filled) >= 4 and not _is_fund_row(row)
+
+
 def _route(section: FormSection, row: Row) -> None:
     if is_section_label(row):
+        section.last_label = row
         return
     if is_funds_header(row):
         section.funds_header, section.region = row, "funds"
+        section.funds_title = section.last_label
+    elif section.region == "funds" and _is_fund_row(row):
+        section.funds.append(row)  # '合计' here is the funds total, not the form's 总分
+    elif section.region == "funds" and (section.orphans or _is_indicator_row(row)) and not (
+            is_total_row(row) or is_grade_row(row)):
+        section.orphans.append(row)
     elif is_goals_header(row):
         section.goals_header, section.region = row, "goals"
+    elif section.region != "indicators" and section.goals_header is None and is_goal_row(row):
+        section.goal_rows.append(row)
+        section.region = "goals"
     elif is_indicator_header(row):
         section.indicator_header, section.region = row, "indicators"
     elif is_total_row(row) or is_grade_row(row) or (is_note_row(row) and section.region in ("indicators", "totals")):
@@ -145,7 +217,7 @@ def _route(section: FormSection, row: Row) -> None:
     elif section.region == "funds":
         section.funds.append(row)
     elif section.region == "goals":
-        if _looks_like_table_row(row):
+        if section.orphans or _looks_like_table_row(row):
             section.orphans.append(row)  # e.g. indicator rows whose header row was lost
         else:
             section.goals.append(row)
@@ -159,7 +231,7 @@ def segment(rows: list[Row]) -> list[FormSection]:
     """Cut the rows into forms and route every row of a form to its region."""
     sections: list[FormSection] = []
     current = FormSection()
-    for row in rows:
+    for row in (part for original in rows for part in expand(original)):
         if not row.filled:
             continue
         finished = current.indicator_header is not None or current.funds_header is not None
@@ -177,6 +249,9 @@ def segment(rows: list[Row]) -> list[FormSection]:
     if current.started:
         sections.append(current)
     sections = [s for s in sections if s.is_form]
+    headers = list(dict.fromkeys(tuple(c.text for c in s.indicator_header.filled)
+                                 for s in sections if s.indicator_header is not None))
     for section in sections:
         section.ended_in_indicators = section.region == "indicators"
+        section.known_headers = headers
     return sections

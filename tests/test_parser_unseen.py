@@ -1,0 +1,170 @@
+"""Layout families no seed uses (issue 9): each test is a form as some province prints it, read by meaning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jixiao.checks import RuleProfile
+from jixiao.models import FLAG_CONFIDENCE, Document
+from jixiao.pipeline import extract
+from tests.conftest import write_form
+
+
+def _read(tmp_path: Path, lines: list[str], profile: RuleProfile) -> Document:
+    return extract(write_form(tmp_path, "\n".join(lines) + "\n"), profile)
+
+
+HUNAN_TABBED = [
+    "2023年度项目支出绩效自评表",
+    "项目名称\t农村公路安全生命防护工程\t项目编码\t430621-2023-088",
+    "主管部门\t某县交通运输局\t实施单位\t某县公路建设养护中心",
+    "项目资金（万元）\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+    "\t年度资金总额\t320.00\t300.00\t285.00\t10\t95.00%\t9.5",
+    "\t其中：当年财政拨款\t320.00\t300.00\t285.00\t—\t95.00%\t—",
+    "一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\t偏差原因分析及改进措施",
+    "产出指标\t数量指标\t安装波形护栏长度\t≥42公里\t43.5公里\t20\t20\t",
+    "\t质量指标\t工程验收合格率\t100%\t100%\t20\t20\t",
+    "\t时效指标\t完工时间\t2023年11月底前\t2023年12月\t10\t8\t雨季延误工期",
+    "效益指标\t社会效益指标\t农村公路事故率下降\t明显下降\t有所下降\t30\t27\t部分路段未完工",
+    "满意度指标\t服务对象满意度指标\t沿线群众满意度\t≥90%\t93%\t10\t10\t",
+    "总分\t\t\t\t\t100\t94.5\t",
+]
+
+
+def test_a_dump_whose_tabs_became_single_spaces_is_re_split(tmp_path: Path, profile: RuleProfile) -> None:
+    spaced = [" ".join(cell for cell in line.split("\t") if cell) for line in HUNAN_TABBED]
+    doc, tabbed = _read(tmp_path, spaced, profile), _read(tmp_path, HUNAN_TABBED, profile)
+    form, truth = doc.forms[0], tabbed.forms[0]
+    assert (form.project_name, form.department, form.implementing_unit) == (
+        "农村公路安全生命防护工程", "某县交通运输局", "某县公路建设养护中心")
+    assert [f.model_dump() for f in form.funds] == [f.model_dump() for f in truth.funds]
+    assert form.budget_execution == truth.budget_execution
+    assert [i.model_dump() for i in form.indicators] == [i.model_dump() for i in truth.indicators]
+    assert (form.total_weight, form.total_score) == (100.0, 94.5)
+    # a re-split row is a weaker path: every value read from one is flagged
+    assert form.provenance["indicators[2].target"].confidence < FLAG_CONFIDENCE
+    assert form.provenance["funds[0].executed"].confidence < FLAG_CONFIDENCE
+    assert tabbed.forms[0].provenance["indicators[2].target"].confidence == 1.0
+
+
+def test_a_funds_block_run_into_one_line_is_cut_back_into_rows(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [*HUNAN_TABBED[:3], " ".join(c for line in HUNAN_TABBED[3:6] for c in line.split("\t") if c),
+             *HUNAN_TABBED[6:]]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert [(f.label, f.adjusted_budget, f.executed) for f in form.funds] == [
+        ("年度资金总额", 300.0, 285.0), ("其中：当年财政拨款", 300.0, 285.0)]
+    assert (form.budget_execution.weight, form.budget_execution.score) == (10.0, 9.5)
+
+
+def test_a_lost_indicator_header_is_guessed_and_flagged(tmp_path: Path, profile: RuleProfile) -> None:
+    second = [line.replace("农村公路安全生命防护工程", "危桥改造") for line in HUNAN_TABBED
+              if not line.startswith("一级指标")]
+    doc = _read(tmp_path, [*HUNAN_TABBED, "", *second], profile)
+    guessed = doc.forms[1]
+    assert [i.name for i in guessed.indicators] == [i.name for i in doc.forms[0].indicators]
+    assert (guessed.indicators[3].target, guessed.indicators[3].score) == ("明显下降", 27.0)
+    assert guessed.provenance["indicators[3].score"].confidence < FLAG_CONFIDENCE
+    assert any(f.code == "INDICATOR_HEADER_GUESSED" and f.form == 1 for f in doc.findings)
+
+
+def test_budget_and_spending_only_with_the_points_in_the_block_title(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [
+        "部门项目支出绩效自评表",
+        "（2024年度）",
+        "项目名称\t老旧小区改造补助\t主管部门\t某市住房和城乡建设局",
+        "资金执行情况（单位：万元）（10分）",
+        "资金来源\t预算数(A)\t执行数(B)\t执行率(B/A)\t得分(10分×执行率)",
+        "合计\t1200\t1080\t0.9\t9",
+        "其中：中央补助\t800\t800\t1\t",
+        "指标名称\t指标值\t实际完成值\t分值\t得分",
+        "改造小区数量\t≥12个\t12个\t45\t45",
+        "居民满意度\t≥85%\t88%\t45\t45",
+        "合计\t\t\t100\t99",
+    ]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert (form.year, form.amount_unit) == (2024, "万元")
+    assert [(f.kind, f.adjusted_budget, f.executed, f.rate) for f in form.funds] == [
+        ("total", 1200.0, 1080.0, 90.0), ("fiscal", 800.0, 800.0, 100.0)]
+    be = form.budget_execution
+    assert (be.rate, be.weight, be.score) == (90.0, 10.0, 9.0)
+    assert form.provenance["budget_execution.rate"].note is not None  # printed as a ratio, read as a percent
+    assert (form.total_weight, form.total_score) == (100.0, 99.0)
+
+
+def test_a_ratio_rate_the_amounts_do_not_confirm_is_flagged(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [
+        "项目支出绩效自评表",
+        "项目名称\t测试",
+        "资金来源\t预算数\t执行数\t执行率\t得分(20分*执行率)",
+        "合计\t100\t80\t0.95\t19",
+    ]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert form.budget_execution.rate == 95.0 and form.budget_execution.weight == 20.0
+    assert form.provenance["budget_execution.rate"].confidence < FLAG_CONFIDENCE
+
+
+def test_an_empty_total_score_under_a_printed_total_weight(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [line if not line.startswith("总分") else "合计\t\t\t\t\t100\t\t" for line in HUNAN_TABBED]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert form.total_weight == 100.0 and form.total_score is None
+
+
+def test_labels_above_values_a_year_line_and_the_filer(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [
+        "项目绩效自评表",
+        "年度：2023\t\t填报单位（盖章）：某区文化和旅游局",
+        "项目名称\t项目主管部门\t项目实施单位",
+        "公共文化场馆免费开放\t某区文化和旅游局\t某区图书馆",
+        "项目资金\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+        "年度资金总额\t60\t60\t60\t10\t100%\t10",
+    ]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert (form.year, form.project_name, form.department, form.implementing_unit) == (
+        2023, "公共文化场馆免费开放", "某区文化和旅游局", "某区图书馆")
+    assert form.provenance["year"].source_text.startswith("年度")
+
+
+def test_the_filer_stands_in_for_the_unit_only_when_no_unit_is_printed(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = ["项目绩效自评表", "填报单位：某镇人民政府", "项目名称\t村级道路硬化",
+             "项目资金\t年初预算数\t全年预算数\t全年执行数", "年度资金总额\t5\t5\t5"]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert form.implementing_unit == "某镇人民政府"
+    assert form.provenance["implementing_unit"].confidence < FLAG_CONFIDENCE
+
+
+def test_level_names_that_carry_their_points(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [*HUNAN_TABBED[:7],
+             "产出指标（50分）\t数量指标\t安装波形护栏长度\t≥42公里\t43.5公里\t50\t50\t",
+             "效益指标（30分）\t社会效益指标\t农村公路事故率下降\t明显下降\t明显下降\t30\t30\t",
+             "满意度指标（10分）\t服务对象满意度指标\t沿线群众满意度\t≥90%\t93%\t10\t10\t"]
+    doc = _read(tmp_path, lines, profile)
+    assert [i.level1 for i in doc.forms[0].indicators] == ["产出指标", "效益指标", "满意度指标"]
+    assert not any(f.code == "ROW_ALIGNMENT_UNCERTAIN" for f in doc.findings)
+
+
+def test_cells_glued_with_no_space_at_all(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [
+        "项目支出绩效自评表",
+        "年度：2023",
+        "项目名称 项目编码 主管部门 实施单位",
+        "乡村道路养护 520102-2023-17 某县交通局 某县公路所",
+        "资金来源预算数执行数执行率分值得分",
+        "年度资金总额120.5 110.3 91.54% 10 9.15",
+        "年度绩效目标完成全县乡村道路日常养护，路况优良率保持在85%以上。",
+        "目标实际完成情况 完成养护里程412公里，路况优良率87%。",
+        "一级指标二级指标三级指标年度指标值实际完成值分值得分偏差原因分析及改进措施",
+        "产出指标数量指标养护里程≥400公里412公里30 30",
+        "质量指标 路况优良率 ≥85% 87% 30 30",
+        "满意度指标 服务对象满意度指标 群众满意度 ≥90% 92% 30 30",
+        "总分 100 99.15",
+    ]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert (form.year, form.project_name, form.project_code, form.implementing_unit) == (
+        2023, "乡村道路养护", "520102-2023-17", "某县公路所")
+    assert [(f.label, f.adjusted_budget, f.executed, f.rate) for f in form.funds] == [("年度资金总额", 120.5, 110.3, 91.54)]
+    assert form.goals.actual == "完成养护里程412公里，路况优良率87%。"
+    first = form.indicators[0]
+    assert (first.level1, first.level2, first.name, first.target, first.actual, first.weight, first.score) == (
+        "产出指标", "数量指标", "养护里程", "≥400公里", "412公里", 30.0, 30.0)
+    assert (form.total_weight, form.total_score) == (100.0, 99.15)
+    assert all(p.confidence < FLAG_CONFIDENCE for k, p in form.provenance.items() if k.startswith("indicators"))
