@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from jixiao.checks import RuleProfile, load_profile
 from jixiao.models import Document
 from jixiao.pipeline import extract
+from tests.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "golden"
@@ -69,3 +71,11 @@ def reaped(pid: int) -> int:
 
     _, status = os.waitpid(pid, 0)
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """A scripted OpenAI-compatible server on loopback, stopped after the test."""
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()

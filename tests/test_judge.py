@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,13 +26,6 @@ FORM = "\n".join([
     "案件受理数\t件\t≥\t20000\t21000\t5\t100\t40\t40\t是\t",
     f"案件按期结案率\t%\t≥\t95\t93\t-2.1\t95\t50\t48\t否\t{EXPLANATION}",
 ]) + "\n"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

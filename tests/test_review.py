@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
@@ -48,13 +46,6 @@ def test_a_number_the_form_does_not_support_is_listed(seeds: dict[str, Document]
     allowed = form_facts(seeds["jinfeng"], 0, profile).allowed
     assert ungrounded("预算执行率87%，执行数180.97万元，较年初减少26.72万元", allowed) == []
     assert ungrounded("因人员流失43人，执行率仅为87%，节约资金55.5万元", allowed) == ["43", "55.5"]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
 
 
 def test_llm_draft_with_an_invented_number_is_flagged(fake: FakeOpenAI, tmp_path: Path,
