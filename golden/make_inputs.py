@@ -350,7 +350,7 @@ def make_scan(digital: pymupdf.Document, seals: list[tuple[int, pymupdf.Rect]], 
 # ---------------------------------------------------------------- cases
 
 
-def _case(folder: Path, name: str, data: bytes, source: Path, meta: dict[str, object], kind: str) -> None:
+def write_case(folder: Path, name: str, data: bytes, source: Path, meta: dict[str, object], kind: str) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -377,9 +377,9 @@ def main() -> None:
         doc.set_metadata({"title": f"jixiao golden {seed}", "creationDate": "D:20240301000000",
                           "modDate": "D:20240301000000", "producer": "jixiao make_inputs"})
         digital = doc.tobytes(garbage=3, deflate=True, no_new_id=True)
-        _case(HERE / f"{seed}-pdf", f"{seed}.pdf", digital, source, meta, "pdf")
+        write_case(HERE / f"{seed}-pdf", f"{seed}.pdf", digital, source, meta, "pdf")
         unit = (document.forms[0].department or "单位").split("-")[-1][:10] + "绩效专用章"
-        _case(HERE / f"{seed}-scan", f"{seed}.pdf", make_scan(doc, seals, unit, rng), source, meta, "scan")
+        write_case(HERE / f"{seed}-scan", f"{seed}.pdf", make_scan(doc, seals, unit, rng), source, meta, "scan")
         print(f"{seed}: {len(doc)} pages, {len(document.forms)} forms ({layout})")
 
 

@@ -40,7 +40,7 @@ import openpyxl
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.table import Table
-from make_inputs import LAYOUTS, Cell, chongqing_rows, national_rows
+from make_inputs import LAYOUTS, Cell, chongqing_rows, national_rows, write_case
 from openpyxl.styles import Alignment
 
 from jixiao.checks import load_profile
@@ -234,17 +234,6 @@ def converted_by_libreoffice(source: Path, suffix: str) -> bytes | None:
 # ---------------------------------------------------------------- cases
 
 
-def _case(folder: Path, name: str, data: bytes, source: Path, meta: dict[str, object], kind: str) -> None:
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    (folder / name).write_bytes(data)
-    shutil.copy(source / "expected.json", folder / "expected.json")
-    (folder / "case.toml").write_text(
-        f'input = "{name}"\ntemplate = "{meta["template"]}"\nkind = "{kind}"\nprofile = "{meta["profile"]}"\n',
-        encoding="utf-8")
-
-
 def main() -> None:
     rng = random.Random(SEED)
     for seed, layout in LAYOUTS.items():
@@ -253,11 +242,11 @@ def main() -> None:
         document = extract(source / str(meta["input"]), load_profile(str(meta["profile"])))
         expected = json.loads((source / "expected.json").read_text(encoding="utf-8"))
         assert len(document.forms) == len(expected["forms"]), seed
-        _case(HERE / f"{seed}-xlsx", f"{seed}.xlsx", make_xlsx(document.forms, layout, rng), source, meta, "xlsx")
-        _case(HERE / f"{seed}-docx", f"{seed}.docx", make_docx(document.forms, layout), source, meta, "docx")
+        write_case(HERE / f"{seed}-xlsx", f"{seed}.xlsx", make_xlsx(document.forms, layout, rng), source, meta, "xlsx")
+        write_case(HERE / f"{seed}-docx", f"{seed}.docx", make_docx(document.forms, layout), source, meta, "docx")
         xls = converted_by_libreoffice(HERE / f"{seed}-xlsx" / f"{seed}.xlsx", "xls")
         if xls is not None:
-            _case(HERE / f"{seed}-xls", f"{seed}.xls", xls, source, meta, "xls")
+            write_case(HERE / f"{seed}-xls", f"{seed}.xls", xls, source, meta, "xls")
         print(f"{seed}: {len(document.forms)} forms ({layout}) → .xlsx, .docx" + (", .xls" if xls else ""))
 
 
