@@ -15,8 +15,10 @@ from rich.console import Console
 from jixiao import __version__
 from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
+from jixiao.cli_layouts import layouts_app
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
 from jixiao.folder import FolderError, Journal, output_lock, recover
+from jixiao.layouts import LayoutStore
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
@@ -88,7 +90,8 @@ def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, 
     """The one `RunOptions` of this command: profile, LLM, its concurrency (JIXIAO_LLM_CONCURRENCY), drafting, jobs."""
     config = _config()
     return RunOptions(profile=None if profile is None else _profile(profile), llm=_llm(use_llm, local_only, quiet),
-                      concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs)
+                      concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs,
+                      layouts=LayoutStore())
 
 
 @contextmanager
@@ -173,6 +176,7 @@ def draft_cmd(file: Annotated[Path, typer.Argument(help="a jixiao JSON document"
 
 review_app = typer.Typer(help="the review workbook", no_args_is_help=True)
 app.add_typer(review_app, name="review")
+app.add_typer(layouts_app, name="layouts")
 
 
 @review_app.command("import")

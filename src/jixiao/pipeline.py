@@ -18,6 +18,7 @@ from jixiao.gapfill import fill_gaps
 from jixiao.ingest import ingest
 from jixiao.judge import judge_explanations
 from jixiao.layout import LayoutDocument
+from jixiao.layouts import LayoutStore
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, PageGeometry, SourceInfo
 from jixiao.parse import parse
@@ -35,6 +36,8 @@ class RunOptions(BaseModel):
     concurrency: int = Field(2, ge=1, description="LLM requests in flight at once (JIXIAO_LLM_CONCURRENCY)")
     draft: bool = Field(False, description="run the drafting stage")
     jobs: int = Field(1, ge=1, description="inputs processed at once")
+    layouts: SkipValidation[LayoutStore | None] = Field(None, description="layout memory: learned table layouts "
+                                                        "the rules apply; None: none")
 
     def profile_for(self, document: Document | None = None) -> RuleProfile:
         """The explicit profile, else the one the document records, else national."""
@@ -84,7 +87,8 @@ def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
     options = _options(options)
     profile = options.profile_for()
     layout = ingest(path)
-    parsed = mark_cut_value(separate_prose(parse(layout), layout), layout)
+    learned = options.layouts.load() if options.layouts is not None else None
+    parsed = mark_cut_value(separate_prose(parse(layout, learned), layout), layout)
     if not parsed.forms:
         raise NotAForm(f"{path}: no 绩效自评表 found (no title, 项目名称 or indicator table)")
     document = Document(
@@ -98,7 +102,7 @@ def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
     gaps = parsed.gaps
     del layout, parsed  # every cell of the input: gone before the checks run (a large input holds ~100 B per byte)
     if options.llm is not None:
-        document = fill_gaps(document, gaps, options.llm, options.concurrency)
+        document = fill_gaps(document, gaps, options.llm, options.concurrency, options.layouts)
     document = check_document(document, profile)
     if options.llm is not None and options.llm.judge:  # the text review's judge reads what the rules could not settle
         document = judge_explanations(document, options.llm, profile, options.concurrency)

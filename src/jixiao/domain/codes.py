@@ -68,10 +68,13 @@ class FindingCode(StrEnum):
     INDICATOR_HEADER_GUESSED = "INDICATOR_HEADER_GUESSED"
     GOALS_UNSPLIT = "GOALS_UNSPLIT"
     TOTAL_SCORE_CONFLICT = "TOTAL_SCORE_CONFLICT"
+    LAYOUT_LEARNED = "LAYOUT_LEARNED"
     # llm
     LLM_FILLED = "LLM_FILLED"
     LLM_VALUE_UNGROUNDED = "LLM_VALUE_UNGROUNDED"
     LLM_FAILED = "LLM_FAILED"
+    LLM_COLUMNS_MAPPED = "LLM_COLUMNS_MAPPED"
+    LLM_MAPPING_REFUSED = "LLM_MAPPING_REFUSED"
     # checks
     EXEC_RATE_MISMATCH = "EXEC_RATE_MISMATCH"
     EXEC_RATE_ON_INITIAL_BUDGET = "EXEC_RATE_ON_INITIAL_BUDGET"
@@ -143,9 +146,15 @@ _TABLE: dict[FindingCode, tuple[Stage, Severity, str, str]] = {
                                           "its columns inferred from their content"),
     FindingCode.GOALS_UNSPLIT: (_P, "warning", "绩效目标无法分栏", "a 绩效目标 row whose separators were lost; not read"),
     FindingCode.TOTAL_SCORE_CONFLICT: (_P, "warning", "总分前后不一致", "header 自评总分 ≠ the 总分 row"),
+    FindingCode.LAYOUT_LEARNED: (_P, "info", "按已学习版式读取", "a table read with a learned layout (layout memory), "
+                                 "no model call"),
     FindingCode.LLM_FILLED: (_L, "info", "由模型补全，请确认", "a value filled by the LLM, grounded in its cell"),
     FindingCode.LLM_VALUE_UNGROUNDED: (_L, "warning", "模型给出的值无依据", "an LLM value not found in its cell; dropped"),
     FindingCode.LLM_FAILED: (_L, "warning", "模型调用失败", "the LLM request failed (timeout, HTTP error, bad reply)"),
+    FindingCode.LLM_COLUMNS_MAPPED: (_L, "info", "列映射由模型给出，请确认", "a table whose header the rules cannot "
+                                     "map, read by the rules with the LLM's column mapping"),
+    FindingCode.LLM_MAPPING_REFUSED: (_L, "warning", "模型列映射被拒绝", "an LLM column mapping that breaks the "
+                                      "arithmetic (得分 > 分值, Σ得分 ≠ 总分); not used"),
     FindingCode.EXEC_RATE_MISMATCH: (_C, "warning", "执行率计算不符", "printed 执行率 ≠ 全年执行数 / 全年预算数"),
     FindingCode.EXEC_RATE_ON_INITIAL_BUDGET: (_C, "warning", "执行率按年初预算计算", "printed 执行率 was computed on "
                                               "年初预算数 instead of 全年预算数"),

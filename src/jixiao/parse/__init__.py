@@ -6,18 +6,20 @@ the fields it owns on the `Form`, recording provenance (and any finding) as it g
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, Field
 
 from jixiao.gaps import Gap
 from jixiao.layout import LayoutDocument
+from jixiao.layouts import LearnedLayout
 from jixiao.models import Finding, Form
 from jixiao.parse.funds import read_funds
 from jixiao.parse.goals import read_goals
 from jixiao.parse.header import note_header_gap, read_header, read_title
 from jixiao.parse.indicators import read_indicators
 from jixiao.parse.infer import infer_indicator_header
+from jixiao.parse.learned import apply_learned_layout, note_table_gap
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection, segment
 from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_totals, report_orphan_rows
@@ -29,8 +31,10 @@ PASSES: tuple[Pass, ...] = (
     read_header,
     read_funds,
     read_goals,
+    apply_learned_layout,
     infer_indicator_header,
     read_indicators,
+    note_table_gap,
     read_totals,
     infer_amount_unit,
     check_table_complete,
@@ -45,12 +49,12 @@ class ParseResult(BaseModel):
     gaps: list[Gap] = Field(default_factory=list)
 
 
-def parse(layout: LayoutDocument) -> ParseResult:
-    """Run every pass over every form found in the document."""
+def parse(layout: LayoutDocument, layouts: Mapping[str, LearnedLayout] | None = None) -> ParseResult:
+    """Run every pass over every form found in the document (`layouts`: learned table layouts to apply)."""
     result = ParseResult()
     for index, section in enumerate(segment(list(layout.rows()))):
         form = Form(form_type="project")
-        rec = Recorder(index)
+        rec = Recorder(index, layouts)
         for step in PASSES:
             step(section, form, rec)
         form.provenance = rec.provenance

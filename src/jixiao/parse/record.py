@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from jixiao.gaps import Gap
 from jixiao.layout import Cell, CellRef, Row
+from jixiao.layouts import LearnedLayout
 from jixiao.models import Finding, Provenance, Scalar, Severity
 
 
 class Recorder:
     """Collects provenance for one form and the findings the parser itself raises."""
 
-    def __init__(self, form_index: int) -> None:
+    def __init__(self, form_index: int, layouts: Mapping[str, LearnedLayout] | None = None) -> None:
         self.form_index = form_index
+        self.layouts = layouts or {}  # learned indicator-table layouts, by signature (jixiao.layouts)
         self.provenance: dict[str, Provenance] = {}
         self.findings: list[Finding] = []
         self.gaps: list[Gap] = []

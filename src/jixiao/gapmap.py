@@ -1,0 +1,193 @@
+"""Column mapping: an indicator table whose header the rules cannot map, mapped once by the model.
+
+The model sees the header cells and a few sample values per column and answers one field per
+column (or none). The rules then read every row of the table with that mapping, so each value
+is read from its own cell and one call serves the whole table. A mapping is refused and reported
+when the table it produces breaks the arithmetic (得分 > 分值, Σ得分 ≠ 总分) or cannot be checked
+at all; a mapping the arithmetic confirms is stored in the layout memory (`jixiao.layouts`) under
+the header's signature, and applied by the rules, with 0 calls, to every later table with it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+from jixiao.gaps import Gap
+from jixiao.layouts import COLUMN_FIELDS, LayoutStore
+from jixiao.llm.prompts import render
+from jixiao.llm.service import LlmService, Reply
+from jixiao.models import Document, Finding, Form, Indicator
+from jixiao.parse.learned import read_mapped
+from jixiao.parse.record import Recorder
+from jixiao.parse.segment import FormSection
+
+MAPPED_CONFIDENCE = 0.8  # under the flag threshold: a reviewer confirms the first table of a new layout
+_SAMPLES = 3
+_TOLERANCE = 0.051
+_NONE = {"none", "null", "", "无", "-"}
+FIELD_MEANINGS = (
+    ("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标/指标名称"), ("unit", "计量单位"),
+    ("operator", "指标性质，如≥、≤、定性"), ("target", "年度指标值/目标值"), ("actual", "实际完成值"),
+    ("weight", "分值/权重，数字"), ("score", "得分，数字"), ("explanation", "偏差原因分析及改进措施/说明"),
+    ("scoring_method", "评分标准/计算方法"), ("deviation_pct", "偏离度"), ("score_coef", "得分系数"),
+    ("is_core", "是否核心指标"), ("review_score", "复核得分"),
+)
+
+
+def normalise(columns: list[str | None]) -> list[str | None]:
+    return [None if c is None or str(c).strip().lower() in _NONE else str(c).strip() for c in columns]
+
+
+def mapping_problem(columns: list[str | None], width: int) -> str | None:
+    """Why a proposed mapping cannot be used as it is (wrong length, unknown or repeated fields, no name)."""
+    fields = normalise(columns)
+    if len(fields) != width:
+        return f"需要恰好{width}项（每列一项），收到{len(fields)}项"
+    unknown = [f for f in fields if f is not None and f not in COLUMN_FIELDS]
+    if unknown:
+        return f"未知字段：{'、'.join(unknown)}"
+    named = [f for f in fields if f]
+    if len(named) != len(set(named)):
+        return "同一字段用于多列"
+    if "name" not in named:
+        return "没有指标名称（name）列"
+    return None
+
+
+class ColumnMapping(BaseModel):
+    columns: list[str | None] = Field(description="每一列对应的字段名，按列的顺序；不读取的列写 none")
+
+    @model_validator(mode="after")
+    def _usable(self, info: ValidationInfo) -> ColumnMapping:
+        context = info.context or {}
+        width = context.get("width")
+        if width is not None and (problem := mapping_problem(self.columns, width)):
+            raise ValueError(problem)
+        check = context.get("check")  # the arithmetic of the table this mapping reads (re-asked when it fails)
+        if check is not None and (problem := check(normalise(self.columns))):
+            raise ValueError(f"按此映射读取后{problem}，请重新判断各列")
+        return self
+
+
+def _samples(gap: Gap) -> list[dict[str, object]]:
+    full = sorted(gap.rows, key=lambda row: -len(row.filled))[:_SAMPLES]
+    return [{"header": cell.text,
+             "samples": [c.text for row in full if (c := row.cell_at(cell.index)) is not None and c.text]}
+            for cell in gap.cells]
+
+
+def request_mapping(service: LlmService, document: Document, gap: Gap) -> tuple[Reply, str]:
+    user, sha = render("column_mapping.j2", reason=gap.reason, columns=_samples(gap), fields=FIELD_MEANINGS)
+    system, _ = render("system.j2")
+
+    def check(fields: list[str | None]) -> str | None:
+        return _read(document, gap, fields)[2]
+
+    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
+                               ColumnMapping, {"width": len(gap.cells), "check": check})
+    return reply, sha
+
+
+def arithmetic(form: Form, indicators: list[Indicator]) -> tuple[str | None, str | None]:
+    """(why the table is refused, or None; what confirmed it, or None when nothing could be checked)."""
+    over = [i.name for i in indicators if i.weight is not None and i.score is not None and i.score > i.weight + _TOLERANCE]
+    if over:
+        return f"得分大于分值（{'、'.join(over[:3])}）", None
+    scores = [i.score for i in indicators if i.score is not None]
+    weights = [i.weight for i in indicators if i.weight is not None]
+    confirmed = None
+    if form.total_score is not None and scores:
+        total = sum(scores) + (form.budget_execution.score or 0.0)
+        reviewed = [i.review_score for i in indicators if i.review_score is not None]
+        matches = abs(total - form.total_score) <= _TOLERANCE or (
+            reviewed and abs(sum(reviewed) + (form.budget_execution.score or 0.0) - form.total_score) <= _TOLERANCE)
+        if not matches:
+            return f"各指标得分之和{total:g}与总分{form.total_score:g}不符", None
+        confirmed = "Σ得分=总分"
+    if weights:
+        expected = form.total_weight if form.total_weight is not None else 100.0
+        if abs(sum(weights) + (form.budget_execution.weight or 0.0) - expected) <= _TOLERANCE:
+            confirmed = f"{confirmed}，Σ分值={expected:g}" if confirmed else f"Σ分值={expected:g}"
+    if not scores and not weights:
+        return "映射没有给出分值或得分，无法用算术核对", None
+    return None, confirmed
+
+
+def _read(document: Document, gap: Gap, fields: list[str | None]) -> tuple[Form, Recorder, str | None, str | None]:
+    """The gap's table read by the rules with `fields`: (form, recorder, refusal, confirmation)."""
+    rec = Recorder(gap.form)
+    mapped = Form(form_type=document.forms[gap.form].form_type)
+    read_mapped(FormSection(), mapped, rec, gap.cells, gap.rows, fields)
+    if not mapped.indicators:
+        return mapped, rec, "映射后未读出任何指标", None
+    return mapped, rec, *arithmetic(document.forms[gap.form], mapped.indicators)
+
+
+def apply_mapping(document: Document, gap: Gap, fields: list[str | None], model: str | None,
+                  prompt_sha256: str | None) -> tuple[list[Finding], str | None]:
+    """Read the gap's table with `fields` into its form (only when the rules read no indicator there).
+
+    Returns the findings and what confirmed the mapping (None: not confirmed, so not remembered)."""
+    form = document.forms[gap.form]
+    header = ", ".join(f"{c.text}→{f or 'none'}" for c, f in zip(gap.cells, fields, strict=True))
+    mapped, rec, refused, confirmed = _read(document, gap, fields)
+    if refused is not None:
+        return [Finding(code="LLM_MAPPING_REFUSED", severity="warning", form=gap.form, path="indicators",
+                        message=f"第{gap.line or '?'}行起的指标表：模型给出的列映射（{header}）使{refused}，已拒绝，"
+                                "该表仍需人工核对", found=header)], None
+    if form.indicators:
+        return [], None  # the rules read this table after all; their values stand
+    form.indicators, form.layout = mapped.indicators, mapped.layout
+    for path, prov in rec.provenance.items():
+        form.provenance[path] = prov.model_copy(update={
+            "method": "llm", "confidence": min(prov.confidence, MAPPED_CONFIDENCE), "model": model,
+            "prompt_sha256": prompt_sha256,
+            "note": "column mapped by the LLM layer, value read by the rules from this cell"
+                    + (f"; {prov.note}" if prov.note else "")})
+    document.findings = [f for f in document.findings
+                         if not (f.form == gap.form and f.code == "ROWS_WITHOUT_HEADER")]
+    findings = list(rec.findings)
+    findings.append(Finding(code="LLM_COLUMNS_MAPPED", severity="info", form=gap.form, path="indicators",
+                            message=f"第{gap.line or '?'}行起的指标表按模型给出的列映射读取（{header}），"
+                                    f"{confirmed or '未能用算术核对'}，请复核", found=header))
+    return findings, confirmed
+
+
+def _salvage(raw: str | None, width: int) -> dict[str, object] | None:
+    """A reply refused only for its arithmetic, so that the refusal is reported with the mapping it gave."""
+    if raw is None:
+        return None
+    text = raw.strip().strip("`").removeprefix("json").strip()
+    try:
+        columns = ColumnMapping.model_validate_json(text).columns
+    except ValueError:
+        return None
+    return None if mapping_problem(columns, width) else {"columns": columns}
+
+
+def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store: LayoutStore | None) -> list[Reply]:
+    """One request per distinct layout among the column gaps; every table of that layout read with the answer."""
+    replies: list[Reply] = []
+    answered: dict[str, list[str | None]] = {}
+    for gap in gaps:
+        if gap.signature is not None and gap.signature in answered:
+            findings, _ = apply_mapping(document, gap, answered[gap.signature], service.model, None)
+            document.findings.extend(findings)
+            continue
+        reply, sha = request_mapping(service, document, gap)
+        replies.append(reply)
+        data = reply.data if reply.data is not None else _salvage(reply.raw, len(gap.cells))
+        if data is None:
+            document.findings.append(Finding(
+                code="LLM_FAILED", severity="warning", form=gap.form, path="indicators",
+                message=f"第{gap.line or '?'}行起的指标表：模型未给出可用的列映射（{reply.error or '回复无法解析'}），"
+                        "该表仍需人工核对", found=(reply.error or reply.raw or "")[:200]))
+            continue
+        fields = normalise(ColumnMapping.model_validate(data).columns)
+        findings, confirmed = apply_mapping(document, gap, fields, service.model, sha)
+        document.findings.extend(findings)
+        if confirmed and gap.signature is not None:
+            answered[gap.signature] = fields
+            if store is not None:
+                store.remember(gap.columns, fields, service.model, confirmed)
+    return replies

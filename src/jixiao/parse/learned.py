@@ -1,0 +1,109 @@
+"""Indicator tables whose header the rules cannot map (or that have none).
+
+Such a table's rows are left as orphans by the segmenter and the header guesser. Two ways on:
+a layout learned earlier (`jixiao.layouts`, by the header's signature) is applied here by the
+rules, with 0 model calls; otherwise the table becomes one column-mapping gap for the LLM layer,
+which answers a field per column, after which the rules read every row with that mapping
+(`read_mapped`), so each value is still read from its own cell.
+"""
+
+from __future__ import annotations
+
+from jixiao.gaps import Gap
+from jixiao.layout import Cell, Row
+from jixiao.layouts import signature
+from jixiao.models import Form
+from jixiao.parse.indicators import read_indicators
+from jixiao.parse.record import Recorder
+from jixiao.parse.segment import FormSection
+from jixiao.values import parse_number
+
+CANONICAL = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "unit": "计量单位", "operator": "指标性质",
+             "target": "年度指标值", "actual": "实际完成值", "weight": "分值", "score": "得分",
+             "explanation": "偏差原因分析及改进措施", "scoring_method": "评分标准", "deviation_pct": "偏离度",
+             "score_coef": "得分系数", "is_core": "是否核心指标", "review_score": "复核得分"}
+NOT_READ = "序号"  # a header word the indicator pass ignores
+LEARNED_CONFIDENCE = 0.95
+_MAX_HEADER_CELL = 16
+
+
+def _position(row: Row) -> tuple[int, int, float]:
+    return row.page, row.line or 0, row.bbox.y0 if row.bbox is not None else 0.0
+
+
+def _looks_like_header(row: Row) -> bool:
+    filled = row.filled
+    return (len(filled) >= 3 and all(parse_number(c.text) is None and len(c.text) <= _MAX_HEADER_CELL for c in filled))
+
+
+def header_candidate(section: FormSection) -> Row | None:
+    """The header-like row printed right above the orphan rows (it landed among goals/funds/header rows)."""
+    if not section.orphans:
+        return None
+    first = _position(section.orphans[0])
+    before = [row for row in (*section.header, *section.funds, *section.goals)
+              if _position(row) < first and _looks_like_header(row)]
+    return max(before, key=_position, default=None)
+
+
+def header_texts(header: Row | None, rows: list[Row]) -> list[Cell]:
+    """The header's cells, or one numbered cell per grid column of a table printed without a header."""
+    if header is not None:
+        return list(header.filled)
+    width = max((c.index for row in rows for c in row.filled), default=-1) + 1
+    return [Cell(text=f"第{i + 1}列", raw=f"第{i + 1}列", index=i) for i in range(width)]
+
+
+def read_mapped(section: FormSection, form: Form, rec: Recorder, header: list[Cell], rows: list[Row],
+                fields: list[str | None]) -> None:
+    """Read `rows` with each header cell's column mapped to `fields` (the rules place and read every cell)."""
+    cells = tuple(cell.model_copy(update={"text": CANONICAL[field] if field else NOT_READ})
+                  for cell, field in zip(header, fields, strict=True))
+    section.indicator_header = Row(cells=cells, page=rows[0].page if rows else 1, line=None)
+    section.indicators = list(rows)
+    section.orphans = []
+    read_indicators(section, form, rec)
+
+
+def _drop_header_row(section: FormSection, header: Row | None) -> None:
+    for rows in (section.header, section.funds, section.goals):
+        if header in rows:
+            rows.remove(header)
+
+
+def apply_learned_layout(section: FormSection, form: Form, rec: Recorder) -> None:
+    """Orphan rows under a header whose layout was learned: read them with the stored mapping (0 calls)."""
+    if section.indicator_header is not None or not section.orphans or not rec.layouts:
+        return
+    header = header_candidate(section)
+    if header is None:
+        return
+    cells = header_texts(header, section.orphans)
+    learned = rec.layouts.get(signature([c.text for c in cells]))
+    if learned is None or len(learned.fields) != len(cells):
+        return
+    _drop_header_row(section, header)
+    read_mapped(section, form, rec, cells, section.orphans, list(learned.fields))
+    section.indicators = []  # read: the indicator pass that follows finds nothing left to read
+    for path, prov in rec.provenance.items():
+        if path.startswith("indicators"):
+            rec.provenance[path] = prov.model_copy(update={
+                "confidence": min(prov.confidence, LEARNED_CONFIDENCE),
+                "note": f"column mapping of learned layout {learned.signature}" + (f"; {prov.note}" if prov.note else "")})
+    rec.finding("LAYOUT_LEARNED", "info", "indicators",
+                f"指标表表头“{' | '.join(c.text for c in cells)}”按已学习的版式{learned.signature}读取"
+                f"（{learned.confirmed_by}），未调用模型", found=learned.signature)
+
+
+def note_table_gap(section: FormSection, form: Form, rec: Recorder) -> None:
+    """No indicator read and table rows left unread: one column-mapping gap for the whole table."""
+    if form.indicators or not section.orphans:
+        return
+    header = header_candidate(section)
+    cells = header_texts(header, section.orphans)
+    first = section.orphans[0]
+    rec.gap(Gap(kind="columns", form=rec.form_index, columns=[c.text for c in cells], cells=cells,
+                rows=list(section.orphans), page=first.page, line=first.line,
+                header_row=header, signature=signature([c.text for c in cells]) if header is not None else None,
+                reason="indicator table whose header the rules cannot map" if header is not None
+                else "indicator table printed without a header"))
