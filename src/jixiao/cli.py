@@ -15,8 +15,8 @@ from rich.console import Console
 from jixiao import __version__
 from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
-from jixiao.cli_layouts import layouts_app
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
+from jixiao.cli_layouts import layouts_app
 from jixiao.folder import FolderError, Journal, output_lock, recover
 from jixiao.layouts import LayoutStore
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env

@@ -22,6 +22,7 @@ from jixiao.gaps import Gap
 from jixiao.layouts import LayoutStore
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
+from jixiao.llm.usage import add_usage
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
 from jixiao.parse.align import SUSPICIOUS, type_cost
 from jixiao.values import clean_text, numbers_in_numeric_cell, parse_number, quantity_value, split_operator
@@ -269,17 +270,6 @@ def _shift_paths(document: Document, form: int, inserted: int) -> None:
             finding.path = bump(finding.path)
 
 
-def count_usage(document: Document, reply: Reply) -> None:
-    """Account one request (re-asks included) in the document's `llm_usage`."""
-    usage = document.llm_usage
-    if reply.cached:
-        usage.cached_calls += 1
-    else:
-        usage.calls += max(1, reply.attempts)
-        usage.prompt_tokens += reply.prompt_tokens
-        usage.completion_tokens += reply.completion_tokens
-
-
 def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurrency: int = 2,
               layouts: LayoutStore | None = None) -> Document:
     """Ask the model about every gap (bounded concurrency), apply what is grounded, account for usage.
@@ -289,14 +279,14 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
     if not gaps:
         return document
     for reply in fill_tables(document, [g for g in gaps if g.kind == "columns"], service, layouts):
-        count_usage(document, reply)
+        add_usage(document.llm_usage, reply)
     gaps = [g for g in gaps if g.kind != "columns"]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         outcomes = list(pool.map(lambda gap: _request(service, gap), gaps))
     findings: list[Finding] = []
     # completions first, then inserts from the bottom up, so every gap's index stays valid
     for outcome in sorted(outcomes, key=lambda o: (o.gap.form, o.gap.insert, -(o.gap.indicator or 0))):
-        count_usage(document, outcome.reply)
+        add_usage(document.llm_usage, outcome.reply)
         findings += _apply(document, outcome, service)
     document.findings.extend(findings)
     return document

@@ -163,8 +163,11 @@ class Draft(Model):
     method: Literal["llm", "template"]
     model: str | None = None
     prompt_sha256: str | None = None
-    grounded: bool = Field(description="every number in the text is a value of the form or derived from them")
+    grounded: bool = Field(description="every number in the text is a value of the form or derived from them, and "
+                           "every cause or measure it states is one the form gives")
     ungrounded_numbers: list[str] = Field(default_factory=list)
+    ungrounded_claims: list[str] = Field(default_factory=list, description="causes/measures the form does not give")
+    quotes: list[str] = Field(default_factory=list, description="原文依据: the form's text each cause/measure rests on")
     status: Literal["draft", "accepted", "edited", "rejected"] = "draft"
     facts: list[str] = Field(default_factory=list, description="the facts the drafter was given")
     original_text: str | None = Field(None, description="the drafted text, when a reviewer edited it")

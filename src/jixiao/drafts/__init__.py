@@ -6,6 +6,7 @@ from __future__ import annotations
 from jixiao.checks.profile import RuleProfile
 from jixiao.drafts.drafters import Drafter, LlmDrafter, TemplateDrafter
 from jixiao.drafts.facts import batch_facts, form_facts
+from jixiao.llm.usage import add_usage
 from jixiao.models import Document, Draft
 
 
@@ -21,6 +22,8 @@ def draft_document(document: Document, profile: RuleProfile, drafter: Drafter) -
                 drafts.append(drafter.deviation(facts, item))
         if ("form_summary", index, None) not in done:
             drafts.append(drafter.form_summary(facts))
+    for reply in drafter.take_replies():  # draft requests count in the document's llm_usage
+        add_usage(document.llm_usage, reply)
     order = {"deviation_reason": 0, "form_summary": 1, "batch_summary": 2}
     drafts.sort(key=lambda d: (d.form if d.form is not None else 1_000_000, order[d.kind], d.indicator or -1))
     return document.model_copy(update={"drafts": drafts})

@@ -76,6 +76,8 @@ class FormFacts(BaseModel):
     total_unread: bool = False
     grade: str | None = None
     issues: list[str] = Field(default_factory=list, description="warning/error findings, as messages")
+    sources: list[str] = Field(default_factory=list, description="the form's own text a cause or measure may come "
+                               "from: 偏差原因/说明, goals, the form's 说明, quotes of findings")
     allowed: Allowed = Field(default_factory=Allowed, exclude=True)
 
     def lines(self) -> list[str]:
@@ -175,6 +177,9 @@ def form_facts(document: Document, index: int, profile: RuleProfile) -> FormFact
             facts.deducted.append(item)
         if judged.needs_explanation and (not item.explained or item.missing):  # none, or the text review found it lacking
             facts.explain.append(item)
+    texts = [form.explanation, form.goals.initial, form.goals.adjusted, form.goals.actual,
+             *(ind.explanation for ind in form.indicators), *(f.quote for f in mine)]
+    facts.sources = list(dict.fromkeys(t.strip() for t in texts if t and t.strip()))
     facts.issues = [f.message for f in mine if f.severity in ("error", "warning")
                     and f.code not in ("SHORT_WITHOUT_EXPLANATION", "LOW_CONFIDENCE")][:5]
     facts.allowed.add(facts.indicators, facts.met, len(facts.over), len(facts.short), len(facts.unread),

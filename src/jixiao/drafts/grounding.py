@@ -92,3 +92,48 @@ def form_numbers(form: Form, findings: list[Finding]) -> Allowed:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 allowed.add(float(value))
     return allowed
+
+
+# ---- causes and measures: only what the form's own text says --------------------------------------
+
+_CLAIM = re.compile(r"原因|由于|因为|因|导致|致使|受.{0,8}影响|措施|将|加强|优化|完善|改进|提高|下一步|今后|确保|推进")
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+_SKIP = re.compile(r"[\s，,、：:“”\"'‘’（）()【】《》·.。；;！!？?-]")
+PLACEHOLDER = "【待补充"
+SUPPORT = 0.5  # share of a claim's character pairs that must appear in the form text it rests on
+
+
+def _pairs_of(text: str) -> set[str]:
+    squeezed = _SKIP.sub("", text)
+    return {squeezed[i:i + 2] for i in range(len(squeezed) - 1)}
+
+
+def support(claim: str, source: str) -> float:
+    """How much of `claim` (its character pairs) `source` contains: 1.0 for a quote, ~0.5+ for a paraphrase."""
+    pairs = _pairs_of(claim)
+    return len(pairs & _pairs_of(source)) / len(pairs) if pairs else 1.0
+
+
+def is_quoted(quote: str, sources: list[str]) -> bool:
+    """`quote` (whitespace and punctuation aside) is a passage of one of the form's texts."""
+    squeezed = _SKIP.sub("", quote)
+    return len(squeezed) >= 4 and any(squeezed in _SKIP.sub("", s) for s in sources)
+
+
+def claim_grounded(claim: str, quote: str | None, sources: list[str]) -> bool:
+    """A cause or measure stands when it quotes or paraphrases a passage of the form (kept as `quote`)."""
+    if quote:
+        return is_quoted(quote, sources) and support(claim, quote) >= SUPPORT
+    return any(support(claim, s) >= SUPPORT for s in sources)
+
+
+def unsupported_claims(text: str, sources: list[str]) -> list[str]:
+    """Sentences of free prose that state a cause or a measure no form text or fact supports."""
+    out: list[str] = []
+    for sentence in _SENTENCE.findall(text):
+        sentence = sentence.strip()
+        if PLACEHOLDER in sentence or not _CLAIM.search(sentence) or len(_SKIP.sub("", sentence)) < 6:
+            continue
+        if not any(support(sentence, s) >= SUPPORT for s in sources):
+            out.append(sentence)
+    return out

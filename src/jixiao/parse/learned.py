@@ -28,7 +28,7 @@ _MAX_HEADER_CELL = 16
 
 
 def _position(row: Row) -> tuple[int, int, float]:
-    return row.page, row.line or 0, row.bbox.y0 if row.bbox is not None else 0.0
+    return row.page, row.line or 0, row.bbox[1] if row.bbox is not None else 0.0
 
 
 def _looks_like_header(row: Row) -> bool:
