@@ -62,8 +62,9 @@ ALLOWED: dict[str, set[str]] = {
 }
 # modules not yet gathered into outputs/ count as outputs
 ROOMS = {"output": "outputs", "report": "outputs", "folder": "outputs",
-         "evaluate_breakdown": "evaluate",
-         "gapmap": "gapfill", "cli_layouts": "cli"}  # the golden report's tables, part of the evaluation
+         "evaluate_breakdown": "evaluate",  # the golden report's tables, part of the evaluation
+         "gapmap": "gapfill", "gapfunds": "gapfill", "gapground": "gapfill",  # the LLM layer's request kinds
+         "cli_layouts": "cli"}
 
 
 def _room(parts: tuple[str, ...]) -> str:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, Field
 
 from jixiao.domain.vocabulary import indicator_column, is_level1, is_level2
+from jixiao.gapfunds import fill_funds
+from jixiao.gapground import LABEL, NUMERIC, Grounded, Grounding, Value, as_number, ground, salvage
 from jixiao.gapmap import fill_tables
 from jixiao.gaps import Gap
 from jixiao.layouts import LayoutStore
@@ -25,71 +27,10 @@ from jixiao.llm.service import LlmService, Reply
 from jixiao.llm.usage import add_usage
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
 from jixiao.parse.align import SUSPICIOUS, type_cost
-from jixiao.values import clean_text, numbers_in_numeric_cell, parse_number, quantity_value, split_operator
-
-NUMERIC = frozenset({"weight", "score"})
-_LABEL = re.compile(r"^[^:：]{2,12}[:：]\s*")
-
-Value = str | float | None
+from jixiao.values import clean_text, quantity_value, split_operator
 
 
-class Grounding(BaseModel):
-    """Where each accepted value was found, and why the others were refused."""
-
-    cells: dict[str, int] = Field(default_factory=dict)
-    refused: dict[str, str] = Field(default_factory=dict)
-
-
-def _as_number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    return parse_number(str(value))
-
-
-def ground(reply: BaseModel, cells: list[str], columns: dict[int, str] | None = None) -> Grounding:
-    """Locate the source cell of every value of `reply` among `cells` (see module doc)."""
-    result = Grounding()
-    used_text: set[int] = set()
-    numbers_left = {i: numbers_in_numeric_cell(c) or [] for i, c in enumerate(cells)}
-    for field, value in reply:
-        if value is None or value == "":
-            continue
-        if field in NUMERIC:
-            number = _as_number(value)
-            candidates = [i for i, numbers in numbers_left.items()
-                          if number is not None and any(abs(n - number) <= 1e-9 for n in numbers)]
-            if columns is not None:
-                candidates = [i for i in candidates if columns.get(i) == field]
-            if not candidates or number is None:
-                result.refused[field] = f"“{value}”不是该行（对应列）数字单元格中的数值"
-                continue
-            cell = candidates[0]
-            numbers_left[cell].remove(next(n for n in numbers_left[cell] if abs(n - number) <= 1e-9))
-        else:
-            text = clean_text(str(value))
-            matches = [i for i, c in enumerate(cells) if text in (clean_text(c), _LABEL.sub("", clean_text(c)))]
-            fresh = [i for i in matches if i not in used_text] or matches
-            if not fresh:
-                result.refused[field] = f"“{value}”不是该行任何单元格的原文"
-                continue
-            cell = fresh[0]
-            used_text.add(cell)
-        result.cells[field] = cell
-    return result
-
-
-class _Grounded(BaseModel):
-    @model_validator(mode="after")
-    def _check_grounding(self, info: ValidationInfo) -> _Grounded:
-        context = info.context or {}
-        if "cells" in context and (refused := ground(self, context["cells"], context.get("columns")).refused):
-            raise ValueError("请只照抄单元格中的原文：" + "；".join(f"{k}: {v}" for k, v in refused.items()))
-        return self
-
-
-class IndicatorReply(_Grounded):
+class IndicatorReply(Grounded):
     name: str | None = Field(None, description="三级指标 / 指标名称，照抄原文")
     unit: str | None = Field(None, description="计量单位，照抄原文")
     target: str | None = Field(None, description="年度指标值 / 指标值，照抄原文")
@@ -99,7 +40,7 @@ class IndicatorReply(_Grounded):
     explanation: str | None = Field(None, description="偏差原因分析及改进措施 / 说明，照抄原文")
 
 
-class HeaderReply(_Grounded):
+class HeaderReply(Grounded):
     project_name: str | None = Field(None, description="项目名称")
     project_code: str | None = Field(None, description="项目编码")
     department: str | None = Field(None, description="主管部门")
@@ -175,21 +116,6 @@ def _request(service: LlmService, gap: Gap) -> _Outcome:
     return _Outcome(gap=gap, reply=reply, prompt_sha256=sha, columns=columns)
 
 
-def _salvage(reply: Reply, model: type[BaseModel]) -> BaseModel | None:
-    """The reply without the grounding check (the caller grounds field by field)."""
-    if reply.data is not None:
-        return model.model_validate(reply.data)
-    if reply.raw is None:
-        return None
-    text = reply.raw.strip()
-    if text.startswith("```"):
-        text = text.strip("`").removeprefix("json").strip()
-    try:
-        return model.model_validate_json(text)
-    except ValidationError:
-        return None
-
-
 def _failed(gap: Gap, message: str, found: str) -> Finding:
     return Finding(code="LLM_FAILED", severity="warning", form=gap.form, path=None,
                    message=f"第{gap.line or '?'}行{message}，该处仍需人工核对", found=found)
@@ -200,7 +126,7 @@ def _apply(document: Document, outcome: _Outcome, service: LlmService) -> list[F
     if reply.error and reply.raw is None:
         return [_failed(gap, f"模型补全失败（{reply.error}）", reply.error)]
     model = IndicatorReply if gap.kind == "indicator_row" else HeaderReply
-    parsed = _salvage(reply, model)
+    parsed = salvage(reply, model)
     if parsed is None:
         return [_failed(gap, f"模型回复无法解析（{reply.error or '非JSON'}）", (reply.raw or "")[:200])]
     form = document.forms[gap.form]
@@ -218,8 +144,8 @@ def _apply(document: Document, outcome: _Outcome, service: LlmService) -> list[F
             continue  # a value the rules read is never overwritten
         source = gap.cells[cell]
         value = getattr(parsed, field)
-        setattr(target, field, _as_number(value) if field in NUMERIC else
-                clean_text(_LABEL.sub("", source.text) if isinstance(target, Form) else str(value)))
+        setattr(target, field, as_number(value) if field in NUMERIC else
+                clean_text(LABEL.sub("", source.text) if isinstance(target, Form) else str(value)))
         form.provenance[prefix + field] = Provenance(
             method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
             line=gap.line, note="filled by the LLM layer; grounded in this cell", model=service.model,
@@ -280,7 +206,9 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
         return document
     for reply in fill_tables(document, [g for g in gaps if g.kind == "columns"], service, layouts):
         add_usage(document.llm_usage, reply)
-    gaps = [g for g in gaps if g.kind != "columns"]
+    for reply in fill_funds(document, [g for g in gaps if g.kind == "funds"], service):
+        add_usage(document.llm_usage, reply)
+    gaps = [g for g in gaps if g.kind not in ("columns", "funds")]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         outcomes = list(pool.map(lambda gap: _request(service, gap), gaps))
     findings: list[Finding] = []

@@ -14,6 +14,7 @@ from jixiao.gaps import Gap
 from jixiao.layout import LayoutDocument
 from jixiao.layouts import LearnedLayout
 from jixiao.models import Finding, Form
+from jixiao.parse.coverage import note_coverage_gaps
 from jixiao.parse.funds import read_funds
 from jixiao.parse.goals import read_goals
 from jixiao.parse.header import note_header_gap, read_header, read_title
@@ -40,6 +41,7 @@ PASSES: tuple[Pass, ...] = (
     check_table_complete,
     report_orphan_rows,
     note_header_gap,
+    note_coverage_gaps,
 )
 
 

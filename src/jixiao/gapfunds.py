@@ -1,0 +1,104 @@
+"""Funds-block gaps: the total row's amounts and the 执行率 with its 分值/得分, grounded per cell.
+
+The rules leave this gap when the funds table's header was lost or garbled (no funds read, or no
+执行率). Every value must be a number printed in one cell of the block; a value the rules read is
+never overwritten; values that break the funds arithmetic (得分 > 分值, 执行率 ≠ 执行数 / 预算数) are
+refused and reported, then the domain checks run over the result like over any other.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from jixiao.gapground import Grounded, Grounding, Value, as_number, ground, salvage
+from jixiao.gaps import Gap
+from jixiao.llm.prompts import render
+from jixiao.llm.service import LlmService, Reply
+from jixiao.models import Document, Finding, Fund, Provenance
+
+AMOUNTS = ("initial_budget", "adjusted_budget", "executed")
+EXECUTION = ("rate", "weight", "score")
+_RATE_TOLERANCE = 0.6
+
+
+class FundsReply(Grounded):
+    NUMERIC_FIELDS: ClassVar[frozenset[str]] = frozenset({*AMOUNTS, *EXECUTION})
+
+    initial_budget: Value = Field(None, description="年初预算数")
+    adjusted_budget: Value = Field(None, description="全年预算数")
+    executed: Value = Field(None, description="全年执行数")
+    rate: Value = Field(None, description="执行率（%）")
+    weight: Value = Field(None, description="执行率分值")
+    score: Value = Field(None, description="执行率得分")
+
+
+def _arithmetic(values: dict[str, float], grounding: Grounding) -> None:
+    """Refuse values that break the funds arithmetic (the whole pair or triple that disagrees)."""
+    def refuse(fields: tuple[str, ...], why: str) -> None:
+        for field in fields:
+            if field in grounding.cells:
+                del grounding.cells[field]
+                grounding.refused[field] = why
+                values.pop(field, None)
+
+    if "weight" in values and "score" in values and values["score"] > values["weight"] + 0.01:
+        refuse(("weight", "score"), f"得分{values['score']:g}大于分值{values['weight']:g}")
+    budget, executed, rate = values.get("adjusted_budget"), values.get("executed"), values.get("rate")
+    if budget and executed is not None and rate is not None and abs(executed / budget * 100 - rate) > _RATE_TOLERANCE:
+        refuse(("adjusted_budget", "executed", "rate"), f"执行率{rate:g}%与执行数/预算数{executed / budget:.2%}不符")
+
+
+def _request(service: LlmService, gap: Gap) -> tuple[Reply, str]:
+    cells = [c.text for c in gap.cells]
+    user, sha = render("funds_block.j2", reason=gap.reason, cells=cells)
+    system, _ = render("system.j2")
+    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
+                               FundsReply, {"cells": cells, "columns": None})
+    return reply, sha
+
+
+def _apply(document: Document, gap: Gap, reply: Reply, sha: str, model: str) -> list[Finding]:
+    where = f"第{gap.line or '?'}行起的资金情况"
+    parsed = salvage(reply, FundsReply)
+    if parsed is None:
+        return [Finding(code="LLM_FAILED", severity="warning", form=gap.form, path="funds",
+                        message=f"{where}：模型补全失败（{reply.error or '回复无法解析'}），该处仍需人工核对",
+                        found=(reply.error or reply.raw or "")[:200])]
+    grounding = ground(parsed, [c.text for c in gap.cells])
+    values = {f: n for f in grounding.cells if (n := as_number(getattr(parsed, f))) is not None}
+    _arithmetic(values, grounding)
+    findings = [Finding(code="LLM_VALUE_UNGROUNDED", severity="warning", form=gap.form, path="funds",
+                        message=f"{where}：模型给出的{field}未在原文中找到依据或与资金算术不符，已丢弃：{why}", found=why)
+                for field, why in grounding.refused.items()]
+    form = document.forms[gap.form]
+    if not form.funds and any(f in values for f in AMOUNTS):
+        form.funds.append(Fund(kind="total", label="年度资金总额"))
+    filled = []
+    for field, number in values.items():
+        target, path = ((form.funds[0], f"funds[0].{field}") if field in AMOUNTS and form.funds
+                        else (form.budget_execution, f"budget_execution.{field}") if field in EXECUTION else (None, ""))
+        if target is None or getattr(target, field) is not None:
+            continue  # a value the rules read is never overwritten
+        source = gap.cells[grounding.cells[field]]
+        setattr(target, field, number)
+        form.provenance[path] = Provenance(
+            method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
+            line=gap.line, note="filled by the LLM layer; grounded in this cell", model=model, prompt_sha256=sha)
+        filled.append(path)
+    if filled:
+        findings.append(Finding(code="LLM_FILLED", severity="info", form=gap.form, path="funds",
+                                message=f"{where}由模型补全：{'、'.join(filled)}（均已核对为原文单元格），请复核",
+                                found="、".join(filled)))
+    return findings
+
+
+def fill_funds(document: Document, gaps: list[Gap], service: LlmService) -> list[Reply]:
+    """One request per funds gap; grounded values go into the form's total fund row and 执行率."""
+    replies = []
+    for gap in gaps:
+        reply, sha = _request(service, gap)
+        replies.append(reply)
+        document.findings.extend(_apply(document, gap, reply, sha, service.model))
+    return replies

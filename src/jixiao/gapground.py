@@ -1,0 +1,97 @@
+"""Grounding of LLM values (docs/llm.md): each value accepted only when found in one cell of its section.
+
+A text value must be the text of a cell (or the value part of a '标签：值' cell); a number must be a
+number of a cell that holds only numbers, each printed number grounds one field, and when the row's
+cells line up one-to-one with the header the number must sit in its own column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
+
+from jixiao.llm.service import Reply
+from jixiao.values import clean_text, numbers_in_numeric_cell, parse_number
+
+NUMERIC = frozenset({"weight", "score"})
+LABEL = re.compile(r"^[^:：]{2,12}[:：]\s*")
+
+Value = str | float | None
+
+
+class Grounding(BaseModel):
+    """Where each accepted value was found, and why the others were refused."""
+
+    cells: dict[str, int] = Field(default_factory=dict)
+    refused: dict[str, str] = Field(default_factory=dict)
+
+
+def as_number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return parse_number(str(value))
+
+
+def ground(reply: BaseModel, cells: list[str], columns: dict[int, str] | None = None) -> Grounding:
+    """Locate the source cell of every value of `reply` among `cells` (see module doc)."""
+    result = Grounding()
+    used_text: set[int] = set()
+    numbers_left = {i: numbers_in_numeric_cell(c) or [] for i, c in enumerate(cells)}
+    numeric = getattr(reply, "NUMERIC_FIELDS", NUMERIC)
+    for field, value in reply:
+        if value is None or value == "":
+            continue
+        if field in numeric:
+            number = as_number(value)
+            candidates = [i for i, numbers in numbers_left.items()
+                          if number is not None and any(abs(n - number) <= 1e-9 for n in numbers)]
+            if columns is not None:
+                candidates = [i for i in candidates if columns.get(i) == field]
+            if not candidates or number is None:
+                result.refused[field] = f"“{value}”不是该行（对应列）数字单元格中的数值"
+                continue
+            cell = candidates[0]
+            numbers_left[cell].remove(next(n for n in numbers_left[cell] if abs(n - number) <= 1e-9))
+        else:
+            text = clean_text(str(value))
+            matches = [i for i, c in enumerate(cells) if text in (clean_text(c), LABEL.sub("", clean_text(c)))]
+            fresh = [i for i in matches if i not in used_text] or matches
+            if not fresh:
+                result.refused[field] = f"“{value}”不是该行任何单元格的原文"
+                continue
+            cell = fresh[0]
+            used_text.add(cell)
+        result.cells[field] = cell
+    return result
+
+
+class Grounded(BaseModel):
+    NUMERIC_FIELDS: ClassVar[frozenset[str]] = frozenset({"weight", "score"})
+
+    @model_validator(mode="after")
+    def _check_grounding(self, info: ValidationInfo) -> Grounded:
+        context = info.context or {}
+        if "cells" in context and (refused := ground(self, context["cells"], context.get("columns")).refused):
+            raise ValueError("请只照抄单元格中的原文：" + "；".join(f"{k}: {v}" for k, v in refused.items()))
+        return self
+
+
+def salvage(reply: Reply, model: type[BaseModel]) -> BaseModel | None:
+    """The reply without the grounding check (the caller grounds field by field)."""
+    if reply.data is not None:
+        return model.model_validate(reply.data)
+    if reply.raw is None:
+        return None
+    text = reply.raw.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        return model.model_validate_json(text)
+    except ValidationError:
+        return None
+
+
