@@ -20,7 +20,7 @@ from jixiao.parse.goals import read_goals
 from jixiao.parse.header import note_header_gap, read_header, read_title
 from jixiao.parse.indicators import read_indicators
 from jixiao.parse.infer import infer_indicator_header
-from jixiao.parse.learned import apply_learned_layout, note_table_gap
+from jixiao.parse.learned import note_table_gap, set_aside_table_header
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection, segment
 from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_totals, report_orphan_rows
@@ -28,11 +28,11 @@ from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_to
 Pass = Callable[[FormSection, Form, Recorder], None]
 
 PASSES: tuple[Pass, ...] = (
+    set_aside_table_header,
     read_title,
     read_header,
     read_funds,
     read_goals,
-    apply_learned_layout,
     infer_indicator_header,
     read_indicators,
     note_table_gap,

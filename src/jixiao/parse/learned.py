@@ -15,7 +15,7 @@ from jixiao.layouts import signature
 from jixiao.models import Form
 from jixiao.parse.indicators import read_indicators
 from jixiao.parse.record import Recorder
-from jixiao.parse.segment import FormSection
+from jixiao.parse.segment import FormSection, has_header_label
 from jixiao.values import parse_number
 
 CANONICAL = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "unit": "计量单位", "operator": "指标性质",
@@ -37,13 +37,17 @@ def _looks_like_header(row: Row) -> bool:
 
 
 def header_candidate(section: FormSection) -> Row | None:
-    """The header-like row printed right above the orphan rows (it landed among goals/funds/header rows)."""
+    """The header-like row printed right above the orphan rows (it landed among header/funds/goals rows)."""
     if not section.orphans:
         return None
     first = _position(section.orphans[0])
-    before = [row for row in (*section.header, *section.funds, *section.goals)
-              if _position(row) < first and _looks_like_header(row)]
-    return max(before, key=_position, default=None)
+    rows = [r for r in (section.title, section.year_row, *section.header, section.funds_title, section.funds_header,
+                        *section.funds, section.goals_header, *section.goals, *section.goal_rows, section.last_label)
+            if r is not None and _position(r) < first]
+    above = max(rows, key=_position, default=None)
+    if above is None or not _looks_like_header(above) or has_header_label(above):
+        return None
+    return above
 
 
 def header_texts(header: Row | None, rows: list[Row]) -> list[Cell]:
@@ -65,24 +69,22 @@ def read_mapped(section: FormSection, form: Form, rec: Recorder, header: list[Ce
     read_indicators(section, form, rec)
 
 
-def _drop_header_row(section: FormSection, header: Row | None) -> None:
-    for rows in (section.header, section.funds, section.goals):
-        if header in rows:
-            rows.remove(header)
-
-
-def apply_learned_layout(section: FormSection, form: Form, rec: Recorder) -> None:
-    """Orphan rows under a header whose layout was learned: read them with the stored mapping (0 calls)."""
-    if section.indicator_header is not None or not section.orphans or not rec.layouts:
+def set_aside_table_header(section: FormSection, form: Form, rec: Recorder) -> None:
+    """Before any pass reads it as header, funds or goal text: the unmappable header row above orphan rows is
+    set aside; when its layout was learned (layout memory), the table is read with the stored mapping, 0 calls."""
+    if section.indicator_header is not None or not section.orphans:
         return
     header = header_candidate(section)
     if header is None:
         return
+    for rows in (section.header, section.funds, section.goals):
+        if header in rows:
+            rows.remove(header)
+    section.unmapped_header = header
     cells = header_texts(header, section.orphans)
     learned = rec.layouts.get(signature([c.text for c in cells]))
     if learned is None or len(learned.fields) != len(cells):
         return
-    _drop_header_row(section, header)
     read_mapped(section, form, rec, cells, section.orphans, list(learned.fields))
     section.indicators = []  # read: the indicator pass that follows finds nothing left to read
     for path, prov in rec.provenance.items():
@@ -99,7 +101,7 @@ def note_table_gap(section: FormSection, form: Form, rec: Recorder) -> None:
     """No indicator read and table rows left unread: one column-mapping gap for the whole table."""
     if form.indicators or not section.orphans:
         return
-    header = header_candidate(section)
+    header = section.unmapped_header
     cells = header_texts(header, section.orphans)
     first = section.orphans[0]
     rec.gap(Gap(kind="columns", form=rec.form_index, columns=[c.text for c in cells], cells=cells,

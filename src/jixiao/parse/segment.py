@@ -41,6 +41,8 @@ class FormSection(BaseModel):
     indicators: list[Row] = Field(default_factory=list)
     totals: list[Row] = Field(default_factory=list)
     orphans: list[Row] = Field(default_factory=list, description="table rows with no table header above them")
+    unmapped_header: Row | None = Field(None, description="the header row above the orphans that the rules cannot map "
+                                        "(set aside by parse.learned)")
     known_headers: list[tuple[str, ...]] = Field(default_factory=list,
                                                  description="indicator headers of the document's forms")
     region: Region = "header"
