@@ -22,9 +22,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from jixiao.domain.vocabulary import fund_column, indicator_column  # noqa: E402
 from variants_gen.render import expected_json, form_for, write_case  # noqa: E402
 from variants_gen.table import collapse, render_text  # noqa: E402
+
+from jixiao.domain.vocabulary import fund_column, indicator_column  # noqa: E402
 
 SEED = 20261130
 OUT = HERE / "damaged-llm"
