@@ -55,7 +55,7 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": BASE | {"ingest", "parse", "sections", "llm", "gapfill", "checks", "judge", "drafts"},
     "batch": BASE | {"ingest", "pipeline", "outputs", "review"},
     "evaluate": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
-    "evaluate_llm": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
+    "evaluate_llm": BASE | {"ingest", "parse", "llm", "checks", "drafts", "pipeline", "outputs", "evaluate"},
     "evaluate_review": BASE | {"llm", "checks", "pipeline", "evaluate"},
     "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "evaluate",
                    "evaluate_llm", "evaluate_review"},

@@ -257,6 +257,8 @@ def evaluate_cmd(
                                       "using the endpoint in JIXIAO_LLM_*")] = False,
     baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="with --llm: also run the LLM-only "
                                            "baseline (one request per whole form; slow on a small local model)")] = True,
+    drafts: Annotated[bool, typer.Option("--drafts", help="with --llm: also draft every 偏差原因 the cases need with "
+                                         "the LLM and report grounding and cost")] = False,
     local_only: LocalOnly = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="cases evaluated in parallel (processes)")] = 1,
     errors: Annotated[int, typer.Option("--errors", help="field errors printed per case")] = 20,
@@ -278,7 +280,7 @@ def evaluate_cmd(
         if service is None:
             raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
         console = Console(highlight=False, soft_wrap=True, width=160)
-        raise typer.Exit(evaluate_llm(golden, service, console, baseline))
+        raise typer.Exit(evaluate_llm(golden, service, console, baseline, drafts))
     raise typer.Exit(evaluate_golden(golden, update=update, report_path=report, jobs=jobs, errors=errors))
 
 
