@@ -50,8 +50,8 @@ def test_a_number_the_form_does_not_support_is_listed(seeds: dict[str, Document]
 
 def test_llm_draft_with_an_invented_number_is_flagged(fake: FakeOpenAI, tmp_path: Path,
                                                      seeds: dict[str, Document], profile: RuleProfile) -> None:
-    invented = "该指标未完成的原因是疫情期间有1234名人员离岗，改进措施：【待补充：改进措施】。"
-    fake.script(Step(content=json.dumps({"text": invented}, ensure_ascii=False)))
+    invented = "疫情期间有1234名人员离岗"  # a cause slot the form does not give, with a number it does not hold
+    fake.script(Step(content=json.dumps({"cause": invented, "cause_quote": None}, ensure_ascii=False)))
     fake.default = Step(content=json.dumps({"text": "绩效目标基本完成，偏差原因：【待补充：具体原因】。"},
                                            ensure_ascii=False))
     service = InstructorService(LlmConfig(base_url=fake.base_url, model="fake-model", mode="md_json", timeout_s=5,
@@ -59,7 +59,8 @@ def test_llm_draft_with_an_invented_number_is_flagged(fake: FakeOpenAI, tmp_path
     doc = draft_document(seeds["yuzhong"], profile, LlmDrafter(service))
     first = doc.drafts[0]
     assert first.method == "llm" and first.model == "fake-model" and first.prompt_sha256
-    assert first.text == invented and not first.grounded and first.ungrounded_numbers == ["1234"]
+    assert invented in first.text
+    assert not first.grounded and first.ungrounded_numbers == ["1234"] and first.ungrounded_claims == [invented]
     assert all(d.grounded for d in doc.drafts[1:])
     assert "无依据的数字：1234" in report_html(doc, with_pictures=False)
 
