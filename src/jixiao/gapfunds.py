@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
+from jixiao.domain.vocabulary import fund_kind
 from jixiao.gapground import Grounded, Grounding, Value, as_number, ground, salvage
 from jixiao.gaps import Gap
 from jixiao.llm.prompts import render
@@ -50,6 +51,13 @@ def _arithmetic(values: dict[str, float], grounding: Grounding) -> None:
         refuse(("adjusted_budget", "executed", "rate"), f"执行率{rate:g}%与执行数/预算数{executed / budget:.2%}不符")
 
 
+def _label(gap: Gap, cells: list[int]) -> str:
+    """The fund label printed before the first amount the model found (年度资金总额, 合计…)."""
+    first = min(cells, default=0)
+    label = next((c.text for c in reversed(gap.cells[:first]) if fund_kind(c.text) is not None), None)
+    return label or "年度资金总额"
+
+
 def _request(service: LlmService, gap: Gap) -> tuple[Reply, str]:
     cells = [c.text for c in gap.cells]
     user, sha = render("funds_block.j2", reason=gap.reason, cells=cells)
@@ -74,19 +82,22 @@ def _apply(document: Document, gap: Gap, reply: Reply, sha: str, model: str) -> 
                 for field, why in grounding.refused.items()]
     form = document.forms[gap.form]
     if not form.funds and any(f in values for f in AMOUNTS):
-        form.funds.append(Fund(kind="total", label="年度资金总额"))
+        form.funds.append(Fund(kind="total", label=_label(gap, [grounding.cells[f] for f in AMOUNTS if f in values])))
     filled = []
     for field, number in values.items():
-        target, path = ((form.funds[0], f"funds[0].{field}") if field in AMOUNTS and form.funds
-                        else (form.budget_execution, f"budget_execution.{field}") if field in EXECUTION else (None, ""))
-        if target is None or getattr(target, field) is not None:
-            continue  # a value the rules read is never overwritten
+        targets: list[tuple[BaseModel, str]] = [(form.budget_execution, f"budget_execution.{field}")] \
+            if field in EXECUTION else []
+        if form.funds and (field in AMOUNTS or field == "rate"):
+            targets.append((form.funds[0], f"funds[0].{field}"))  # the total row's own 执行率 too
         source = gap.cells[grounding.cells[field]]
-        setattr(target, field, number)
-        form.provenance[path] = Provenance(
-            method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
-            line=gap.line, note="filled by the LLM layer; grounded in this cell", model=model, prompt_sha256=sha)
-        filled.append(path)
+        for target, path in targets:
+            if getattr(target, field) is not None:
+                continue  # a value the rules read is never overwritten
+            setattr(target, field, number)
+            form.provenance[path] = Provenance(
+                method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
+                line=gap.line, note="filled by the LLM layer; grounded in this cell", model=model, prompt_sha256=sha)
+            filled.append(path)
     if filled:
         findings.append(Finding(code="LLM_FILLED", severity="info", form=gap.form, path="funds",
                                 message=f"{where}由模型补全：{'、'.join(filled)}（均已核对为原文单元格），请复核",

@@ -1,0 +1,251 @@
+"""Coverage gaps through the real openai + instructor client against the scripted loopback server: column
+mapping (a table whose header the rules cannot map), the funds block, the header block, layout memory,
+and 偏差原因 drafts that say only what the form says."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jixiao.checks import load_profile
+from jixiao.cli import app
+from jixiao.drafts import LlmDrafter, draft_document
+from jixiao.drafts.facts import form_facts
+from jixiao.evaluate import compare_forms, expected_from
+from jixiao.layouts import LayoutStore, signature
+from jixiao.llm.client import InstructorService
+from jixiao.llm.config import LlmConfig
+from jixiao.models import FLAG_CONFIDENCE, Document
+from jixiao.pipeline import RunOptions, extract
+from tests.conftest import GOLDEN, SEEDS
+from tests.fake_openai import FakeOpenAI, Step
+
+sys.path.insert(0, str(GOLDEN))
+
+import make_damaged_llm  # noqa: E402
+from variants_gen.render import expected_json, form_for  # noqa: E402
+from variants_gen.table import render_text  # noqa: E402
+
+DAMAGED = GOLDEN / "damaged-llm"
+RIGHT = [None, "level1", "level2", "name", "weight", "target", "actual", "score", "explanation"]  # anhui, unmapped
+SWAPPED = [None, "level1", "level2", "name", "score", "target", "actual", "weight", "explanation"]  # 得分 > 分值
+
+
+def _columns(columns: list[str | None]) -> Step:
+    return Step(content=json.dumps({"columns": [c or "none" for c in columns]}))
+
+
+def _service(fake: FakeOpenAI, tmp_path: Path, retries: int = 1) -> InstructorService:
+    return InstructorService(LlmConfig(base_url=fake.base_url, model="fake-model", mode="md_json", timeout_s=5,
+                                       max_retries=retries, cache_dir=tmp_path / "cache", judge=False))
+
+
+def _case(name: str) -> tuple[Path, list[dict[str, object]]]:
+    folder = DAMAGED / name
+    meta = tomllib.loads((folder / "case.toml").read_text(encoding="utf-8"))
+    return folder / meta["input"], json.loads((folder / "expected.json").read_text(encoding="utf-8"))["forms"]
+
+
+def _accuracy(doc: Document, expected: list[dict[str, object]]) -> float:
+    return compare_forms(expected, expected_from(doc)["forms"]).accuracy
+
+
+def _extract(path: Path, fake: FakeOpenAI, tmp_path: Path, retries: int = 1) -> Document:
+    return extract(path, RunOptions(profile=load_profile(), llm=_service(fake, tmp_path, retries),
+                                    layouts=LayoutStore(tmp_path / "layouts.json")))
+
+
+def test_unmapped_header_is_one_column_mapping_request_read_by_the_rules(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, expected = _case("anhui-00-unmapped")
+    rules = extract(path, load_profile())
+    assert not rules.forms[0].indicators and any(f.code == "ROWS_WITHOUT_HEADER" for f in rules.findings)
+    fake.script(_columns(RIGHT))
+    doc = _extract(path, fake, tmp_path)
+    assert len(fake.requests) == 1 and doc.llm_usage.calls == 1
+    prompt = fake.requests[0]["messages"][-1]["content"]
+    assert "表头“配分”" in prompt and "表头“实得”" in prompt  # header cells and sample values, not the whole form
+    found = expected_from(doc)["forms"][0]["indicators"]
+    assert found == expected[0]["indicators"]  # every row read by the rules with the mapping
+    assert doc.forms[0].goals == rules.forms[0].goals  # the header row is not taken for goal text
+    prov = doc.forms[0].provenance["indicators[2].score"]
+    assert prov.method == "llm" and prov.confidence < FLAG_CONFIDENCE and prov.source_text == "18"
+    assert prov.model == "fake-model" and prov.prompt_sha256
+    codes = {f.code for f in doc.findings}
+    assert "LLM_COLUMNS_MAPPED" in codes and "ROWS_WITHOUT_HEADER" not in codes and "NO_INDICATORS" not in codes
+    assert _accuracy(doc, expected) > _accuracy(rules, expected)
+
+
+def test_a_mapping_that_breaks_the_arithmetic_is_reasked(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, expected = _case("anhui-01-unmapped")
+    fake.script(_columns(SWAPPED), _columns(RIGHT))
+    doc = _extract(path, fake, tmp_path)
+    assert len(fake.requests) == 2 and doc.llm_usage.calls == 2
+    assert "得分大于分值" in json.dumps(fake.requests[1]["messages"], ensure_ascii=False)
+    assert expected_from(doc)["forms"][0]["indicators"] == expected[0]["indicators"]
+
+
+def test_a_mapping_that_keeps_breaking_the_arithmetic_is_refused_and_reported(fake: FakeOpenAI,
+                                                                              tmp_path: Path) -> None:
+    path, _ = _case("anhui-01-unmapped")
+    fake.script(_columns(SWAPPED), _columns(SWAPPED))
+    doc = _extract(path, fake, tmp_path)
+    assert not doc.forms[0].indicators  # nothing read with a refused mapping
+    refused = [f for f in doc.findings if f.code == "LLM_MAPPING_REFUSED"]
+    assert len(refused) == 1 and "得分大于分值" in refused[0].message and "配分→score" in refused[0].message
+    assert any(f.code == "NO_INDICATORS" for f in doc.findings)
+    assert not (tmp_path / "layouts.json").exists()  # never remembered
+
+
+def test_a_sum_that_does_not_match_the_total_is_refused(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, _ = _case("anhui-01-unmapped")
+    wrong = [None, "level1", "level2", "name", "weight", "target", "actual", "none", "explanation"]
+    wrong[4], wrong[7] = "score", None  # 配分 read as 得分: Σ得分 90 + 10 ≠ 总分 95.89
+    fake.script(_columns(wrong), _columns(wrong))
+    doc = _extract(path, fake, tmp_path)
+    assert not doc.forms[0].indicators
+    assert any(f.code == "LLM_MAPPING_REFUSED" and "与总分" in f.message for f in doc.findings)
+
+
+def test_a_table_without_header_is_mapped_from_its_rows(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, expected = _case("yunnan-00-nohead")
+    rules = extract(path, load_profile())
+    fake.script(_columns(["level1", "name", "operator", "target", "unit", "weight", "actual", "score",
+                          "scoring_method"]))
+    doc = _extract(path, fake, tmp_path)
+    assert "第1列" in fake.requests[0]["messages"][-1]["content"]
+    assert expected_from(doc)["forms"][0]["indicators"] == expected[0]["indicators"]
+    assert _accuracy(doc, expected) > _accuracy(rules, expected)
+    assert not (tmp_path / "layouts.json").exists()  # no header, no signature to remember it by
+
+
+def _batch(folder: Path, count: int) -> dict[str, list[dict[str, object]]]:
+    """`count` anhui forms (different content, one layout) with the header in words the rules do not know."""
+    folder.mkdir()
+    rng = random.Random("layout-memory")
+    truth = {}
+    for n in range(count):
+        spec, _sem, sheet, form = form_for("anhui", rng)
+        name = f"form-{n:02d}.txt"
+        (folder / name).write_text(make_damaged_llm.unmapped(render_text(sheet, spec.text), rng), encoding="utf-8")
+        truth[name] = json.loads(expected_json([form]))["forms"]
+    return truth
+
+
+def test_layout_memory_twenty_forms_one_call(fake: FakeOpenAI, tmp_path: Path) -> None:
+    truth = _batch(tmp_path / "forms", 20)
+    fake.default = _columns(RIGHT)
+    env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
+           "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "forms"), "-o", str(tmp_path / "out")], env=env)
+    assert result.exit_code in (0, 1), result.output
+    assert len(fake.requests) == 1  # form 1 asks; forms 2–20 are read by the rules with the learned layout
+    docs = {name: Document.model_validate_json((tmp_path / "out" / name.replace(".txt", ".json")).read_text())
+            for name in sorted(truth)}
+    calls = [d.llm_usage.calls for d in docs.values()]
+    assert calls[0] == 1 and calls[1:] == [0] * 19
+    accuracy = [_accuracy(d, truth[name]) for name, d in docs.items()]
+    assert accuracy[1:] == [accuracy[0]] * 19 and accuracy[0] == 1.0
+    assert all(any(f.code == "LAYOUT_LEARNED" for f in d.findings) for d in list(docs.values())[1:])
+    store = json.loads((tmp_path / "cache" / "layouts.json").read_text(encoding="utf-8"))
+    assert [item["fields"] for item in store["layouts"]] == [RIGHT]
+    # a later run, rules only, reads them too
+    again = CliRunner().invoke(app, ["extract", str(tmp_path / "forms"), "-o", str(tmp_path / "again"), "--no-llm"],
+                               env={"JIXIAO_CACHE_DIR": str(tmp_path / "cache")})
+    assert again.exit_code in (0, 1), again.output
+    first = Document.model_validate_json((tmp_path / "again" / "form-00.json").read_text())
+    assert _accuracy(first, truth["form-00.txt"]) == 1.0 and first.llm_usage.calls == 0
+
+
+def test_layouts_cli_list_export_import_and_a_corrupt_store(tmp_path: Path) -> None:
+    store = LayoutStore(tmp_path / "a" / "layouts.json")
+    header = ["绩效指标", "类别", "子类", "考核内容", "配分", "预期", "实现", "实得", "情况"]
+    store.remember(header, RIGHT, "fake-model", "Σ得分=总分")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["layouts", "list", "--store", str(store.path)])
+    assert listed.exit_code == 0 and signature(header) in listed.output and "配分→weight" in listed.output
+    exported = tmp_path / "shared.json"
+    assert runner.invoke(app, ["layouts", "export", str(exported), "--store", str(store.path)]).exit_code == 0
+    other = tmp_path / "b" / "layouts.json"
+    imported = runner.invoke(app, ["layouts", "import", str(exported), "--store", str(other)])
+    assert imported.exit_code == 0 and "1 new" in imported.output
+    assert list(LayoutStore(other).load()) == [signature(header)]
+    # data, never code: a file whose mapping does not fit its header is refused with one line
+    bad = json.loads(exported.read_text(encoding="utf-8"))
+    bad["layouts"][0]["fields"][3] = "__import__('os')"
+    exported.write_text(json.dumps(bad), encoding="utf-8")
+    refused = runner.invoke(app, ["layouts", "import", str(exported), "--store", str(other)])
+    assert refused.exit_code == 1 and "not a jixiao layouts file" in refused.output
+    # a corrupt store is ignored with a warning, never a crash
+    other.write_text("{not json", encoding="utf-8")
+    with pytest.warns(UserWarning, match="layout store ignored"):
+        assert LayoutStore(other).load() == {}
+    path, _ = _case("anhui-00-unmapped")
+    with pytest.warns(UserWarning, match="layout store ignored"):
+        doc = extract(path, RunOptions(profile=load_profile(), layouts=LayoutStore(other)))
+    assert not doc.forms[0].indicators
+
+
+def test_lost_funds_header_is_a_funds_request(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, expected = _case("shanxi-00-nofunds")
+    rules = extract(path, load_profile())
+    assert not rules.forms[0].funds
+    fake.script(Step(content=json.dumps({"adjusted_budget": "71.5", "executed": "70.52", "rate": "98.63%",
+                                         "score": "9.86"})))
+    doc = _extract(path, fake, tmp_path)
+    form = doc.forms[0]
+    assert (form.funds[0].label, form.funds[0].adjusted_budget, form.funds[0].executed) == ("年度资金总额", 71.5, 70.52)
+    assert (form.budget_execution.rate, form.budget_execution.score) == (98.63, 9.86)
+    assert form.provenance["funds[0].executed"].method == "llm"
+    assert _accuracy(doc, expected) > _accuracy(rules, expected)
+
+
+def test_funds_values_that_break_the_rate_are_refused(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, _ = _case("shanxi-00-nofunds")
+    swapped = Step(content=json.dumps({"adjusted_budget": "70.52", "executed": "71.5", "rate": "98.63"}))
+    fake.script(swapped, swapped)
+    doc = _extract(path, fake, tmp_path)
+    assert not doc.forms[0].funds and doc.forms[0].budget_execution.rate is None
+    assert any(f.code == "LLM_VALUE_UNGROUNDED" and "执行率" in f.message for f in doc.findings)
+
+
+def test_missing_department_is_a_header_request(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, expected = _case("hebei-00-nofunds")
+    assert extract(path, load_profile()).forms[0].department is None
+    fake.default = Step(content=json.dumps({"department": "白沙县民政局"}, ensure_ascii=False))
+    doc = _extract(path, fake, tmp_path)
+    assert doc.forms[0].department == expected[0]["department"]
+    assert any("表头缺少：department" in r["messages"][-1]["content"] for r in fake.requests)
+
+
+def test_drafts_take_causes_only_from_the_form(fake: FakeOpenAI, tmp_path: Path) -> None:
+    profile = load_profile()
+    doc = extract(SEEDS["jinfeng"], profile)
+    invented = "优化分中心平台的硬件配置"  # what the local model wrote for 金凤; the form gives no such measure
+    fake.default = Step(content=json.dumps({"cause": invented, "measure": None, "text": "【待补充：具体原因】"},
+                                           ensure_ascii=False))
+    drafted = draft_document(doc, profile, LlmDrafter(_service(fake, tmp_path)))
+    deviations = [d for d in drafted.drafts if d.kind == "deviation_reason" and d.method == "llm"]
+    assert len(deviations) == 6
+    assert all(invented in d.text and not d.grounded and d.ungrounded_claims == [invented] for d in deviations)
+    assert all(d.grounded for d in drafted.drafts if d.kind == "form_summary")  # a placeholder claims nothing
+    assert drafted.llm_usage.calls == len(fake.requests) == 6 + len(doc.forms)  # draft calls counted
+
+
+def test_a_cause_quoted_from_the_form_is_kept_with_its_quote(fake: FakeOpenAI, tmp_path: Path) -> None:
+    profile = load_profile()
+    doc = extract(SEEDS["jinfeng"], profile)
+    quote = form_facts(doc, 4, profile).sources[-1]  # the form's own 偏差原因: 因2023年12月合同到期，重新签订合同…
+    assert quote.startswith("因2023年12月合同到期")
+    fake.default = Step(content=json.dumps({"cause": quote.replace("，", "、"), "cause_quote": quote, "text": "小结"},
+                                           ensure_ascii=False))
+    drafted = draft_document(doc, profile, LlmDrafter(_service(fake, tmp_path)))
+    mine = next(d for d in drafted.drafts if d.kind == "deviation_reason" and d.form == 4)
+    assert mine.method == "llm" and mine.grounded and mine.quotes == [quote]
+    others = [d for d in drafted.drafts if d.kind == "deviation_reason" and d.method == "llm" and d.form != 4]
+    assert others and all(not d.grounded for d in others)  # another form's text is not this form's cause
