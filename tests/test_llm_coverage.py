@@ -28,9 +28,9 @@ from tests.fake_openai import FakeOpenAI, Step
 
 sys.path.insert(0, str(GOLDEN))
 
-import make_damaged_llm  # noqa: E402
-from variants_gen.render import expected_json, form_for  # noqa: E402
-from variants_gen.table import render_text  # noqa: E402
+import make_damaged_llm
+from variants_gen.render import expected_json, form_for
+from variants_gen.table import render_text
 
 DAMAGED = GOLDEN / "damaged-llm"
 RIGHT = [None, "level1", "level2", "name", "weight", "target", "actual", "score", "explanation"]  # anhui, unmapped
