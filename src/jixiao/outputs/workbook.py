@@ -117,7 +117,11 @@ def _sheet(book: Workbook, title: str, header: tuple[str, ...], rows: Rows, flag
 
 
 def _number_check(draft: Draft) -> str:
-    return "通过" if draft.grounded else "需关注：无依据的数字 " + "、".join(draft.ungrounded_numbers)
+    if draft.grounded:
+        return "通过"
+    said = [f"无依据的数字 {'、'.join(draft.ungrounded_numbers)}"] if draft.ungrounded_numbers else []
+    said += [f"原表没有的原因/措施 {'、'.join(draft.ungrounded_claims)}"] if draft.ungrounded_claims else []
+    return "需关注：" + "；".join(said)
 
 
 def _draft_row(ident: str, stem: str, form_no: int | None, project: str | None, indicator: str | None,
