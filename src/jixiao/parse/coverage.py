@@ -54,18 +54,34 @@ def _fund_rows(section: FormSection) -> list[Row]:
             and sum(parse_number(c.text) is not None for c in row.filled) >= 2]
 
 
+def _labelled(rows: list[Row], field: str, word: str) -> bool:
+    """Some cell of `rows` labels `field` (a form that prints no 主管部门 is not asked for one)."""
+    labels = [w.split("：")[0].split(":")[0] for r in rows for c in r.filled for w in c.text.split(" ")[:6]]
+    return any(len(label) <= 16 and (vocab.header_field(label) == field or word in label) for label in labels)
+
+
+def _prints_rate(section: FormSection) -> bool:
+    """The funds table has a 执行率 column (a form that prints none is not asked for one)."""
+    header = section.funds_header
+    return header is None or any(vocab.fund_column(c.text) == "rate" for c in header.filled)
+
+
 def note_coverage_gaps(section: FormSection, form: Form, rec: Recorder) -> None:
     """Header and funds parts the rules left empty, handed to the LLM layer when the form holds their rows."""
-    missing = missing_parts(form)
+    missing = set(missing_parts(form))
+    if not _labelled(section.header, "department", "部门"):
+        missing.discard("department")
+    if not _prints_rate(section):
+        missing.discard("execution")
     asked = {g.kind for g in rec.gaps}
-    if {"project_name", "department"} & set(missing) and section.header and "header" not in asked:
+    if {"project_name", "department"} & missing and section.header and "header" not in asked:
         cells = [c for row in section.header for c in row.filled]
         first = section.header[0]
         rec.gap(Gap(kind="header", form=rec.form_index, cells=cells, page=first.page, line=first.line,
-                    reason="表头缺少：" + "、".join(m for m in missing if m in ("project_name", "department"))))
-    if {"funds", "execution"} & set(missing):
+                    reason="表头缺少：" + "、".join(m for m in ("project_name", "department") if m in missing)))
+    if {"funds", "execution"} & missing:
         rows = _fund_rows(section)
         if rows and any(parse_number(c.text) is not None for r in rows for c in r.filled):
             block: list[Cell] = [c for row in rows for c in row.filled]
             rec.gap(Gap(kind="funds", form=rec.form_index, cells=block, page=rows[0].page, line=rows[0].line,
-                        reason="资金情况未能按规则读取：" + "、".join(m for m in missing if m in ("funds", "execution"))))
+                        reason="资金情况未能按规则读取：" + "、".join(m for m in ("funds", "execution") if m in missing)))
