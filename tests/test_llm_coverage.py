@@ -249,3 +249,20 @@ def test_a_cause_quoted_from_the_form_is_kept_with_its_quote(fake: FakeOpenAI, t
     assert mine.method == "llm" and mine.grounded and mine.quotes == [quote]
     others = [d for d in drafted.drafts if d.kind == "deviation_reason" and d.method == "llm" and d.form != 4]
     assert others and all(not d.grounded for d in others)  # another form's text is not this form's cause
+
+
+def test_eval_llm_reports_kinds_layout_memory_and_drafts(fake: FakeOpenAI, tmp_path: Path) -> None:
+    import shutil
+
+    golden = tmp_path / "golden"
+    for name in ("anhui-00-unmapped", "anhui-01-unmapped", "anhui-02-unmapped"):
+        shutil.copytree(DAMAGED / name, golden / name)
+    fake.default = Step(content=json.dumps({"columns": [c or "none" for c in RIGHT], "cause": None, "measure": None}))
+    env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
+           "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
+    result = CliRunner().invoke(app, ["eval", str(golden), "--llm", "--no-baseline", "--drafts"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "damaged-unmapped rules+llm" in result.output and "s/form" in result.output
+    assert "layout memory: 2 forms read with a layout learned earlier in this run, 0 calls for them, accuracy 100.00%" \
+        in result.output
+    assert "drafts (偏差原因, LLM): 1 drafts, numbers grounded in 1/1, 0 with a cause" in result.output
