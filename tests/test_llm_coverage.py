@@ -266,3 +266,35 @@ def test_eval_llm_reports_kinds_layout_memory_and_drafts(fake: FakeOpenAI, tmp_p
     assert "layout memory: 2 forms read with a layout learned earlier in this run, 0 calls for them, accuracy 100.00%" \
         in result.output
     assert "drafts (偏差原因, LLM): 1 drafts, numbers grounded in 1/1, 0 with a cause" in result.output
+
+
+def _partly_known(name: str, folder: Path) -> tuple[Path, list[dict[str, object]]]:
+    """An anhui form whose header the rules read except 配分 and 实得 (so 分值/得分 are left empty)."""
+    path, expected = _case(name)
+    known = {"类别": "一级指标", "子类": "二级指标", "考核内容": "三级指标", "预期": "预期指标值", "实现": "实际完成值",
+             "情况": "偏差原因分析及改进措施"}
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines = ["\t".join(known.get(c, c) for c in line.split("\t")) if "配分" in line else line for line in lines]
+    out = folder / path.name
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return out, expected
+
+
+def test_columns_the_rules_cannot_map_are_one_request_not_one_per_row(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, expected = _partly_known("anhui-01-unmapped", tmp_path)
+    rules = extract(path, load_profile())
+    assert rules.forms[0].indicators and all(i.weight is None for i in rules.forms[0].indicators)
+    assert any(f.code == "UNKNOWN_COLUMN" for f in rules.findings)
+    fake.script(_columns(RIGHT))
+    doc = _extract(path, fake, tmp_path)
+    assert len(fake.requests) == 1  # the whole table, not a request per row
+    assert expected_from(doc)["forms"][0]["indicators"] == expected[0]["indicators"]
+    assert doc.forms[0].provenance["indicators[0].name"].method == "rule"  # what the rules read stands
+    assert doc.forms[0].provenance["indicators[0].weight"].method == "llm"
+    # the next form of that layout: the learned columns, read by the rules, 0 calls
+    (tmp_path / "next").mkdir()
+    other, truth = _partly_known("anhui-02-unmapped", tmp_path / "next")
+    again = _extract(other, fake, tmp_path)
+    assert len(fake.requests) == 1 and again.llm_usage.calls == 0
+    assert expected_from(again)["forms"][0]["indicators"] == truth[0]["indicators"]
+    assert any(f.code == "LAYOUT_LEARNED" for f in again.findings)

@@ -204,8 +204,10 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
     mappings are remembered in `layouts`."""
     if not gaps:
         return document
-    for reply in fill_tables(document, [g for g in gaps if g.kind == "columns"], service, layouts):
+    replies, mapped = fill_tables(document, [g for g in gaps if g.kind == "columns"], service, layouts)
+    for reply in replies:
         add_usage(document.llm_usage, reply)
+    gaps = [g for g in gaps if not (g.kind == "indicator_row" and g.form in mapped)]
     for reply in fill_funds(document, [g for g in gaps if g.kind == "funds"], service):
         add_usage(document.llm_usage, reply)
     gaps = [g for g in gaps if g.kind not in ("columns", "funds")]

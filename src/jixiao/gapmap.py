@@ -16,7 +16,7 @@ from jixiao.gaps import Gap
 from jixiao.layouts import COLUMN_FIELDS, LayoutStore
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
-from jixiao.models import Document, Finding, Form, Indicator
+from jixiao.models import Document, Finding, Form, Indicator, Provenance
 from jixiao.parse.learned import read_mapped
 from jixiao.parse.record import Recorder
 from jixiao.parse.segment import FormSection
@@ -135,15 +135,15 @@ def apply_mapping(document: Document, gap: Gap, fields: list[str | None], model:
         return [Finding(code="LLM_MAPPING_REFUSED", severity="warning", form=gap.form, path="indicators",
                         message=f"第{gap.line or '?'}行起的指标表：模型给出的列映射（{header}）使{refused}，已拒绝，"
                                 "该表仍需人工核对", found=header)], None
-    if form.indicators:
-        return [], None  # the rules read this table after all; their values stand
+    if form.indicators:  # columns of a table the rules read: only the values they left empty
+        filled = _merge(form, mapped, rec, model, prompt_sha256)
+        return ([Finding(code="LLM_COLUMNS_MAPPED", severity="info", form=gap.form, path="indicators",
+                         message=f"第{gap.line or '?'}行起的指标表有规则无法识别的列，按模型给出的列映射（{header}）"
+                                 f"补读{filled}个值，{confirmed or '未能用算术核对'}，请复核", found=header)]
+                if filled else []), confirmed
     form.indicators, form.layout = mapped.indicators, mapped.layout
     for path, prov in rec.provenance.items():
-        form.provenance[path] = prov.model_copy(update={
-            "method": "llm", "confidence": min(prov.confidence, MAPPED_CONFIDENCE), "model": model,
-            "prompt_sha256": prompt_sha256,
-            "note": "column mapped by the LLM layer, value read by the rules from this cell"
-                    + (f"; {prov.note}" if prov.note else "")})
+        form.provenance[path] = _as_llm(prov, model, prompt_sha256)
     document.findings = [f for f in document.findings
                          if not (f.form == gap.form and f.code == "ROWS_WITHOUT_HEADER")]
     findings = list(rec.findings)
@@ -151,6 +151,31 @@ def apply_mapping(document: Document, gap: Gap, fields: list[str | None], model:
                             message=f"第{gap.line or '?'}行起的指标表按模型给出的列映射读取（{header}），"
                                     f"{confirmed or '未能用算术核对'}，请复核", found=header))
     return findings, confirmed
+
+
+def _as_llm(prov: Provenance, model: str | None, prompt_sha256: str | None) -> Provenance:
+    return prov.model_copy(update={
+        "method": "llm", "confidence": min(prov.confidence, MAPPED_CONFIDENCE), "model": model,
+        "prompt_sha256": prompt_sha256,
+        "note": "column mapped by the LLM layer, value read by the rules from this cell" + (
+            f"; {prov.note}" if prov.note else "")})
+
+
+def _merge(form: Form, mapped: Form, rec: Recorder, model: str | None, prompt_sha256: str | None) -> int:
+    """Fill the fields the rules left empty from the same rows read with the mapping (same row, same name)."""
+    filled = 0
+    for i, (old, new) in enumerate(zip(form.indicators, mapped.indicators, strict=False)):
+        if old.name != new.name:
+            continue
+        for field in type(new).model_fields:
+            value = getattr(new, field)
+            if value in (None, "") or getattr(old, field) not in (None, ""):
+                continue  # nothing read, or a value the rules read: it stands
+            setattr(old, field, value)
+            if (prov := rec.provenance.get(f"indicators[{i}].{field}")) is not None:
+                form.provenance[f"indicators[{i}].{field}"] = _as_llm(prov, model, prompt_sha256)
+            filled += 1
+    return filled
 
 
 def _salvage(raw: str | None, width: int) -> dict[str, object] | None:
@@ -165,14 +190,19 @@ def _salvage(raw: str | None, width: int) -> dict[str, object] | None:
     return None if mapping_problem(columns, width) else {"columns": columns}
 
 
-def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store: LayoutStore | None) -> list[Reply]:
-    """One request per distinct layout among the column gaps; every table of that layout read with the answer."""
+def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store: LayoutStore | None
+                ) -> tuple[list[Reply], set[int]]:
+    """One request per distinct layout among the column gaps; every table of that layout read with the answer.
+
+    Returns the requests and the forms whose table a mapping read (their row-by-row gaps are moot)."""
     replies: list[Reply] = []
+    mapped: set[int] = set()
     answered: dict[str, list[str | None]] = {}
     for gap in gaps:
         if gap.signature is not None and gap.signature in answered:
             findings, _ = apply_mapping(document, gap, answered[gap.signature], service.model, None)
             document.findings.extend(findings)
+            mapped.add(gap.form)
             continue
         reply, sha = request_mapping(service, document, gap)
         replies.append(reply)
@@ -186,8 +216,10 @@ def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store:
         fields = normalise(ColumnMapping.model_validate(data).columns)
         findings, confirmed = apply_mapping(document, gap, fields, service.model, sha)
         document.findings.extend(findings)
+        if not any(f.code == "LLM_MAPPING_REFUSED" for f in findings):
+            mapped.add(gap.form)
         if confirmed and gap.signature is not None:
             answered[gap.signature] = fields
             if store is not None:
                 store.remember(gap.columns, fields, service.model, confirmed)
-    return replies
+    return replies, mapped

@@ -9,9 +9,10 @@ which answers a field per column, after which the rules read every row with that
 
 from __future__ import annotations
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
-from jixiao.layouts import signature
+from jixiao.layouts import LearnedLayout, signature
 from jixiao.models import Form
 from jixiao.parse.indicators import read_indicators
 from jixiao.parse.record import Recorder
@@ -71,11 +72,16 @@ def read_mapped(section: FormSection, form: Form, rec: Recorder, header: list[Ce
 
 def set_aside_table_header(section: FormSection, form: Form, rec: Recorder) -> None:
     """Before any pass reads it as header, funds or goal text: the unmappable header row above orphan rows is
-    set aside; when its layout was learned (layout memory), the table is read with the stored mapping, 0 calls."""
-    if section.indicator_header is not None or not section.orphans:
+    set aside. When a table's layout was learned (layout memory), it is read with the stored mapping, 0 calls."""
+    if section.indicator_header is not None:  # a header the rules read, some of its columns perhaps not
+        cells = list(section.indicator_header.filled)
+        learned = rec.layouts.get(signature([c.text for c in cells]))
+        if learned is not None and len(learned.fields) == len(cells):
+            known = [vocab.indicator_column(c.text) for c in cells]  # the rules' own fields stand
+            fields = [k or (f if f not in known else None) for k, f in zip(known, learned.fields, strict=True)]
+            _read_learned(section, form, rec, cells, section.indicators, fields, learned)
         return
-    header = header_candidate(section)
-    if header is None:
+    if not section.orphans or (header := header_candidate(section)) is None:
         return
     for rows in (section.header, section.funds, section.goals):
         if header in rows:
@@ -83,9 +89,13 @@ def set_aside_table_header(section: FormSection, form: Form, rec: Recorder) -> N
     section.unmapped_header = header
     cells = header_texts(header, section.orphans)
     learned = rec.layouts.get(signature([c.text for c in cells]))
-    if learned is None or len(learned.fields) != len(cells):
-        return
-    read_mapped(section, form, rec, cells, section.orphans, list(learned.fields))
+    if learned is not None and len(learned.fields) == len(cells):
+        _read_learned(section, form, rec, cells, section.orphans, list(learned.fields), learned)
+
+
+def _read_learned(section: FormSection, form: Form, rec: Recorder, cells: list[Cell], rows: list[Row],
+                  fields: list[str | None], learned: LearnedLayout) -> None:
+    read_mapped(section, form, rec, cells, rows, fields)
     section.indicators = []  # read: the indicator pass that follows finds nothing left to read
     for path, prov in rec.provenance.items():
         if path.startswith("indicators"):
@@ -98,7 +108,18 @@ def set_aside_table_header(section: FormSection, form: Form, rec: Recorder) -> N
 
 
 def note_table_gap(section: FormSection, form: Form, rec: Recorder) -> None:
-    """No indicator read and table rows left unread: one column-mapping gap for the whole table."""
+    """Table rows left unread, or columns of a read table the rules cannot map: one column-mapping gap for the
+    whole table (the LLM layer then reads every row with the mapping; values the rules read stand)."""
+    header_row = section.indicator_header
+    if form.indicators and header_row is not None and header_row.line is not None and section.indicators and any(
+            f.code == "UNKNOWN_COLUMN" for f in rec.findings):
+        cells = list(header_row.filled)
+        first = section.indicators[0]
+        rec.gap(Gap(kind="columns", form=rec.form_index, columns=[c.text for c in cells], cells=cells,
+                    rows=list(section.indicators), page=first.page, line=first.line, header_row=header_row,
+                    signature=signature([c.text for c in cells]),
+                    reason="indicator table with columns the rules cannot map"))
+        return
     if form.indicators or not section.orphans:
         return
     header = section.unmapped_header
