@@ -16,17 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel, Field
 
+from jixiao.domain.columns import SUSPICIOUS, type_cost
 from jixiao.domain.vocabulary import indicator_column, is_level1, is_level2
 from jixiao.gapfunds import fill_funds
 from jixiao.gapground import LABEL, NUMERIC, Grounded, Grounding, Value, as_number, ground, salvage
 from jixiao.gapmap import fill_tables
-from jixiao.gaps import Gap
+from jixiao.gaps import Gap, TableReader
 from jixiao.layouts import LayoutStore
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.llm.usage import add_usage
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
-from jixiao.parse.align import SUSPICIOUS, type_cost
 from jixiao.values import clean_text, quantity_value, split_operator
 
 
@@ -197,14 +197,16 @@ def _shift_paths(document: Document, form: int, inserted: int) -> None:
 
 
 def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurrency: int = 2,
-              layouts: LayoutStore | None = None) -> Document:
+              layouts: LayoutStore | None = None, read_table: TableReader | None = None) -> Document:
     """Ask the model about every gap (bounded concurrency), apply what is grounded, account for usage.
 
     Column-mapping gaps go first (one request per distinct layout, `jixiao.gapmap`); confirmed
-    mappings are remembered in `layouts`."""
+    mappings are remembered in `layouts`. `read_table` is the rules' table reader (the pipeline hands in
+    parse.learned.read_table); without it column gaps are not asked about."""
     if not gaps:
         return document
-    replies, mapped = fill_tables(document, [g for g in gaps if g.kind == "columns"], service, layouts)
+    tables = [g for g in gaps if g.kind == "columns"] if read_table is not None else []
+    replies, mapped = fill_tables(document, tables, service, layouts, read_table) if read_table else ([], set())
     for reply in replies:
         add_usage(document.llm_usage, reply)
     gaps = [g for g in gaps if not (g.kind == "indicator_row" and g.form in mapped)]

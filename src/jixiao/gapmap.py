@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from jixiao.gaps import Gap
+from jixiao.gaps import Gap, TableRead, TableReader
 from jixiao.layouts import COLUMN_FIELDS, LayoutStore
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
-from jixiao.parse.learned import read_mapped
-from jixiao.parse.record import Recorder
-from jixiao.parse.segment import FormSection
 
 MAPPED_CONFIDENCE = 0.8  # under the flag threshold: a reviewer confirms the first table of a new layout
 _SAMPLES = 3
@@ -76,12 +73,12 @@ def _samples(gap: Gap) -> list[dict[str, object]]:
             for cell in gap.cells]
 
 
-def request_mapping(service: LlmService, document: Document, gap: Gap) -> tuple[Reply, str]:
+def request_mapping(service: LlmService, document: Document, gap: Gap, reader: TableReader) -> tuple[Reply, str]:
     user, sha = render("column_mapping.j2", reason=gap.reason, columns=_samples(gap), fields=FIELD_MEANINGS)
     system, _ = render("system.j2")
 
     def check(fields: list[str | None]) -> str | None:
-        return _read(document, gap, fields)[2]
+        return _read(document, gap, fields, reader)[1]
 
     reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
                                ColumnMapping, {"width": len(gap.cells), "check": check})
@@ -113,40 +110,39 @@ def arithmetic(form: Form, indicators: list[Indicator]) -> tuple[str | None, str
     return None, confirmed
 
 
-def _read(document: Document, gap: Gap, fields: list[str | None]) -> tuple[Form, Recorder, str | None, str | None]:
-    """The gap's table read by the rules with `fields`: (form, recorder, refusal, confirmation)."""
-    rec = Recorder(gap.form)
-    mapped = Form(form_type=document.forms[gap.form].form_type)
-    read_mapped(FormSection(), mapped, rec, gap.cells, gap.rows, fields)
-    if not mapped.indicators:
-        return mapped, rec, "映射后未读出任何指标", None
-    return mapped, rec, *arithmetic(document.forms[gap.form], mapped.indicators)
+def _read(document: Document, gap: Gap, fields: list[str | None], reader: TableReader
+          ) -> tuple[TableRead, str | None, str | None]:
+    """The gap's table read by the rules with `fields`: (what they read, refusal, confirmation)."""
+    read = reader(gap, fields, document.forms[gap.form].form_type)
+    if not read.indicators:
+        return read, "映射后未读出任何指标", None
+    return read, *arithmetic(document.forms[gap.form], read.indicators)
 
 
-def apply_mapping(document: Document, gap: Gap, fields: list[str | None], model: str | None,
+def apply_mapping(document: Document, gap: Gap, fields: list[str | None], reader: TableReader, model: str | None,
                   prompt_sha256: str | None) -> tuple[list[Finding], str | None]:
     """Read the gap's table with `fields` into its form (only when the rules read no indicator there).
 
     Returns the findings and what confirmed the mapping (None: not confirmed, so not remembered)."""
     form = document.forms[gap.form]
     header = ", ".join(f"{c.text}→{f or 'none'}" for c, f in zip(gap.cells, fields, strict=True))
-    mapped, rec, refused, confirmed = _read(document, gap, fields)
+    read, refused, confirmed = _read(document, gap, fields, reader)
     if refused is not None:
         return [Finding(code="LLM_MAPPING_REFUSED", severity="warning", form=gap.form, path="indicators",
                         message=f"第{gap.line or '?'}行起的指标表：模型给出的列映射（{header}）使{refused}，已拒绝，"
                                 "该表仍需人工核对", found=header)], None
     if form.indicators:  # columns of a table the rules read: only the values they left empty
-        filled = _merge(form, mapped, rec, model, prompt_sha256)
+        filled = _merge(form, read, model, prompt_sha256)
         return ([Finding(code="LLM_COLUMNS_MAPPED", severity="info", form=gap.form, path="indicators",
                          message=f"第{gap.line or '?'}行起的指标表有规则无法识别的列，按模型给出的列映射（{header}）"
                                  f"补读{filled}个值，{confirmed or '未能用算术核对'}，请复核", found=header)]
                 if filled else []), confirmed
-    form.indicators, form.layout = mapped.indicators, mapped.layout
-    for path, prov in rec.provenance.items():
+    form.indicators, form.layout = read.indicators, read.layout
+    for path, prov in read.provenance.items():
         form.provenance[path] = _as_llm(prov, model, prompt_sha256)
     document.findings = [f for f in document.findings
                          if not (f.form == gap.form and f.code == "ROWS_WITHOUT_HEADER")]
-    findings = list(rec.findings)
+    findings = list(read.findings)
     findings.append(Finding(code="LLM_COLUMNS_MAPPED", severity="info", form=gap.form, path="indicators",
                             message=f"第{gap.line or '?'}行起的指标表按模型给出的列映射读取（{header}），"
                                     f"{confirmed or '未能用算术核对'}，请复核", found=header))
@@ -161,10 +157,10 @@ def _as_llm(prov: Provenance, model: str | None, prompt_sha256: str | None) -> P
             f"; {prov.note}" if prov.note else "")})
 
 
-def _merge(form: Form, mapped: Form, rec: Recorder, model: str | None, prompt_sha256: str | None) -> int:
+def _merge(form: Form, read: TableRead, model: str | None, prompt_sha256: str | None) -> int:
     """Fill the fields the rules left empty from the same rows read with the mapping (same row, same name)."""
     filled = 0
-    for i, (old, new) in enumerate(zip(form.indicators, mapped.indicators, strict=False)):
+    for i, (old, new) in enumerate(zip(form.indicators, read.indicators, strict=False)):
         if old.name != new.name:
             continue
         for field in type(new).model_fields:
@@ -172,7 +168,7 @@ def _merge(form: Form, mapped: Form, rec: Recorder, model: str | None, prompt_sh
             if value in (None, "") or getattr(old, field) not in (None, ""):
                 continue  # nothing read, or a value the rules read: it stands
             setattr(old, field, value)
-            if (prov := rec.provenance.get(f"indicators[{i}].{field}")) is not None:
+            if (prov := read.provenance.get(f"indicators[{i}].{field}")) is not None:
                 form.provenance[f"indicators[{i}].{field}"] = _as_llm(prov, model, prompt_sha256)
             filled += 1
     return filled
@@ -190,8 +186,8 @@ def _salvage(raw: str | None, width: int) -> dict[str, object] | None:
     return None if mapping_problem(columns, width) else {"columns": columns}
 
 
-def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store: LayoutStore | None
-                ) -> tuple[list[Reply], set[int]]:
+def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store: LayoutStore | None,
+                reader: TableReader) -> tuple[list[Reply], set[int]]:
     """One request per distinct layout among the column gaps; every table of that layout read with the answer.
 
     Returns the requests and the forms whose table a mapping read (their row-by-row gaps are moot)."""
@@ -200,11 +196,11 @@ def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store:
     answered: dict[str, list[str | None]] = {}
     for gap in gaps:
         if gap.signature is not None and gap.signature in answered:
-            findings, _ = apply_mapping(document, gap, answered[gap.signature], service.model, None)
+            findings, _ = apply_mapping(document, gap, answered[gap.signature], reader, service.model, None)
             document.findings.extend(findings)
             mapped.add(gap.form)
             continue
-        reply, sha = request_mapping(service, document, gap)
+        reply, sha = request_mapping(service, document, gap, reader)
         replies.append(reply)
         data = reply.data if reply.data is not None else _salvage(reply.raw, len(gap.cells))
         if data is None:
@@ -214,7 +210,7 @@ def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store:
                         "该表仍需人工核对", found=(reply.error or reply.raw or "")[:200]))
             continue
         fields = normalise(ColumnMapping.model_validate(data).columns)
-        findings, confirmed = apply_mapping(document, gap, fields, service.model, sha)
+        findings, confirmed = apply_mapping(document, gap, fields, reader, service.model, sha)
         document.findings.extend(findings)
         if not any(f.code == "LLM_MAPPING_REFUSED" for f in findings):
             mapped.add(gap.form)

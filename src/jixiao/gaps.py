@@ -7,11 +7,13 @@ header the rules cannot map: the model maps each column to a field, the rules re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from jixiao.layout import Cell, Row
+from jixiao.models import Finding, Indicator, Provenance
 
 
 class Gap(BaseModel):
@@ -27,3 +29,16 @@ class Gap(BaseModel):
     page: int = 1
     line: int | None = None
     reason: str
+
+
+class TableRead(BaseModel):
+    """What the rules read from a `columns` gap's rows under one column mapping (parse.learned.read_table)."""
+
+    indicators: list[Indicator]
+    layout: str | None = None
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    findings: list[Finding] = Field(default_factory=list)
+
+
+# the rules' table reader, handed to the LLM layer by the pipeline: (gap, field per column, form type) → what it read
+TableReader = Callable[[Gap, list[str | None], str], TableRead]

@@ -22,6 +22,7 @@ from jixiao.layouts import LayoutStore
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, PageGeometry, SourceInfo
 from jixiao.parse import parse
+from jixiao.parse.learned import read_table
 from jixiao.sections import mark_cut_value, separate_prose
 
 
@@ -102,7 +103,7 @@ def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
     gaps = parsed.gaps
     del layout, parsed  # every cell of the input: gone before the checks run (a large input holds ~100 B per byte)
     if options.llm is not None:
-        document = fill_gaps(document, gaps, options.llm, options.concurrency, options.layouts)
+        document = fill_gaps(document, gaps, options.llm, options.concurrency, options.layouts, read_table)
     document = check_document(document, profile)
     if options.llm is not None and options.llm.judge:  # the text review's judge reads what the rules could not settle
         document = judge_explanations(document, options.llm, profile, options.concurrency)

@@ -10,7 +10,7 @@ which answers a field per column, after which the rules read every row with that
 from __future__ import annotations
 
 from jixiao.domain import vocabulary as vocab
-from jixiao.gaps import Gap
+from jixiao.gaps import Gap, TableRead
 from jixiao.layout import Cell, Row
 from jixiao.layouts import LearnedLayout, signature
 from jixiao.models import Form
@@ -68,6 +68,14 @@ def read_mapped(section: FormSection, form: Form, rec: Recorder, header: list[Ce
     section.indicators = list(rows)
     section.orphans = []
     read_indicators(section, form, rec)
+
+
+def read_table(gap: Gap, fields: list[str | None], form_type: str) -> TableRead:
+    """A `columns` gap's rows read by the rules with one field per header cell (the LLM layer's table reader)."""
+    rec = Recorder(gap.form)
+    form = Form(form_type="department" if form_type == "department" else "project")
+    read_mapped(FormSection(), form, rec, gap.cells, gap.rows, fields)
+    return TableRead(indicators=form.indicators, layout=form.layout, provenance=rec.provenance, findings=rec.findings)
 
 
 def set_aside_table_header(section: FormSection, form: Form, rec: Recorder) -> None:
