@@ -61,7 +61,7 @@ ALLOWED: dict[str, set[str]] = {
                    "evaluate_llm", "evaluate_review"},
 }
 # modules not yet gathered into outputs/ count as outputs
-ROOMS = {"output": "outputs", "report": "outputs", "folder": "outputs",
+ROOMS = {"report": "outputs",
          "evaluate_breakdown": "evaluate"}  # the golden report's tables, part of the evaluation
 
 

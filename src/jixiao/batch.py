@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from jixiao.atomic import write_atomic
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.models import Document
-from jixiao.output import document_bytes, output_stem
+from jixiao.outputs.document import document_bytes, output_stem
 from jixiao.pipeline import Outcome, RunOptions, process
 from jixiao.testhook import hook
 from jixiao.textsafe import terminal_text

@@ -16,11 +16,11 @@ from jixiao import __version__
 from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
-from jixiao.folder import FolderError, Journal, output_lock, recover
+from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
-from jixiao.output import document_json
+from jixiao.outputs.document import document_json
 from jixiao.pipeline import RunOptions, draft
 from jixiao.textsafe import terminal_text
 

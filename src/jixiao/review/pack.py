@@ -17,7 +17,7 @@ from jixiao.atomic import write_atomic
 from jixiao.domain.codes import FindingCode
 from jixiao.drafts import Drafter, TemplateDrafter, draft_batch
 from jixiao.models import Document, Draft, Finding
-from jixiao.output import document_bytes, summary_markdown
+from jixiao.outputs.document import document_bytes, summary_markdown
 from jixiao.outputs.html import report_html
 from jixiao.outputs.workbook import write_review_book
 from jixiao.review.carry import carry_decisions
