@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from jixiao.models import Document
+from jixiao.outputs.jsonfile import dump
 from jixiao.templating import environment
 
 _env = environment("outputs", variant="markdown")  # its own environment: the finalize below is Markdown's
@@ -23,12 +24,13 @@ _env.finalize = lambda v: "" if v is None else markdown_text(v)
 
 
 def document_json(document: Document) -> str:
-    return document.model_dump_json(indent=2) + "\n"
+    """The document as its JSON file holds it (`outputs.jsonfile`: one list item a line, defaults left out)."""
+    return dump(document).decode("utf-8")
 
 
 def document_bytes(document: Document) -> bytes:
     """`document_json` as UTF-8 bytes, without the str (4 bytes a character for CJK text) in between."""
-    return document.__pydantic_serializer__.to_json(document, indent=2) + b"\n"
+    return dump(document)
 
 
 def summary_markdown(document: Document) -> str:
