@@ -16,11 +16,11 @@ from jixiao import __version__
 from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
-from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.outputs.document import document_json
+from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
 from jixiao.pipeline import RunOptions, draft
 from jixiao.textsafe import terminal_text
 
@@ -143,16 +143,14 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
         report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet,
                            resume=(".md", ".html", ".json") if resume else ())
         try:
-            pack = write_batch_pack(writer.documents, out, options.drafter())
+            pack = write_batch_pack(writer.summaries, out, options.drafter())
         except OSError as exc:
             err.print(f"[red]error[/red] cannot write the review workbook to {terminal_text(str(out))}: "
                       f"{exc.strerror or exc}")
             raise typer.Exit(1) from exc
-    for stem, document in writer.documents.items():
-        reset = next((f for f in document.findings if f.code == "DECISIONS_RESET"), None)
-        if reset is not None:
-            err.print(f"[yellow]changed input[/yellow] {terminal_text(document.source.path)}: differs from the one "
-                      f"reviewed in {terminal_text(stem)}.json; its {reset.found} decisions were reset")
+    for stem, reset in writer.resets.items():
+        err.print(f"[yellow]changed input[/yellow] {terminal_text(writer.summaries[stem].source.path)}: differs from "
+                  f"the one reviewed in {terminal_text(stem)}.json; its {reset} decisions were reset")
     if pack and not quiet and not json_logs:
         shown = terminal_text(str(pack[-1]))
         err.print(f"review pack: {shown} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {shown}`)")

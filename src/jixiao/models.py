@@ -6,9 +6,8 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import re
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,

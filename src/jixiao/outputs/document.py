@@ -33,9 +33,10 @@ def document_bytes(document: Document) -> bytes:
     return dump(document)
 
 
-def summary_markdown(document: Document) -> str:
-    """A reviewer's one-page summary of a document."""
-    return _env.get_template("summary.md.j2").render(doc=document, name=Path(document.source.path).name)
+def summary_markdown(document: Document, omitted: int = 0) -> str:
+    """A reviewer's one-page summary of a document (`omitted`: forms of a long input left out, said at the top)."""
+    return _env.get_template("summary.md.j2").render(doc=document, name=Path(document.source.path).name,
+                                                      omitted=omitted)
 
 
 def output_stem(input_path: Path, taken: set[str]) -> str:

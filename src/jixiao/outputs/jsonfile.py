@@ -62,7 +62,8 @@ class DocumentWriter:
         self.usage = LlmUsage()
         self._facts: list[str] | None = None
         self._spools: dict[str, IO[bytes]] = {
-            name: tempfile.TemporaryFile(dir=folder, prefix=TEMP_PREFIX) for name in SECTIONS}
+            name: tempfile.TemporaryFile(dir=folder, prefix=TEMP_PREFIX)  # noqa: SIM115  closed by __exit__
+            for name in SECTIONS}
 
     def __enter__(self) -> DocumentWriter:
         return self
@@ -150,12 +151,15 @@ def read_head(path: Path) -> Head:
     return Head(source=document.source, status=document.status, profile=document.profile)
 
 
-def iter_items(path: Path, name: Section) -> Iterator[Any]:
-    """The items of one list of a document JSON, one at a time (raises OSError or ValueError)."""
+def iter_items(path: Path, name: Section, raw: bool = False) -> Iterator[Any]:
+    """The items of one list of a document JSON, one at a time, as models (`raw`: as the JSON's dicts, defaults
+    left out; cheaper); raises OSError or ValueError."""
     model = _MODELS[name]
     with path.open("rb") as handle:
         if _streamable(handle) is None:
-            yield from getattr(Document.model_validate_json(path.read_bytes()), name)
+            document = Document.model_validate_json(path.read_bytes())
+            for item in getattr(document, name):
+                yield item.model_dump(mode="json") if raw else item
             return
         opening = f'"{name}":['.encode()
         for line in handle:
@@ -168,15 +172,16 @@ def iter_items(path: Path, name: Section) -> Iterator[Any]:
             line = line.rstrip()
             if line.startswith(b"]"):
                 return
-            raw = line.removesuffix(b",")
-            if name != "drafts":
-                yield model.model_validate_json(raw)
+            text = line.removesuffix(b",")
+            if name != "drafts" and not raw:
+                yield model.model_validate_json(text)
                 continue
-            data = json.loads(raw)
-            if data.get("facts") == SAME_FACTS:
-                data["facts"] = facts
-            facts = data.get("facts", [])
-            yield model.model_validate(data)
+            data = json.loads(text)
+            if name == "drafts":
+                if data.get("facts") == SAME_FACTS:
+                    data["facts"] = facts
+                facts = data.get("facts", [])
+            yield data if raw else model.model_validate(data)
         raise ValueError(f"{path}: the {name} list is not closed")
 
 

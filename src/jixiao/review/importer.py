@@ -25,9 +25,9 @@ from jixiao.checks.profile import RuleProfile, load_profile
 from jixiao.drafts.facts import batch_facts, form_facts
 from jixiao.drafts.grounding import Allowed, ungrounded
 from jixiao.errors import InputError
-from jixiao.outputs.folder import FolderError, Journal, commit, member
 from jixiao.models import Document, Draft
 from jixiao.outputs.document import document_json
+from jixiao.outputs.folder import FolderError, Journal, commit, member
 from jixiao.outputs.schema import DECISIONS, DRAFT_HEADER, DRAFT_SHEET, META_SHEET, PLACEHOLDER, STATUS, draft_id
 from jixiao.outputs.workbook import sha256_file
 from jixiao.testhook import hook
