@@ -111,6 +111,7 @@ def write_json(found: DocumentStream, out_dir: Path, stem: str) -> DocumentSumma
         for part in found.parts:
             writer.add(part)
             summary.add(part)
+            hook("part-written")
         writer.finish(out_dir / f"{stem}.json")
     return summary
 

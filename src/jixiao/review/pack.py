@@ -29,6 +29,7 @@ from jixiao.outputs.workbook import write_review_book
 from jixiao.review.carry import Decisions
 from jixiao.review.duplicates import find_duplicates
 from jixiao.review.importer import BatchDrafts
+from jixiao.testhook import hook
 
 BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
@@ -127,6 +128,7 @@ class RunWriter:
                 writer.add(part)
                 summary.add(part)
                 report.add(part, base)
+                hook("part-written")
             carried = decisions.finish()
             if carried.input_changed:
                 note = _reset_note(carried.reset)
