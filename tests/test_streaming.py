@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from bench.make_dump import write_dump
 from typer.testing import CliRunner
 
-from bench.make_dump import write_dump
 from jixiao import pipeline
 from jixiao.cli import app
 from jixiao.models import Document
