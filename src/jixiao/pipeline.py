@@ -23,6 +23,7 @@ from jixiao.gapfill import fill_gaps
 from jixiao.ingest import ingest_stream
 from jixiao.judge import judge_explanations
 from jixiao.layout import Block, LayoutDocument, Page, Row
+from jixiao.limits import Limits, use
 from jixiao.llm.service import LlmService
 from jixiao.models import Document, Finding, LlmUsage, PageGeometry, SourceInfo
 from jixiao.parse import parse
@@ -41,6 +42,7 @@ class RunOptions(BaseModel):
     concurrency: int = Field(2, ge=1, description="LLM requests in flight at once (JIXIAO_LLM_CONCURRENCY)")
     draft: bool = Field(False, description="run the drafting stage")
     jobs: int = Field(1, ge=1, description="inputs processed at once")
+    limits: Limits = Field(default_factory=Limits, description="what one input may hold (--max-pages, …)")
 
     def profile_for(self, document: Document | None = None) -> RuleProfile:
         """The explicit profile, else the one the document records, else national."""
@@ -159,6 +161,7 @@ def stream(path: Path, options: RunOptions | RuleProfile) -> DocumentStream:
 
     Raises `InputError` when the file cannot be read, and, while its parts are made, when it holds no form."""
     options = _options(options)
+    use(options.limits)
     head, rows = ingest_stream(path)
     source = _source(head)
     layouts = _row_parts(head, rows) if rows is not None else iter([(head, True)])
@@ -170,6 +173,8 @@ def stream(path: Path, options: RunOptions | RuleProfile) -> DocumentStream:
             part = _run_part(source, layout, last, notes if base == 0 else [], options)
             if last and not base and not part.forms:
                 raise NotAForm(f"{path}: no 绩效自评表 found (no title, 项目名称 or indicator table)")
+            if base + len(part.forms) > options.limits.max_forms:
+                raise InputError(f"{path}: more than {options.limits.max_forms:,} forms (--max-forms); not read")
             yield _shifted(part, base)
             base += len(part.forms)
 
