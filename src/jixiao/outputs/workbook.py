@@ -157,7 +157,8 @@ def _sheet(book: Workbook, title: str, spool: _Spool, wrap: tuple[str, ...] = ()
             cells.append(cell)
         if wrapped:
             ws.row_dimensions[n].height = min(_MAX_HEIGHT, lines * _LINE_HEIGHT)
-        ws.append(cells)
+        ws.append(cells)  # written to the sheet's stream at once: its height is no longer needed
+        ws.row_dimensions.pop(n, None)
     return ws
 
 
