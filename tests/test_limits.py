@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bench.make_dump import write_dump
 from typer.testing import CliRunner
 
-from bench.make_dump import write_dump
 from jixiao.cli import app
 from jixiao.limits import LimitError, Limits, limits_from
 from tests.conftest import GOLDEN
