@@ -8,6 +8,8 @@ OUT ?= out/demo
 JUDGE_EVAL_S ?= 1200
 # forms in the memory benchmark's generated text dump (bench/make_dump.py)
 BENCH_FORMS ?= 12000
+# labelled cases the LLM judge runs on (empty: all 12; CI runs three to stay within its time)
+JUDGE_CASES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants
@@ -80,6 +82,6 @@ test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases
 	JIXIAO_LLM_BASE_URL=http://127.0.0.1:8765/v1 JIXIAO_LLM_MODEL=qwen2.5-coder-0.5b JIXIAO_LLM_LOCAL_ONLY=1 \
 	JIXIAO_LLM_CONCURRENCY=1 JIXIAO_CACHE_DIR=$${JIXIAO_CACHE_DIR:-.llm/cache} \
 	  sh -c 'JIXIAO_LLM_JUDGE=0 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline && \
-	         { timeout $(JUDGE_EVAL_S) $(BIN)/jixiao eval golden/review-labels --llm; s=$$?; \
+	         { timeout $(JUDGE_EVAL_S) $(BIN)/jixiao eval golden/review-labels --llm $(foreach c,$(JUDGE_CASES),--case $(c)); s=$$?; \
 	           if [ $$s -eq 124 ]; then echo "judge eval stopped after $(JUDGE_EVAL_S) s (slow model server): no LLM figures this run"; s=0; fi; \
 	           exit $$s; }'; status=$$?; scripts/llm_serve.sh stop; exit $$status
