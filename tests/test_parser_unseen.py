@@ -168,3 +168,15 @@ def test_cells_glued_with_no_space_at_all(tmp_path: Path, profile: RuleProfile) 
         "产出指标", "数量指标", "养护里程", "≥400公里", "412公里", 30.0, 30.0)
     assert (form.total_weight, form.total_score) == (100.0, 99.15)
     assert all(p.confidence < FLAG_CONFIDENCE for k, p in form.provenance.items() if k.startswith("indicators"))
+
+
+def test_listed_and_prefixed_header_labels_inline_with_cell_borders_kept_or_lost(tmp_path: Path,
+                                                                                 profile: RuleProfile) -> None:
+    """A label is a label by vocabulary wherever it sits: '主管部门/单位名称' names the department (not the
+    project, as a lone 单位名称 does on a 部门整体 form), '项目联系人' and '联系电话' end the value glued before them."""
+    header = ["项目名称：城乡供水一体化维修养护", "主管部门/单位名称：某县水务局", "项目联系人：孙立", "联系电话：0311-86001234"]
+    tail = HUNAN_TABBED[3:]
+    for row in ("\t\t".join(header), " ".join(header), "".join(header)):
+        form = _read(tmp_path, ["2023年度项目支出绩效自评表", row, *tail], profile).forms[0]
+        assert (form.project_name, form.department, form.contact, form.phone) == (
+            "城乡供水一体化维修养护", "某县水务局", "孙立", "0311-86001234"), row

@@ -52,6 +52,8 @@ def header_field(text: str) -> str | None:
     for field, labels in HEADER_FIELDS.items():
         if key in labels:
             return field
+    if (parts := _compound(key)) is not None:  # '预算部门、单位名称': the first name says what the value is
+        return parts[0]
     for field, labels in HEADER_FIELDS.items():
         if len(key) >= 4 and any(label.endswith(key) for label in labels):
             return field
@@ -59,9 +61,44 @@ def header_field(text: str) -> str | None:
         if any(len(label) >= 4 and key.endswith(label) for label in labels):
             return field
     for field, labels in HEADER_FIELDS.items():  # a short tail after one: '主管部门及代码', '项目名称（全称）'
-        if any(len(label) >= 4 and key.startswith(label) and len(key) - len(label) <= 3 for label in labels):
+        if any(len(label) >= 4 and key.startswith(label) and 0 < len(key) - len(label) <= 3
+               and not re.search("[:：]", key[len(label):]) for label in labels):
             return field
     return WEAK_HEADER_LABELS.get(key)
+
+
+_EXACT_HEADER_LABELS = {label: field for field, labels in HEADER_FIELDS.items() for label in labels}
+_LIST_SEPARATOR = re.compile("[、/／]|或")
+
+
+def _compound(key: str) -> tuple[str, ...] | None:
+    """The fields of a label that lists several names, each a known label ('预算部门、单位名称',
+    '主管部门/实施单位'), else None."""
+    parts = [p for p in _LIST_SEPARATOR.split(key)]
+    if len(parts) < 2 or any(p not in _EXACT_HEADER_LABELS for p in parts):
+        return None
+    return tuple(_EXACT_HEADER_LABELS[p] for p in parts)
+
+
+def exact_header_label(text: str) -> str | None:
+    """The field of `text` when it is a header label exactly as printed on forms (a known label, or a list of
+    them such as '预算部门、单位名称'), else None: unlike `header_field`, no tail or head of a longer word."""
+    key = header_key(text)
+    if key in _EXACT_HEADER_LABELS:
+        return _EXACT_HEADER_LABELS[key]
+    if key in WEAK_HEADER_LABELS:
+        return WEAK_HEADER_LABELS[key]
+    parts = _compound(key)
+    return parts[0] if parts else None
+
+
+def label_at_end(word: str) -> tuple[int, str] | None:
+    """(start, field) of the longest header label that ends `word` ('刘洋联系电话' → 联系电话, not 电话;
+    '…项目预算部门、单位名称' → the whole list), or None."""
+    for start in range(0, max(0, len(word) - 1)):
+        if field := exact_header_label(word[start:]):
+            return start, field
+    return None
 
 
 # ---- funds table ----------------------------------------------------------------------------

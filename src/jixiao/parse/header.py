@@ -46,15 +46,12 @@ def read_title(section: FormSection, form: Form, rec: Recorder) -> None:
 
 def _label_of(cell: Cell) -> tuple[str | None, str | None]:
     """(field, inline value) for a label cell; inline value when written '项目名称：XXX'."""
-    field = vocab.header_field(cell.text)
-    if field:
-        return field, None
     match = _LABEL_VALUE.match(cell.text)
-    if match:
+    if match:  # '项目负责人：刘洋' is a label with its value, not a label with a tail
         field = vocab.header_field(match.group(1))
         if field:
             return field, match.group(2).strip()
-    return None, None
+    return vocab.header_field(cell.text), None
 
 
 def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float,
@@ -79,20 +76,20 @@ def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: C
     rec.cell(field, row, cell, confidence)
 
 
-_INLINE_LABEL = re.compile(r"([^\s:：]{2,8})[:：]\s*")
+_INLINE_LABEL = re.compile(r"([^\s:：]{2,16})[:：]\s*")
 
 
 def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
     """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]. A label glued to the
-    value before it ('…（2023年）项目编码：') starts where the shortest known label does."""
+    value before it ('…（2023年）项目编码：', '刘洋联系电话：') starts where the longest label printed on forms
+    that ends the word does (联系电话, not 电话; 预算部门、单位名称, not 单位名称)."""
     labels: list[tuple[int, int, str]] = []  # (label start, value start, field)
     for m in _INLINE_LABEL.finditer(cell.text):
-        word = m.group(1)
-        size = next((k for k in range(2, len(word) + 1) if vocab.header_field(word[-k:])), None)
-        if size is not None:
-            field = vocab.header_field(word[-size:])
-            assert field is not None
-            labels.append((m.end(1) - size, m.end(), field))
+        found = vocab.label_at_end(m.group(1))
+        if found is None and (field := vocab.header_field(m.group(1))):
+            found = (0, field)  # an unlisted label with a known tail: '项目主管单位'
+        if found is not None:
+            labels.append((m.start(1) + found[0], m.end(), found[1]))
     if len(labels) < 2 or labels[0][0] != 0:
         return []
     pairs = []
