@@ -180,3 +180,16 @@ def test_listed_and_prefixed_header_labels_inline_with_cell_borders_kept_or_lost
         form = _read(tmp_path, ["2023年度项目支出绩效自评表", row, *tail], profile).forms[0]
         assert (form.project_name, form.department, form.contact, form.phone) == (
             "城乡供水一体化维修养护", "某县水务局", "孙立", "0311-86001234"), row
+
+
+def test_a_row_realigned_by_content_has_no_sure_cell(tmp_path: Path, profile: RuleProfile) -> None:
+    """A row with a cell missing (a merged cell the exporter dropped) is moved into place by content; the
+    cells that did not move are in doubt as well, for the row does not sit in its columns."""
+    lines = [*HUNAN_TABBED[:10], "效益指标\t社会效益指标\t农村公路事故率下降\t有所下降\t30\t27\t部分路段未完工",
+             *HUNAN_TABBED[11:]]
+    form = _read(tmp_path, lines, profile).forms[0]
+    row = form.indicators[3]
+    assert row.name == "农村公路事故率下降"  # which column 30 and 27 belong to the row cannot say
+    read = {k: p for k, p in form.provenance.items() if k.startswith("indicators[3].") and "level" not in k}
+    assert read and all(p.confidence < FLAG_CONFIDENCE for p in read.values()), read
+    assert form.provenance["indicators[2].name"].confidence == 1.0

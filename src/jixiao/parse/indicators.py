@@ -153,11 +153,15 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
            uncertain: bool = False) -> Indicator:
     path = f"indicators[{index}]"
 
+    moved = any(p.shifted for p in placed.values())  # a row that does not sit in its columns: no cell of it is sure
+
     def record(field: str, placement: Placement) -> None:
         note = None
         if placement.shifted:
             note = f"cell realigned by content (printed in column {placement.cell.index + 1})"
-        confidence = 0.85 if placement.shifted else 1.0
+        elif moved:
+            note = "another cell of this row was realigned by content"
+        confidence = 0.85 if moved else 1.0
         if uncertain:
             confidence, note = 0.5, "row alignment uncertain: cells do not fit the table's columns"
         rec.cell(f"{path}.{field}", row, placement.cell, confidence, note)
