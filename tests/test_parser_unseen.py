@@ -193,3 +193,19 @@ def test_a_row_realigned_by_content_has_no_sure_cell(tmp_path: Path, profile: Ru
     read = {k: p for k, p in form.provenance.items() if k.startswith("indicators[3].") and "level" not in k}
     assert read and all(p.confidence < FLAG_CONFIDENCE for p in read.values()), read
     assert form.provenance["indicators[2].name"].confidence == 1.0
+
+
+def test_labels_the_contract_has_no_field_for_end_the_value_before_them(tmp_path: Path, profile: RuleProfile) -> None:
+    """传真/邮政编码/电子邮箱 printed among the header pairs: their values are read as nothing, and they do not
+    run into the value before them, whether the pairs are tabbed, spaced, inline with colons or glued."""
+    rows = {
+        "tabbed": ["项目名称\t城区排涝泵站运行维护", "项目联系人\t钱多多\t传真\t0512-66553322",
+                   "联系电话\t0512-66554411\t邮政编码\t215000"],
+        "spaced": ["项目名称 城区排涝泵站运行维护", "项目联系人 钱多多 传真 0512-66553322",
+                   "联系电话 0512-66554411 邮政编码 215000"],
+        "inline": ["项目名称：城区排涝泵站运行维护", "项目联系人：钱多多 传真：0512-66553322 联系电话：0512-66554411 电子邮箱：pz@example.cn"],
+        "glued": ["项目名称：城区排涝泵站运行维护", "项目联系人钱多多传真0512-66553322联系电话0512-66554411邮政编码215000"],
+    }
+    for name, header in rows.items():
+        form = _read(tmp_path, ["项目支出绩效自评表", "（2023年度）", *header, *HUNAN_TABBED[3:]], profile).forms[0]
+        assert (form.project_name, form.contact, form.phone) == ("城区排涝泵站运行维护", "钱多多", "0512-66554411"), name

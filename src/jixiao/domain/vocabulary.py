@@ -40,6 +40,9 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "year": ("年度", "评价年度", "预算年度", "自评年度", "项目年度", "所属年度"),
 }
 WEAK_HEADER_LABELS = {"填报单位": "implementing_unit"}  # the filer is most often, not always, the 实施单位
+# printed in header blocks, no field of the contract: such a label ends the value before it, its own value is not read
+OTHER_HEADER_LABELS = frozenset({"手机", "移动电话", "地址", "通讯地址", "单位地址", "邮编", "邮政编码", "传真", "电子邮箱",
+                                 "邮箱", "项目类别", "项目属性", "评价机构", "填报日期", "评价方式"})
 
 
 @lru_cache(maxsize=8192)
@@ -90,6 +93,31 @@ def exact_header_label(text: str) -> str | None:
         return WEAK_HEADER_LABELS[key]
     parts = _compound(key)
     return parts[0] if parts else None
+
+
+def other_label_at_end(word: str) -> int | None:
+    """Start of the longest label of `OTHER_HEADER_LABELS` that ends `word` ('0960-1234手机' → 9), or None."""
+    return next((start for start in range(len(word) - 1) if header_key(word[start:]) in OTHER_HEADER_LABELS), None)
+
+
+_GLUED_LABELS = tuple(sorted({*(k for k in _EXACT_HEADER_LABELS if len(k) >= 2 and k != "年度"), *OTHER_HEADER_LABELS},
+                             key=len, reverse=True))
+
+
+def labels_in(text: str) -> list[tuple[int, int, str | None]]:
+    """(start, end, field or None for an unlisted label) of every printed header label inside `text`, longest
+    first at each position ('联系人张伟电话0960…手机139…': 联系人, 电话, 手机). 年度 is left out: '2023年度' is
+    part of a name more often than a label."""
+    out: list[tuple[int, int, str | None]] = []
+    i = 0
+    while i < len(text):
+        word = next((w for w in _GLUED_LABELS if text.startswith(w, i)), None)
+        if word is None:
+            i += 1
+            continue
+        out.append((i, i + len(word), _EXACT_HEADER_LABELS.get(word)))
+        i += len(word)
+    return out
 
 
 def label_at_end(word: str) -> tuple[int, str] | None:
