@@ -174,7 +174,8 @@ def test_listed_and_prefixed_header_labels_inline_with_cell_borders_kept_or_lost
                                                                                  profile: RuleProfile) -> None:
     """A label is a label by vocabulary wherever it sits: '主管部门/单位名称' names the department (not the
     project, as a lone 单位名称 does on a 部门整体 form), '项目联系人' and '联系电话' end the value glued before them."""
-    header = ["项目名称：城乡供水一体化维修养护", "主管部门/单位名称：某县水务局", "项目联系人：孙立", "联系电话：0311-86001234"]
+    header = ["项目名称：城乡供水一体化维修养护", "主管部门/单位名称：某县水务局", "项目联系人：孙立",
+              "联系电话：0311-86001234"]
     tail = HUNAN_TABBED[3:]
     for row in ("\t\t".join(header), " ".join(header), "".join(header)):
         form = _read(tmp_path, ["2023年度项目支出绩效自评表", row, *tail], profile).forms[0]
@@ -203,8 +204,10 @@ def test_labels_the_contract_has_no_field_for_end_the_value_before_them(tmp_path
                    "联系电话\t0512-66554411\t邮政编码\t215000"],
         "spaced": ["项目名称 城区排涝泵站运行维护", "项目联系人 钱多多 传真 0512-66553322",
                    "联系电话 0512-66554411 邮政编码 215000"],
-        "inline": ["项目名称：城区排涝泵站运行维护", "项目联系人：钱多多 传真：0512-66553322 联系电话：0512-66554411 电子邮箱：pz@example.cn"],
-        "glued": ["项目名称：城区排涝泵站运行维护", "项目联系人钱多多传真0512-66553322联系电话0512-66554411邮政编码215000"],
+        "inline": ["项目名称：城区排涝泵站运行维护",
+                   "项目联系人：钱多多 传真：0512-66553322 联系电话：0512-66554411 电子邮箱：pz@example.cn"],
+        "glued": ["项目名称：城区排涝泵站运行维护",
+                  "项目联系人钱多多传真0512-66553322联系电话0512-66554411邮政编码215000"],
     }
     for name, header in rows.items():
         form = _read(tmp_path, ["项目支出绩效自评表", "（2023年度）", *header, *HUNAN_TABBED[3:]], profile).forms[0]

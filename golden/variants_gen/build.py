@@ -106,7 +106,8 @@ class Builder(BodyMixin):
         if name in UNLISTED:
             rng = random.Random(f"{sem.project_code}-{name}")
             return {"mobile": f"1{rng.randint(3, 9)}{rng.randint(100000000, 999999999)}",
-                    "address": f"{sem.implementing_unit[:3]}{rng.choice(['人民路', '建设路', '中山路'])}{rng.randint(1, 300)}号",
+                    "address": f"{sem.implementing_unit[:3]}{rng.choice(['人民路', '建设路', '中山路'])}"
+                               f"{rng.randint(1, 300)}号",
                     "postcode": f"2{rng.randint(10000, 29999)}"}[name]
         if name == "total_score":
             text, value = pr.score(sem.total_score, "fixed")
