@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from jixiao.checks import RuleProfile
+from jixiao.ingest.text import ingest_text
+from jixiao.layout import LayoutDocument
 from jixiao.models import FLAG_CONFIDENCE, Document
+from jixiao.parse import parse
 from jixiao.pipeline import extract
 from tests.conftest import write_form
 
@@ -212,3 +215,34 @@ def test_labels_the_contract_has_no_field_for_end_the_value_before_them(tmp_path
     for name, header in rows.items():
         form = _read(tmp_path, ["项目支出绩效自评表", "（2023年度）", *header, *HUNAN_TABBED[3:]], profile).forms[0]
         assert (form.project_name, form.contact, form.phone) == ("城区排涝泵站运行维护", "钱多多", "0512-66554411"), name
+
+
+def _as_ocr(layout: LayoutDocument, score: float) -> LayoutDocument:
+    """The same rows as an OCR engine would hand them over: origin ocr, the recogniser's score."""
+    pages = [page.model_copy(update={"ocr": True, "blocks": [block.model_copy(update={"rows": [
+        row.model_copy(update={"cells": tuple(c.model_copy(update={"origin": "ocr", "confidence": score})
+                                              for c in row.cells)}) for row in block.rows]})
+        for block in page.blocks]}) for page in layout.pages]
+    return layout.model_copy(update={"pages": pages})
+
+
+def test_an_ocr_read_quantity_without_its_sign_is_unsure(tmp_path: Path) -> None:
+    """OCR drops a leading ≥/≤ or reads it as '>', '2' or 'S' ('≥42公里' → '42公里', '242公里'): on a scan a
+    quantity target with no sign, or with a strict sign, is flagged; a sign that was read, or a qualitative
+    target, keeps the recogniser's score."""
+    lines = [*HUNAN_TABBED[:7],
+             "产出指标\t数量指标\t安装波形护栏长度\t242公里\t43.5公里\t20\t20\t",
+             "\t质量指标\t工程验收合格率\t>95%\t100%\t20\t20\t",
+             "\t时效指标\t完工时间\t按期完工\t按期完工\t10\t10\t",
+             "效益指标\t社会效益指标\t沿线群众满意度\t≥90%\t93%\t30\t30\t",
+             "总分\t\t\t\t\t100\t100\t"]
+    layout = _as_ocr(ingest_text(write_form(tmp_path, "\n".join(lines) + "\n")), 0.97)
+    form = parse(layout).forms[0]
+    prov = form.provenance
+    for i in (0, 1):
+        assert prov[f"indicators[{i}].target"].confidence < FLAG_CONFIDENCE
+        assert prov[f"indicators[{i}].target_value"].confidence < FLAG_CONFIDENCE
+    assert prov["indicators[1].operator"].confidence < FLAG_CONFIDENCE
+    assert prov["indicators[2].target"].confidence >= FLAG_CONFIDENCE
+    assert prov["indicators[3].target"].confidence >= FLAG_CONFIDENCE
+    assert prov["indicators[3].operator"].confidence >= FLAG_CONFIDENCE
