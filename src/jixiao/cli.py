@@ -256,6 +256,8 @@ def evaluate_cmd(
     local_only: LocalOnly = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="cases evaluated in parallel (processes)")] = 1,
     errors: Annotated[int, typer.Option("--errors", help="field errors printed per case")] = 20,
+    case: Annotated[list[str] | None, typer.Option("--case", help="text review's labelled set: only these cases "
+                                                   "(repeatable; e.g. a quick LLM judge run)")] = None,
 ) -> None:
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
@@ -266,7 +268,7 @@ def evaluate_cmd(
         service = _llm(True, local_only, quiet=False) if llm else None
         if llm and service is None:
             raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
-        raise typer.Exit(evaluate_review(golden, service))
+        raise typer.Exit(evaluate_review(golden, service, only=set(case or ())))
     if llm:
         from jixiao.evaluate_llm import evaluate_llm
 

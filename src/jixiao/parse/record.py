@@ -6,6 +6,8 @@ from jixiao.gaps import Gap
 from jixiao.layout import Cell, CellRef, Row
 from jixiao.models import Finding, Provenance, Scalar, Severity
 
+_NO_REF = CellRef()
+
 
 OCR_DOUBT = 2.0
 
@@ -28,7 +30,7 @@ class Recorder:
 
     def cell(self, path: str, row: Row, cell: Cell, confidence: float = 1.0, note: str | None = None) -> None:
         """Record that `path` was read from `cell` of `row`."""
-        ref = cell.ref or CellRef()
+        ref = cell.ref or _NO_REF
         read = ocr_confidence(cell.confidence) if cell.origin == "ocr" else cell.confidence
         self.provenance[path] = Provenance(
             method="ocr" if cell.origin == "ocr" else "rule", page=row.page, bbox=cell.bbox or row.bbox,
