@@ -216,9 +216,12 @@ def test_funds_values_that_break_the_rate_are_refused(fake: FakeOpenAI, tmp_path
 
 def test_missing_department_is_a_header_request(fake: FakeOpenAI, tmp_path: Path) -> None:
     path, expected = _case("hebei-00-nofunds")
-    assert extract(path, load_profile()).forms[0].department is None
+    damaged = tmp_path / path.name  # the label and its value run together: the rules read no 主管部门
+    damaged.write_text(path.read_text(encoding="utf-8").replace("预算部门、单位名称：白沙县民政局",
+                                                                "预算部门、单位名称 白沙县民政局"), encoding="utf-8")
+    assert extract(damaged, load_profile()).forms[0].department is None
     fake.default = Step(content=json.dumps({"department": "白沙县民政局"}, ensure_ascii=False))
-    doc = _extract(path, fake, tmp_path)
+    doc = _extract(damaged, fake, tmp_path)
     assert doc.forms[0].department == expected[0]["department"]
     assert any("表头缺少：department" in r["messages"][-1]["content"] for r in fake.requests)
 

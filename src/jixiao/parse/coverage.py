@@ -75,7 +75,8 @@ def note_coverage_gaps(section: FormSection, form: Form, rec: Recorder) -> None:
         missing.discard("execution")
     asked = {g.kind for g in rec.gaps}
     if {"project_name", "department"} & missing and section.header and "header" not in asked:
-        cells = [c for row in section.header for c in row.filled]
+        cells = [c.model_copy(update={"text": part, "raw": part})  # words of a cell whose borders were lost
+                 for row in section.header for c in row.filled for part in c.text.split(" ") if part]
         first = section.header[0]
         rec.gap(Gap(kind="header", form=rec.form_index, cells=cells, page=first.page, line=first.line,
                     reason="表头缺少：" + "、".join(m for m in ("project_name", "department") if m in missing)))
