@@ -70,9 +70,24 @@ def template_file(group: Group, name: str) -> Path:
     raise FileNotFoundError(f"template {name} not found in {', '.join(map(str, template_dirs(group)))}")
 
 
+class _CompiledOnce(Environment):
+    """`from_string` compiles each distinct source once (docxtpl renders a template's XML parts from strings)."""
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        key = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        cache: dict[str, Any] = self.__dict__.setdefault("_compiled", {})
+        if key not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = super().from_string(source)
+        return cache[key]
+
+
 @lru_cache(maxsize=4)
 def _markup_environment(dirs: tuple[Path, ...]) -> Environment:
-    env = Environment(undefined=StrictUndefined, autoescape=True)
+    env = _CompiledOnce(undefined=StrictUndefined, autoescape=True)
     env.filters["num"] = lambda v: "—" if v is None else fmt(v)
     env.filters["plain"] = plain
     env.filters["label"] = label

@@ -50,7 +50,7 @@ def _row(summary: FormSummary, out_dir: Path, review_base: str | None) -> Row:
     html, docx = f"{summary.stem}.html", report_name(summary.stem, summary.form, summary.forms_in_document)
     return Row(summary=summary, html=quote(html) if (out_dir / html).is_file() else None,
                docx=quote(docx) if (out_dir / docx).is_file() else None,
-               review=f"{review_base}{quote(summary.stem)}?form={summary.form}" if review_base is not None else None,
+               review=f"{review_base}{quote(summary.stem)}#form-{summary.form}" if review_base is not None else None,
                problems=bool(summary.errors or summary.warnings or summary.short))
 
 

@@ -84,7 +84,8 @@ def form_summaries(document: Document, stem: str) -> list[FormSummary]:
             executed=total.executed if total else None, rate=form.budget_execution.rate,
             total_score=form.total_score, grade=form.grade,
             errors=sum(f.severity == "error" for f in mine), warnings=sum(f.severity == "warning" for f in mine),
-            codes=dict(Counter(f.code for f in mine)), severities={f.code: f.severity for f in reversed(mine)}, short=[s for s in short if s],
+            codes=dict(Counter(f.code for f in mine)), severities={f.code: f.severity for f in reversed(mine)},
+            short=[s for s in short if s],
             top=[FindingBrief(code=f.code, severity=f.severity, message=f.message) for f in mine[:TOP_FINDINGS]],
             drafts_pending=sum(d.status == "draft" for d in drafts),
             drafts_decided=sum(d.status != "draft" for d in drafts)))

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from docxtpl import DocxTemplate, RichText
+from markupsafe import Markup, escape
 
 from jixiao.atomic import atomic_target
 from jixiao.domain.codes import label
@@ -36,19 +37,31 @@ _SECTIONS = (("problems", ("存在问题", "复核意见", "问题")), ("measure
              ("funds", ("资金", "预算", "执行率")), ("goals", ("绩效目标", "指标", "得分", "自评总分")))
 
 
-def word_text(value: object) -> str:
-    """Form text as one run's text: control characters become spaces (no tabs, breaks or pages of its own)."""
+def _clean(value: object) -> str:
+    """Control characters become spaces: form text makes no tabs, breaks or pages of its own."""
     return _UNSAFE.sub(" ", plain(value))
+
+
+def _inert(xml: str) -> str:
+    """Braces as character references: docxtpl turns "{_{" in its output back into "{{", and a reference is
+    not a brace until the XML is parsed, after rendering."""
+    return xml.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def word_text(value: object) -> Markup:
+    """Form text as one run's text, escaped (the template's autoescape leaves it as it is)."""
+    return Markup(_inert(str(escape(_clean(value)))))
 
 
 def rich(text: str, marks: Iterable[str] = ()) -> RichText:
     """Text as escaped runs, the review marks first, placeholders and marks highlighted."""
     out = RichText()
     for mark in marks:
-        out.add(mark, highlight=MARK, bold=True)
-    for part in _MARKED.split(word_text(text)):
+        out.add(_clean(mark), highlight=MARK, bold=True)
+    for part in _MARKED.split(_clean(text)):
         if part:
             out.add(part, highlight=MARK if _MARKED.fullmatch(part) else None)
+    out.xml = _inert(out.xml)
     return out
 
 
@@ -90,7 +103,8 @@ def _indicator_rows(document: Document, index: int, form: Form) -> list[dict[str
     for i, ind in enumerate(form.indicators):
         standing = judged.get(i)
         rows.append({"number": str(i + 1), "category": word_text("·".join(x for x in (ind.level1, ind.level2) if x)),
-                     "level1": word_text(ind.level1), "level2": word_text(ind.level2), "name": word_text(ind.name), "target": word_text(ind.target), "actual": word_text(ind.actual),
+                     "level1": word_text(ind.level1), "level2": word_text(ind.level2), "name": word_text(ind.name),
+                     "target": word_text(ind.target), "actual": word_text(ind.actual),
                      "weight": plain(ind.weight), "score": plain(ind.score),
                      "status": ASSESSMENT_NAMES[standing.status] if standing else ""})
     return rows
@@ -126,7 +140,7 @@ def form_context(document: Document, index: int) -> dict[str, object]:
     for f in document.findings:
         if f.form == index and f.path and f.severity != "info":
             notes.setdefault(f.path, []).append(label(f.code))
-    appendix = [{"name": r.label, "value": word_text(r.value), "note": "；".join(notes.get(r.path, []))}
+    appendix = [{"name": word_text(r.label), "value": word_text(r.value), "note": "；".join(notes.get(r.path, []))}
                 for r in field_rows(document, index)]
     goals = form.goals
     basics = [{"name": name, "value": word_text(value)} for name, value in (
@@ -145,15 +159,15 @@ def form_context(document: Document, index: int) -> dict[str, object]:
                    "executed": plain(f.executed), "rate": plain(f.rate)} for f in form.funds],
         "execution_line": f"预算执行率 {plain(be.rate) or '未填写'}%，分值 {plain(be.weight) or '未填写'}，"
                           f"得分 {plain(be.score) or '未填写'}。",
-        "score_line": f"自评总分 {plain(form.total_score) or '未填写'}，评分等级 {word_text(form.grade or '未填写')}；"
-                      f"{_counts_line(document, index)}。",
+        "score_line": word_text(f"自评总分 {plain(form.total_score) or '未填写'}，评分等级 {form.grade or '未填写'}；"
+                                f"{_counts_line(document, index)}。"),
         "indicators": _indicator_rows(document, index, form),
         "section": _summary_sections([d for d in document.drafts if d.form == index]),
         "reasons": _reasons(document, index, form),
         "appendix_title": word_text(form.title or "绩效自评表"),
         "appendix": appendix,
         "footer": word_text(f"本报告由 jixiao 依据 {Path(document.source.path).name} 生成：表中数值为审核后的数据；"
-                            "正文取自草稿，标【待审核】者尚未经人工审核，【待补充…】处请填写。"),
+                            "正文取自草稿：标“待审核”者尚未经人工审核，黄底的“待补充”处请填写。"),
     }
 
 
@@ -189,7 +203,8 @@ def batch_context(summaries: Iterable[FormSummary], batch: Draft | None) -> dict
         totals += [(f"全年预算数合计（万元，{view.budget_forms}张表）", fmt(view.budget, 6)),
                    (f"全年执行数合计（万元，{view.budget_forms}张表）", fmt(view.executed, 6))]
     summary = [rich(f"{PLACEHOLDER}：批次汇总草稿已退回，请撰写】")] if batch and batch.status == "rejected" else [
-        rich(p.strip(), draft_marks(batch)) for p in batch.text.split("\n") if p.strip()] if batch else []
+        rich(p.strip(), draft_marks(batch)) for p in batch.text.split("\n") if p.strip()] if batch else [
+        rich(f"{PLACEHOLDER}：批次汇总（没有批次汇总草稿）】")]
     departments = view.departments
     return {
         "title": word_text(f"{departments[0] if len(departments) == 1 else '本批次'}绩效自评审核汇总报告"),
@@ -204,7 +219,7 @@ def batch_context(summaries: Iterable[FormSummary], batch: Draft | None) -> dict
                  "count": str(n), "example": word_text(view.examples.get(code, ""))} for code, n in top_codes(view)],
         "summary": summary,
         "footer": "本报告由 jixiao 生成：表中数值取自各表审核后的数据（预算、执行数合计按万元折算）；"
-                  "正文取自批次汇总草稿，标【待审核】者尚未经人工审核。",
+                  "正文取自批次汇总草稿：标“待审核”者尚未经人工审核。",
     }
 
 

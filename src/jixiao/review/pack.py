@@ -9,6 +9,7 @@ source of truth).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,8 +18,11 @@ from jixiao.atomic import write_atomic
 from jixiao.domain.codes import FindingCode
 from jixiao.drafts import Drafter, TemplateDrafter, draft_batch
 from jixiao.models import Document, Draft, Finding
-from jixiao.output import document_bytes, summary_markdown
+from jixiao.output import document_bytes, output_stem, summary_markdown
+from jixiao.outputs.dashboard import write_dashboard
 from jixiao.outputs.html import report_html
+from jixiao.outputs.summary import FormSummary, folder_summaries, form_summaries
+from jixiao.outputs.word import write_batch_report, write_form_reports
 from jixiao.outputs.workbook import write_review_book
 from jixiao.review.carry import carry_decisions
 from jixiao.review.duplicates import find_duplicates
@@ -26,6 +30,7 @@ from jixiao.review.importer import BatchDrafts
 
 BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
+BATCH_REPORT = "batch_report.docx"
 
 
 def read_document(path: Path) -> Document | None:
@@ -71,9 +76,10 @@ def write_document_outputs(document: Document, out_dir: Path, stem: str, with_js
     if with_json:  # last: a JSON present means its .md and .html are too
         targets.append(out_dir / f"{stem}.json")
         texts.append(document_bytes(document))
+    written = write_form_reports(document, out_dir, stem)  # before the JSON: a JSON present means they are too
     for target, text in zip(targets, texts, strict=True):
         write_atomic(target, text)
-    return targets
+    return written + targets
 
 
 def _batch_draft(documents: dict[str, Document], out_dir: Path, drafter: Drafter, notes: list[str]) -> Draft:
@@ -102,7 +108,13 @@ def write_batch_pack(fresh: dict[str, Document], out_dir: Path, drafter: Drafter
     book = out_dir / BOOK_FILE
     write_review_book([(stem, out_dir / f"{stem}.json", doc) for stem, doc in documents.items()], (batch_path, batch),
                       book, duplicates)
-    return [batch_path, book]
+    return [batch_path, *write_batch_reports(out_dir, batch), book]
+
+
+def write_batch_reports(out_dir: Path, batch: Draft | None) -> list[Path]:
+    """batch_report.docx and the dashboard index.html over the folder's documents, read one JSON at a time."""
+    report = write_batch_report(folder_summaries(out_dir), batch, out_dir / BATCH_REPORT)
+    return [report, write_dashboard(folder_summaries(out_dir), out_dir)]
 
 
 def export_pack(out_dir: Path) -> list[Path]:
@@ -112,3 +124,55 @@ def export_pack(out_dir: Path) -> list[Path]:
     for stem, document in documents.items():
         written += write_document_outputs(document, out_dir, stem, with_json=False)
     return written + write_batch_pack({}, out_dir, TemplateDrafter())
+
+
+def _batch_of(folder: Path) -> Draft | None:
+    """The folder's batch summary draft, if there is one."""
+    try:
+        drafts = BatchDrafts.model_validate_json((folder / BATCH_FILE).read_bytes()).drafts
+    except (OSError, ValidationError, ValueError):
+        return None
+    return drafts[0] if drafts else None
+
+
+def refresh_reports(out_dir: Path, stems: list[str]) -> list[Path]:
+    """After decisions reached the JSON (`review import`, the review page): the .md, .html and Word reports of
+    the documents `stems`, then the batch report and the dashboard. The JSON itself is not rewritten."""
+    written: list[Path] = []
+    for stem in stems:
+        document = read_document(out_dir / f"{stem}.json")
+        if document is not None:
+            written += write_document_outputs(document, out_dir, stem, with_json=False)
+    return written + write_batch_reports(out_dir, _batch_of(out_dir))
+
+
+def report_files(files: list[Path], out_dir: Path) -> tuple[list[Path], list[str]]:
+    """`jixiao report`: a Word report per form of each JSON document, the batch report and the dashboard in
+    `out_dir`; documents are read one at a time. Returns (written, one-line errors)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    errors: list[str] = []
+    taken: set[str] = set()
+    good: list[tuple[Path, str]] = []
+    for path in files:
+        document = read_document(path)
+        if document is None:
+            errors.append(f"{path}: not a readable jixiao JSON document; no report written")
+            continue
+        stem = output_stem(path, taken)
+        written += write_form_reports(document, out_dir, stem)
+        good.append((path, stem))
+    if not good:
+        return written, errors
+
+    def summaries() -> Iterator[FormSummary]:
+        for path, stem in good:
+            document = read_document(path)
+            if document is not None:
+                yield from form_summaries(document, stem)
+
+    folders = {path.parent.resolve() for path, _ in good}
+    batch = _batch_of(next(iter(folders))) if len(folders) == 1 else None
+    written.append(write_batch_report(summaries(), batch, out_dir / BATCH_REPORT))
+    written.append(write_dashboard(summaries(), out_dir))
+    return written, errors
