@@ -142,16 +142,34 @@ def _source_lines(document: Document) -> list[str]:
     return text.splitlines()[:MAX_SOURCE_LINES]
 
 
+_PICTURES: dict[tuple[object, ...], dict[int, str]] = {}  # the last two inputs' pictures (the review page
+# renders a form, then its report again after each decision)
+
+
+def _pictures(document: Document) -> dict[int, str]:
+    """The page pictures as base64 JPEG; {} when the input moved or cannot be rendered (the report is still
+    useful without them)."""
+    path = Path(document.source.path)
+    try:
+        info = path.stat()
+    except OSError:
+        return {}
+    key = (str(path), info.st_mtime_ns, info.st_size, tuple(g.model_dump_json() for g in document.source.page_geometry))
+    if key not in _PICTURES:
+        try:
+            raw = page_pictures(path, document.source.page_geometry)
+        except Exception:
+            raw = {}
+        while len(_PICTURES) >= 2:
+            _PICTURES.pop(next(iter(_PICTURES)))
+        _PICTURES[key] = {n: base64.b64encode(b).decode("ascii") for n, b in raw.items()}
+    return _PICTURES[key]
+
+
 def report_html(document: Document, with_pictures: bool = True, review: ReviewControls | None = None) -> str:
     """The report for one document (pictures embedded as data: URIs); with `review`, the review page: each draft
     with 采纳/修改/退回 and an edit box."""
-    pictures: dict[int, str] = {}
-    if with_pictures and document.source.page_geometry:
-        try:
-            raw = page_pictures(Path(document.source.path), document.source.page_geometry)
-        except Exception:  # the input moved or cannot be rendered: the report is still useful without pictures
-            raw = {}
-        pictures = {n: base64.b64encode(b).decode("ascii") for n, b in raw.items()}
+    pictures = _pictures(document) if with_pictures and document.source.page_geometry else {}
     geometry = {g.number: g for g in document.source.page_geometry}
     forms = [{"index": i, "form": form, "fields": field_rows(document, i), **_indicator_table(document, i),
               "findings": [f for f in document.findings if f.form == i],
