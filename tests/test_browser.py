@@ -105,6 +105,8 @@ def test_review_page_click_a_field_see_its_box_then_accept_edit_reject(browser: 
         page.wait_for_selector(".decide >> nth=2 >> .outcome.done")
         assert [decide.nth(k).locator(".outcome").inner_text().split("；")[0] for k in range(3)] == [
             "已采纳（人工）", "已修改（人工）", "已退回（人工）"]
+        assert page.locator(".draft .state").nth(0).inner_text() == "已采纳（人工）"
+        assert page.locator(".draft .text").nth(1).inner_text() == "经核实，偏差系年中任务调整所致。"
         decide.nth(1).scroll_into_view_if_needed()
         _shot(page, "review-decided.png")
         page.close()

@@ -98,7 +98,7 @@ class ReviewSite:
         document = Document.model_validate_json(raw)
         last = document.drafts[posted.decisions[-1].index]
         return {"sha256": hashlib.sha256(raw).hexdigest(), "status": f"{STATUS_NAMES[last.status]}（人工）",
-                "shown": shown_text(last), "accepted": result.accepted, "edited": result.edited,
+                "shown": shown_text(last), "text": last.text, "accepted": result.accepted, "edited": result.edited,
                 "rejected": result.rejected, "warnings": result.warnings}
 
 
