@@ -112,7 +112,7 @@ def form_template() -> Document:
     _paragraphs(doc, "section.measures")
     doc.add_heading("附表 自评表", level=1)
     doc.add_paragraph("{{ appendix_title }}")
-    _table(doc, ["项目", "填报内容", "审核发现"], "appendix", ["name", "value", "note"], [4.0, 7.0, 5.6])
+    _table(doc, ["项目", "填报内容", "审核发现"], "appendix", ["name", "value", "note"], [5.4, 6.2, 5.0])
     doc.add_paragraph("{{ footer }}")
     return doc
 

@@ -15,14 +15,6 @@ from jixiao.models import Document
 
 BATCH_FILE = "batch_summary.json"
 SHORT_CODE = "SHORT_WITHOUT_EXPLANATION"
-TOP_FINDINGS = 5
-
-
-class FindingBrief(BaseModel):
-    code: str
-    severity: str
-    message: str
-
 
 class FormSummary(BaseModel):
     """One form of one document, as the batch report and the dashboard show it."""
@@ -47,7 +39,7 @@ class FormSummary(BaseModel):
     severities: dict[str, str] = Field(default_factory=dict, description="those codes → their severity here")
     short: list[str] = Field(default_factory=list, description="指标 short of target without 偏差原因 (the checks' "
                              "SHORT_WITHOUT_EXPLANATION findings)")
-    top: list[FindingBrief] = Field(default_factory=list, description="the form's first errors, then warnings")
+    examples: dict[str, str] = Field(default_factory=dict, description="each of those codes → its first message here")
     drafts_pending: int = 0
     drafts_decided: int = 0
 
@@ -86,7 +78,7 @@ def form_summaries(document: Document, stem: str) -> list[FormSummary]:
             errors=sum(f.severity == "error" for f in mine), warnings=sum(f.severity == "warning" for f in mine),
             codes=dict(Counter(f.code for f in mine)), severities={f.code: f.severity for f in reversed(mine)},
             short=[s for s in short if s],
-            top=[FindingBrief(code=f.code, severity=f.severity, message=f.message) for f in mine[:TOP_FINDINGS]],
+            examples={f.code: f.message for f in reversed(mine)},
             drafts_pending=sum(d.status == "draft" for d in drafts),
             drafts_decided=sum(d.status != "draft" for d in drafts)))
     return out
@@ -163,8 +155,8 @@ def overview(summaries: Iterable[FormSummary]) -> Overview:
             out.codes[code] = out.codes.get(code, 0) + 1
             if out.severity.get(code) != "error":
                 out.severity[code] = s.severities.get(code, "warning")
-        for brief in s.top:
-            out.examples.setdefault(brief.code, f"{s.project_name or s.stem}：{brief.message}")
+        for code, message in s.examples.items():
+            out.examples.setdefault(code, f"{s.project_name or s.stem}：{message}")
         if s.adjusted_budget is not None and s.executed is not None and s.amount_unit:
             scale = 1.0 if s.amount_unit == "万元" else 1e-4
             out.budget += s.adjusted_budget * scale

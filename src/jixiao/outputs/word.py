@@ -140,8 +140,9 @@ def form_context(document: Document, index: int) -> dict[str, object]:
     for f in document.findings:
         if f.form == index and f.path and f.severity != "info":
             notes.setdefault(f.path, []).append(label(f.code))
-    appendix = [{"name": word_text(r.label), "value": word_text(r.value), "note": "；".join(notes.get(r.path, []))}
-                for r in field_rows(document, index)]
+    appendix = [{"name": word_text(("执行率" if r.path in ("budget_execution.weight", "budget_execution.score") else "")
+                                   + r.label),
+                 "value": word_text(r.value), "note": "；".join(notes.get(r.path, []))} for r in field_rows(document, index)]
     goals = form.goals
     basics = [{"name": name, "value": word_text(value)} for name, value in (
         ("项目名称", form.project_name), ("项目编码", form.project_code), ("主管部门", form.department),
