@@ -155,6 +155,18 @@ def test_a_bureau_template_changes_the_wording_without_code(tmp_path: Path, run_
     assert (tmp_path / "plain" / "batch_report.docx").is_file() and (tmp_path / "plain" / "index.html").is_file()
 
 
+def test_a_broken_bureau_template_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    house = tmp_path / "house" / "outputs"
+    house.mkdir(parents=True)
+    word = WordDocument(str(template_file("outputs", FORM_TEMPLATE)))
+    word.add_paragraph("{{ no_such_variable }}")
+    word.save(str(house / FORM_TEMPLATE))
+    monkeypatch.setenv("JIXIAO_TEMPLATES_DIR", str(tmp_path / "house"))
+    result = runner.invoke(app, ["run", str(SEEDS["qijiang"]), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "Word template" in result.output and "no_such_variable" in result.output
+    assert not list((tmp_path / "out").glob("*.docx")) and not (tmp_path / "out" / f"{SEEDS['qijiang'].stem}.json").exists()
+
+
 PAYLOADS = ('{ HYPERLINK "http://evil.example" }', "{{7*7}}", "{% raw %}", "{%p if 1 %}", "{_{ x }_}",
             '<w:fldSimple w:instr="HYPERLINK x"/>', "]]>&amp;", "bell\x07page\x0ctab\tline\nend")
 

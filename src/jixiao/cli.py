@@ -228,7 +228,7 @@ def review_export(out: Annotated[Path, typer.Argument(help="an output folder of 
 def review_serve(out: Annotated[Path, typer.Argument(help="an output folder of `jixiao run`")],
                  host: Annotated[str, typer.Option("--host", help="address to listen on (loopback by default; "
                                                    "another address exposes the folder to that network)")] = "127.0.0.1",
-                 port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port (0: any free one)")] = 8765,
+                 port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port (0: any free one)")] = 8770,
                  profile: KeptProfile = None) -> None:
     """A local review page over OUTDIR: the dashboard, each form with its source and findings, and 采纳/修改/退回
     for each draft, written to the JSON as `review import` does; the Word reports are regenerated."""

@@ -10,10 +10,12 @@ or a template tag. The only module that imports python-docx/docxtpl outside jixi
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from docxtpl import DocxTemplate, RichText
+from jinja2 import TemplateError, TemplateSyntaxError
 from markupsafe import Markup, escape
 
 from jixiao.atomic import atomic_target
@@ -172,9 +174,21 @@ def form_context(document: Document, index: int) -> dict[str, object]:
     }
 
 
+class WordTemplateError(OSError):
+    """A Word template that cannot be rendered (a bureau's template with a broken or unknown tag): the output
+    is not written, and the message names the template."""
+
+
 def _render(template: str, context: dict[str, object], path: Path) -> None:
-    doc = DocxTemplate(str(template_file("outputs", template)))
-    doc.render(context, markup_environment("outputs"))
+    source = template_file("outputs", template)
+    try:
+        doc = DocxTemplate(str(source))
+        doc.render(context, markup_environment("outputs"))
+    except TemplateError as exc:
+        where = f", line {exc.lineno}" if isinstance(exc, TemplateSyntaxError) else ""
+        raise WordTemplateError(f"Word template {source}{where}: {exc.message or type(exc).__name__}") from None
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise WordTemplateError(f"Word template {source}: not a usable .docx template ({exc})") from None
     with atomic_target(path, ".docx") as tmp:
         doc.save(str(tmp))
 
