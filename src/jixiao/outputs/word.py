@@ -29,6 +29,8 @@ from jixiao.templating import markup_environment, template_file
 
 FORM_TEMPLATE = "form_report.docx"
 BATCH_TEMPLATE = "batch_report.docx"
+NOT_READ = "未读到"
+NO_FUNDS = "（表内未读到资金情况）"
 MARK = "FFFF00"  # highlight of placeholders and review marks
 # what a Word document's XML cannot hold, and what docxtpl would turn into structure (\t \n \a \f)
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -128,6 +130,11 @@ def _reasons(document: Document, index: int, form: Form) -> list[RichText]:
     return out
 
 
+def _or_unread(value: float | None, unit: str = "") -> str:
+    """A printed number, or 未读到 (not printed, or not read: the source says which)."""
+    return NOT_READ if value is None else f"{plain(value)}{unit}"
+
+
 def _counts_line(document: Document, index: int) -> str:
     judged = [a for a in document.assessments if a.form == index]
     parts = [f"{name}{n}项" for status, name in ASSESSMENT_NAMES.items()
@@ -159,10 +166,11 @@ def form_context(document: Document, index: int) -> dict[str, object]:
                               f"{f' · {form.year}年度' if form.year else ''} · 金额单位：{unit}"),
         "basics": basics,
         "funds": [{"label": word_text(f.label), "initial": plain(f.initial_budget), "adjusted": plain(f.adjusted_budget),
-                   "executed": plain(f.executed), "rate": plain(f.rate)} for f in form.funds],
-        "execution_line": f"预算执行率 {plain(be.rate) or '未填写'}%，分值 {plain(be.weight) or '未填写'}，"
-                          f"得分 {plain(be.score) or '未填写'}。",
-        "score_line": word_text(f"自评总分 {plain(form.total_score) or '未填写'}，评分等级 {form.grade or '未填写'}；"
+                   "executed": plain(f.executed), "rate": plain(f.rate)} for f in form.funds] or [
+            {"label": NO_FUNDS, "initial": "", "adjusted": "", "executed": "", "rate": ""}],
+        "execution_line": f"预算执行率 {_or_unread(be.rate, '%')}，分值 {_or_unread(be.weight)}，"
+                          f"得分 {_or_unread(be.score)}。",
+        "score_line": word_text(f"自评总分 {_or_unread(form.total_score)}，评分等级 {form.grade or NOT_READ}；"
                                 f"{_counts_line(document, index)}。"),
         "indicators": _indicator_rows(document, index, form),
         "section": _summary_sections([d for d in document.drafts if d.form == index]),
