@@ -29,7 +29,7 @@ MARK = re.compile(r"【(?:待审核|需核实[^】]*)】")
 @pytest.fixture(scope="module")
 def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    inputs = [*SEEDS.values(), GOLDEN / "yuzhong-xlsx" / "yuzhong.xlsx"]
+    inputs = [*SEEDS.values(), GOLDEN / "yuzhong-xlsx" / "yuzhong.xlsx", GOLDEN / "real-central-xls" / "central-pku_1.xls"]
     result = runner.invoke(app, ["run", *map(str, inputs), "-o", str(out), "-q"])
     assert result.exit_code in (0, 1), result.output
     return out
@@ -54,7 +54,7 @@ def _report(out: Path, stem: str, index: int, forms: int) -> Path:
 
 def test_every_number_of_each_form_report_equals_the_json(run_out: Path) -> None:
     documents = _documents(run_out)
-    assert len(documents) == 5
+    assert len(documents) == 6
     checked = 0
     for stem, doc in documents.items():
         for i, form in enumerate(doc.forms):
