@@ -33,6 +33,7 @@ def local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@lru_cache(maxsize=65536)
 def position(ref: str) -> tuple[int, int] | None:
     """'B7' → (6, 1), 0-based."""
     col, i = 0, 0
