@@ -15,7 +15,7 @@ from jixiao.atomic import write_atomic
 from jixiao.domain.codes import label
 from jixiao.domain.format import fmt
 from jixiao.outputs.schema import SEVERITY_NAMES
-from jixiao.outputs.summary import SCORE_BANDS, FormSummary, Overview, overview, report_name, top_codes
+from jixiao.outputs.summary import NOT_READ, SCORE_BANDS, FormSummary, Overview, overview, report_name, top_codes
 from jixiao.templating import render
 
 DASHBOARD_FILE = "index.html"
@@ -59,7 +59,7 @@ def dashboard_html(summaries: Iterable[FormSummary], out_dir: Path, review_base:
     view: Overview = overview(summaries)
     grades = _bars([(g, n, f"{g}：{n}张表", "plain") for g, n in sorted(view.grades.items())])
     bands = _bars([(name, view.bands.get(name, 0), f"自评总分 {name}：{view.bands.get(name, 0)}张表", "plain")
-                   for name in [*(n for n, _ in SCORE_BANDS), "未填写"]])
+                   for name in [*(n for n, _ in SCORE_BANDS), NOT_READ]])
     codes = _bars([(label(code), n, f"{code}：{n}张表", view.severity.get(code, "warning"))
                    for code, n in top_codes(view, limit=15)])
     scores = [r.total_score for r in view.rows if r.total_score is not None]

@@ -110,6 +110,7 @@ def folder_summaries(out_dir: Path, stems: Iterable[str] | None = None) -> Itera
             yield from form_summaries(document, stem)
 
 
+NOT_READ = "未读到"  # not printed, or not read (the form's JSON says which)
 SCORE_BANDS = (("90–100", 90.0), ("80–89", 80.0), ("60–79", 60.0), ("0–59", float("-inf")))
 
 
@@ -137,7 +138,7 @@ class Overview(BaseModel):
 
 def overview(summaries: Iterable[FormSummary]) -> Overview:
     """Totals over the summaries, consumed once (a generator over the folder's JSON files is fine)."""
-    out = Overview(bands={name: 0 for name, _ in SCORE_BANDS} | {"未填写": 0})
+    out = Overview(bands={name: 0 for name, _ in SCORE_BANDS} | {NOT_READ: 0})
     seen: set[str] = set()
     for s in summaries:
         out.rows.append(s)
@@ -147,9 +148,9 @@ def overview(summaries: Iterable[FormSummary]) -> Overview:
             out.partial += s.status == "partial"
         out.errors += s.errors
         out.warnings += s.warnings
-        grade = s.grade or "未填写"
+        grade = s.grade or NOT_READ
         out.grades[grade] = out.grades.get(grade, 0) + 1
-        band = "未填写" if s.total_score is None else next(n for n, floor in SCORE_BANDS if s.total_score >= floor)
+        band = NOT_READ if s.total_score is None else next(n for n, floor in SCORE_BANDS if s.total_score >= floor)
         out.bands[band] += 1
         for code in s.codes:
             out.codes[code] = out.codes.get(code, 0) + 1

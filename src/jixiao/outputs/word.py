@@ -24,12 +24,11 @@ from jixiao.domain.format import fmt, plain
 from jixiao.models import Document, Draft, Form
 from jixiao.outputs.html import field_rows
 from jixiao.outputs.schema import ASSESSMENT_NAMES, PLACEHOLDER, SEVERITY_NAMES
-from jixiao.outputs.summary import FormSummary, overview, report_name, top_codes
+from jixiao.outputs.summary import NOT_READ, FormSummary, overview, report_name, top_codes
 from jixiao.templating import markup_environment, template_file
 
 FORM_TEMPLATE = "form_report.docx"
 BATCH_TEMPLATE = "batch_report.docx"
-NOT_READ = "未读到"
 NO_FUNDS = "（表内未读到资金情况）"
 MARK = "FFFF00"  # highlight of placeholders and review marks
 # what a Word document's XML cannot hold, and what docxtpl would turn into structure (\t \n \a \f)
