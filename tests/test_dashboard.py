@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jixiao.models import Document
 from jixiao.outputs.dashboard import dashboard_html, write_dashboard
-from jixiao.outputs.summary import FormSummary, form_summaries, overview
+from jixiao.outputs.overview import FormSummary, form_summaries, overview
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'{{7*7}}'
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from jixiao.atomic import write_atomic
 from jixiao.domain.codes import label
 from jixiao.domain.format import fmt
+from jixiao.outputs.overview import NOT_READ, SCORE_BANDS, FormSummary, Overview, overview, report_name, top_codes
 from jixiao.outputs.schema import SEVERITY_NAMES
-from jixiao.outputs.summary import NOT_READ, SCORE_BANDS, FormSummary, Overview, overview, report_name, top_codes
 from jixiao.templating import render
 
 DASHBOARD_FILE = "index.html"

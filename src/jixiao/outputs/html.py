@@ -166,9 +166,10 @@ def _pictures(document: Document) -> dict[int, str]:
     return _PICTURES[key]
 
 
-def report_html(document: Document, with_pictures: bool = True, review: ReviewControls | None = None) -> str:
-    """The report for one document (pictures embedded as data: URIs); with `review`, the review page: each draft
-    with 采纳/修改/退回 and an edit box."""
+def report_html(document: Document, with_pictures: bool = True, omitted: int = 0,
+                review: ReviewControls | None = None) -> str:
+    """The report for one document (pictures embedded as data: URIs; `omitted`: forms of a long input left out,
+    said at the top); with `review`, the review page: each draft with 采纳/修改/退回 and an edit box."""
     pictures = _pictures(document) if with_pictures and document.source.page_geometry else {}
     geometry = {g.number: g for g in document.source.page_geometry}
     forms = [{"index": i, "form": form, "fields": field_rows(document, i), **_indicator_table(document, i),
@@ -180,5 +181,5 @@ def report_html(document: Document, with_pictures: bool = True, review: ReviewCo
         file_findings=[f for f in document.findings if f.form is None],
         batch_drafts=[d for d in document.drafts if d.form is None], source_lines=_source_lines(document),
         grids=source_grids(document) if with_pictures else [],
-        label=label, path_label=path_label, review=review,
+        label=label, path_label=path_label, omitted=omitted, review=review,
         severity_names=SEVERITY_NAMES, kind_names=KIND_NAMES, status_names=STATUS_NAMES)

@@ -24,12 +24,12 @@ from urllib.parse import quote, unquote, urlsplit
 from pydantic import BaseModel, Field, ValidationError
 
 from jixiao.checks.profile import RuleProfile
-from jixiao.folder import FolderError, member, output_lock, recover
 from jixiao.models import Document
 from jixiao.outputs.dashboard import dashboard_html
+from jixiao.outputs.folder import FolderError, member, output_lock, recover
 from jixiao.outputs.html import ReviewControls, report_html
+from jixiao.outputs.overview import folder_summaries
 from jixiao.outputs.schema import DECISIONS, STATUS_NAMES, draft_id
-from jixiao.outputs.summary import folder_summaries
 from jixiao.review.importer import Decision, ReviewError, apply_decisions, shown_text
 from jixiao.review.pack import refresh_reports
 
