@@ -46,7 +46,7 @@ ALLOWED: dict[str, set[str]] = {
     "parse": BASE,
     "llm": BASE,
     "sections": BASE | {"parse"},  # takes prose and cut values out of what the parser read
-    "gapfill": BASE | {"parse", "llm"},  # completes what the parser left, through the model
+    "gapfill": BASE | {"llm"},  # completes what the parser left, through the model (column types: domain)
     "checks": BASE,
     "drafts": BASE | {"checks", "llm"},
     "outputs": BASE | {"ingest"},  # page pictures are rendered by the only package that may open PDFs
