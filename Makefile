@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 # the LLM judge over the labelled set with the 0.5B model (one server slot): bounded so CI stays bounded
 JUDGE_EVAL_S ?= 1200
+# forms in the memory benchmark's generated text dump (bench/make_dump.py)
+BENCH_FORMS ?= 12000
 # labelled cases the LLM judge runs on (empty: all 12; CI runs three to stay within its time)
 JUDGE_CASES ?=
 
@@ -57,10 +59,11 @@ eval-variants: variants ## evaluate every variant rendering, per family and per 
 	$(BIN)/jixiao eval out/variants --jobs 2 --errors 0 --report out/variants-report.json
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
-bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, .xlsx/.xls/.docx forms/s
+bench: $(STAMP) ## benchmarks: text forms/s, digital PDF pages/s, scan s/page, office forms/s; memory of a 12,000-form dump (BENCH_FORMS) and its kill -9/--resume
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_pdf.py
 	$(BIN)/python bench/bench_office.py
+	$(BIN)/python bench/bench_memory.py --forms $(BENCH_FORMS)
 
 fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
 	$(BIN)/python scripts/fuzz.py $(ARGS)
