@@ -8,7 +8,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +19,8 @@ from jixiao.atomic import write_atomic
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.models import Document
 from jixiao.output import document_bytes, output_stem
-from jixiao.pipeline import Outcome, RunOptions, process
+from jixiao.pipeline import Outcome, RunOptions
+from jixiao.pool import pooled
 from jixiao.testhook import hook
 from jixiao.textsafe import terminal_text
 
@@ -120,15 +120,6 @@ def _progress(total: int, enabled: bool, console: Console) -> Iterator[Callable[
         yield advance
 
 
-def _processed(files: list[Path], options: RunOptions) -> Iterator[Outcome]:
-    """Outcomes in input order; `options.jobs` inputs at once."""
-    if options.jobs == 1 or len(files) < 2:
-        yield from (process(path, options) for path in files)
-        return
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        yield from pool.map(lambda path: process(path, options), files)
-
-
 _SHA = re.compile(rb'"sha256":\s*"([0-9a-f]{64})"')
 
 
@@ -169,7 +160,7 @@ def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Wr
     stems = [output_stem(path, taken) for path in files]
     finished = {i: d for i, path in enumerate(files)
                 if resume and (d := resumable(path, out_dir, stems[i], resume)) is not None}
-    fresh = _processed([p for i, p in enumerate(files) if i not in finished], options)
+    fresh = pooled([p for i, p in enumerate(files) if i not in finished], options)
     with _progress(len(files), show_bar, err) as advance:
         for i, path in enumerate(files):
             stem = stems[i]
@@ -195,6 +186,7 @@ def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Wr
             _log_outcome(err, outcome, json_logs, quiet)
             outcome.release()
             advance(path.name)
+    fresh.close()  # the worker processes end here
     return report
 
 

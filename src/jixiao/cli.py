@@ -22,6 +22,7 @@ from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.output import document_json
 from jixiao.pipeline import RunOptions, draft
+from jixiao.pool import default_jobs
 from jixiao.textsafe import terminal_text
 
 app = typer.Typer(
@@ -37,7 +38,9 @@ Profile = Annotated[str, typer.Option("--profile", "-p", help=f"rule profile: {'
                                       "or a path to a .toml file")]
 KeptProfile = Annotated[str | None, typer.Option("--profile", "-p", help="rule profile (default: the one the document "
                                                  f"records); {', '.join(builtin_profiles())} or a .toml path")]
-Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, help="inputs processed at once")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default=False,
+                                          help="inputs processed at once, in worker processes (default: the cores "
+                                          "available)")]
 JsonLogs = Annotated[bool, typer.Option("--json", help="one JSON log line per input on stdout")]
 UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the LLM configured in JIXIAO_LLM_* "
                                       "(default: when one is configured)")]
@@ -84,11 +87,11 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
 
 
 def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, drafting: bool = False,
-             jobs: int = 1) -> RunOptions:
+             jobs: int | None = 1) -> RunOptions:
     """The one `RunOptions` of this command: profile, LLM, its concurrency (JIXIAO_LLM_CONCURRENCY), drafting, jobs."""
     config = _config()
     return RunOptions(profile=None if profile is None else _profile(profile), llm=_llm(use_llm, local_only, quiet),
-                      concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs)
+                      concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs or default_jobs())
 
 
 @contextmanager
@@ -121,7 +124,7 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False, jobs: Jobs = 1, resume: Resume = False) -> None:
+            local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False) -> None:
     """Extract and check: writes <stem>.json per input."""
     options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs)
     with _output_folder(out):
@@ -133,7 +136,7 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False, jobs: Jobs = 1, resume: Resume = False) -> None:
+        local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import RunWriter, write_batch_pack
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
@@ -272,7 +273,7 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
     if not gaps:
         return document
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        outcomes = list(pool.map(lambda gap: _request(service, gap), gaps))
+        outcomes = list(pool.map(lambda gap: copy_context().run(_request, service, gap), gaps))  # the input's budget
     usage = document.llm_usage
     findings: list[Finding] = []
     # completions first, then inserts from the bottom up, so every gap's index stays valid

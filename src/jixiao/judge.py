@@ -10,6 +10,7 @@ changes a value. Calls are counted in `llm_usage` and cached by the service like
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
@@ -159,7 +160,7 @@ def judge_explanations(document: Document, service: LlmService, profile: RulePro
     if not todo:
         return document
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        cases = list(pool.map(lambda c: _ask(service, document, c[0], c[1]), todo))
+        cases = list(pool.map(lambda c: copy_context().run(_ask, service, document, c[0], c[1]), todo))  # its budget
     usage = document.llm_usage
     failed: list[Finding] = []
     for case in cases:

@@ -1,0 +1,196 @@
+"""`--jobs N`: inputs processed in worker processes, outcomes handed back in input order.
+
+The parent writes every output (the workers only compute), so what a run writes is the serial run's, byte for
+byte and in the same order. A worker that dies (SIGKILL, the out-of-memory killer) breaks the pool: the inputs
+it had started are re-run one at a time in a fresh worker, so only the input that kills its worker again is
+reported failed, and the others go on in a new pool. Workers are recycled after `RECYCLE_AFTER` inputs (memory
+a library keeps is given back), run the OCR models on one thread each, and share one LLM request gate (a
+semaphore of `JIXIAO_LLM_CONCURRENCY` across all workers) and the LLM reply cache (one file per reply, written
+atomically: safe across processes).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.sharedctypes import SynchronizedArray
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from jixiao.checks import RuleProfile
+from jixiao.llm.config import LlmConfig
+from jixiao.pipeline import Outcome, RunOptions, process
+from jixiao.testhook import hook
+
+RECYCLE_AFTER = 50  # inputs per worker before it is replaced
+WINDOW = 2  # inputs submitted ahead per worker (bounds the outcomes held in memory)
+_WAITING, _STARTED, _DONE = 0, 1, 2
+_ENV_PREFIXES = ("JIXIAO_", "XDG_CACHE_HOME")
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class WorkerSetup(BaseModel):
+    """What a worker needs to rebuild the run's `RunOptions` (no live objects: it is pickled)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    profile: RuleProfile | None
+    llm: LlmConfig | None
+    concurrency: int
+    draft: bool
+    env: dict[str, str] = {}  # the run's JIXIAO_* settings (a forkserver keeps the environment it started with)
+
+
+def worker_setup(options: RunOptions) -> WorkerSetup | None:
+    """The setup of `options`, or None when its LLM service cannot be rebuilt in another process."""
+    config = getattr(options.llm, "config", None)
+    if options.llm is not None and not isinstance(config, LlmConfig):
+        return None
+    return WorkerSetup(profile=options.profile, llm=config, concurrency=options.concurrency, draft=options.draft,
+                       env={k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)})
+
+
+def worker_options(setup: WorkerSetup, gate: Any) -> RunOptions:
+    """`RunOptions` rebuilt in a worker; its LLM requests pass `gate`, shared by every worker."""
+    service = None
+    if setup.llm is not None:
+        from jixiao.llm.client import InstructorService
+
+        service = InstructorService(setup.llm)
+        service.gate = gate
+    return RunOptions(profile=setup.profile, llm=service, concurrency=setup.concurrency, draft=setup.draft)
+
+
+_options: RunOptions | None = None
+_state: Any = None
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker gets SIGKILL when the process that started it ends (a killed run leaves no orphans)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_worker(setup: WorkerSetup, gate: Any, state: SynchronizedArray[int]) -> None:
+    global _options, _state
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for name in [k for k in os.environ if k.startswith(_ENV_PREFIXES)]:
+        del os.environ[name]
+    os.environ.update(setup.env)
+    _options = worker_options(setup, gate)
+    _state = state
+
+
+def _work(index: int, path: str) -> Outcome:
+    assert _options is not None and _state is not None
+    _state[index] = _STARTED
+    hook(f"worker-{Path(path).name}")
+    outcome = process(Path(path), _options)
+    _state[index] = _DONE
+    return outcome
+
+
+def _died(path: Path) -> Outcome:
+    return Outcome(path=str(path), error=f"{path}: the worker process reading it died (killed, or out of memory); "
+                                         "not processed")
+
+
+class _Pool:
+    """One batch's worker processes; replaced when a worker dies."""
+
+    def __init__(self, files: list[Path], setup: WorkerSetup, jobs: int) -> None:
+        self.files, self.setup, self.jobs = files, setup, jobs
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["jixiao.pipeline"])  # workers start from a warm interpreter
+        self.state: SynchronizedArray[int] = self.context.Array("b", len(files), lock=False)
+        self.todo: deque[int] = deque(range(len(files)))
+        self.running: dict[int, Future[Outcome]] = {}
+        self.ready: dict[int, Outcome] = {}
+        self.executor = self._executor(jobs)
+
+    def _executor(self, workers: int) -> ProcessPoolExecutor:
+        gate = self.context.BoundedSemaphore(self.setup.llm.concurrency if self.setup.llm else 1)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, max_tasks_per_child=RECYCLE_AFTER,
+                                   initializer=_start_worker, initargs=(self.setup, gate, self.state))
+
+    def _submit(self) -> None:
+        while self.todo and len(self.running) + len(self.ready) < self.jobs * WINDOW:
+            index = self.todo[0]
+            self.running[index] = self.executor.submit(_work, index, str(self.files[index]))  # raises when broken
+            self.todo.popleft()
+
+    def outcome(self, index: int) -> Outcome:
+        while index not in self.ready:
+            try:
+                self._submit()
+                outcome = self.running[index].result()
+            except BrokenProcessPool:
+                self._recover()
+                continue
+            del self.running[index]
+            self.ready[index] = outcome
+        return self.ready.pop(index)
+
+    def _recover(self) -> None:
+        """A worker died: keep what finished, isolate what had started, queue the rest again."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        suspects: list[int] = []
+        again: list[int] = []
+        for index, future in sorted(self.running.items()):
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.ready[index] = future.result()
+            elif self.state[index] == _STARTED:
+                suspects.append(index)
+            else:
+                again.append(index)
+        self.running.clear()
+        for index in suspects:  # alone in a fresh worker: only the input that kills it again fails
+            self.state[index] = _WAITING
+            alone = self._executor(1)
+            try:
+                self.ready[index] = alone.submit(_work, index, str(self.files[index])).result()
+            except BrokenProcessPool:
+                self.ready[index] = _died(self.files[index])
+            finally:
+                alone.shutdown(wait=True)
+        self.todo.extendleft(reversed(again))
+        self.executor = self._executor(self.jobs)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def pooled(files: list[Path], options: RunOptions) -> Iterator[Outcome]:
+    """Outcomes of `files` in input order, `options.jobs` at once in worker processes (in this process when
+    one job or one input, or when the LLM service cannot be rebuilt in a worker)."""
+    setup = worker_setup(options) if options.jobs > 1 and len(files) > 1 else None
+    if setup is None:
+        yield from (process(path, options) for path in files)
+        return
+    say = getattr(options.llm, "announce_endpoint", None)
+    if callable(say):
+        say()  # the workers say nothing: the endpoint is named once, here
+    pool = _Pool(files, setup, min(options.jobs, len(files)))
+    try:
+        for index in range(len(files)):
+            yield pool.outcome(index)
+    finally:
+        pool.close()
