@@ -99,7 +99,7 @@ def main() -> int:
         pages += extract(path, load_profile()).source.pages
     cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start_wall
     other = cpu - sum(spent.values())
-    rows = sorted(spent.items(), key=lambda kv: -kv[1]) + [("everything else (parse, checks, PDF open)", other)]
+    rows = [*sorted(spent.items(), key=lambda kv: -kv[1]), ("everything else (parse, checks, PDF open)", other)]
     print(f"{pages} scanned pages: {cpu / pages:.3f} CPU s/page ({wall / pages:.3f} wall s/page), "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     for name, seconds in rows:

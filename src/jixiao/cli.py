@@ -41,6 +41,9 @@ KeptProfile = Annotated[str | None, typer.Option("--profile", "-p", help="rule p
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default=False,
                                           help="inputs processed at once, in worker processes (default: the cores "
                                           "available)")]
+RayAddress = Annotated[str | None, typer.Option("--ray", show_default=False, help="run each input as a Ray task: "
+                                                "auto (the cluster this machine is part of), local (start one here) or "
+                                                "a cluster address; needs pip install 'jixiao[ray]'")]
 JsonLogs = Annotated[bool, typer.Option("--json", help="one JSON log line per input on stdout")]
 UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the LLM configured in JIXIAO_LLM_* "
                                       "(default: when one is configured)")]
@@ -87,11 +90,19 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
 
 
 def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, drafting: bool = False,
-             jobs: int | None = 1) -> RunOptions:
+             jobs: int | None = 1, ray: str | None = None) -> RunOptions:
     """The one `RunOptions` of this command: profile, LLM, its concurrency (JIXIAO_LLM_CONCURRENCY), drafting, jobs."""
     config = _config()
+    if ray is not None:
+        from jixiao.cluster import RayUnavailable, ray_module
+
+        try:
+            ray_module()
+        except RayUnavailable as exc:
+            raise typer.BadParameter(str(exc), param_hint="--ray") from exc
     return RunOptions(profile=None if profile is None else _profile(profile), llm=_llm(use_llm, local_only, quiet),
-                      concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs or default_jobs())
+                      concurrency=config.concurrency if config is not None else 2, draft=drafting,
+                      jobs=jobs or default_jobs(), ray=ray)
 
 
 @contextmanager
@@ -124,9 +135,10 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False) -> None:
+            local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False,
+        ray: RayAddress = None) -> None:
     """Extract and check: writes <stem>.json per input."""
-    options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs)
+    options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs, ray=ray)
     with _output_folder(out):
         report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet,
                            resume=(".json",) if resume else ())
@@ -136,11 +148,12 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False) -> None:
+        local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False,
+        ray: RayAddress = None) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import RunWriter, write_batch_pack
 
-    options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs)
+    options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs, ray=ray)
     with _output_folder(out):
         writer = RunWriter()
         report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet,

@@ -35,6 +35,7 @@ class RunOptions(BaseModel):
     concurrency: int = Field(2, ge=1, description="LLM requests in flight at once (JIXIAO_LLM_CONCURRENCY)")
     draft: bool = Field(False, description="run the drafting stage")
     jobs: int = Field(1, ge=1, description="inputs processed at once")
+    ray: str | None = Field(None, description="Ray cluster (--ray: auto, local or an address); None: this machine")
 
     def profile_for(self, document: Document | None = None) -> RuleProfile:
         """The explicit profile, else the one the document records, else national."""

@@ -16,9 +16,10 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,8 @@ def worker_options(setup: WorkerSetup, gate: Any) -> RunOptions:
         from jixiao.llm.client import InstructorService
 
         service = InstructorService(setup.llm)
-        service.gate = gate
+        if gate is not None:
+            service.gate = gate
     return RunOptions(profile=setup.profile, llm=service, concurrency=setup.concurrency, draft=setup.draft)
 
 
@@ -82,19 +84,22 @@ _state: Any = None
 
 def _die_with_parent() -> None:
     """Linux: this worker gets SIGKILL when the process that started it ends (a killed run leaves no orphans)."""
-    try:
+    with suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+
+
+def apply_env(setup: WorkerSetup) -> None:
+    """The run's JIXIAO_* settings in this worker's environment, and no others."""
+    for name in [k for k in os.environ if k.startswith(_ENV_PREFIXES)]:
+        del os.environ[name]
+    os.environ.update(setup.env)
 
 
 def _start_worker(setup: WorkerSetup, gate: Any, state: SynchronizedArray[int]) -> None:
     global _options, _state
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    for name in [k for k in os.environ if k.startswith(_ENV_PREFIXES)]:
-        del os.environ[name]
-    os.environ.update(setup.env)
+    apply_env(setup)
     _options = worker_options(setup, gate)
     _state = state
 
@@ -111,6 +116,19 @@ def _work(index: int, path: str) -> Outcome:
 def _died(path: Path) -> Outcome:
     return Outcome(path=str(path), error=f"{path}: the worker process reading it died (killed, or out of memory); "
                                          "not processed")
+
+
+def _forget_inherited_forkserver() -> None:
+    """After os.fork: the parent's forkserver is not this process's child; start an own one when needed."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
+        if server is not None and hasattr(server, name):
+            setattr(server, name, None)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_forkserver)
 
 
 class _Pool:
@@ -178,9 +196,14 @@ class _Pool:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def pooled(files: list[Path], options: RunOptions) -> Iterator[Outcome]:
-    """Outcomes of `files` in input order, `options.jobs` at once in worker processes (in this process when
-    one job or one input, or when the LLM service cannot be rebuilt in a worker)."""
+def pooled(files: list[Path], options: RunOptions) -> Generator[Outcome, None, None]:
+    """Outcomes of `files` in input order: as Ray tasks (`options.ray`), or `options.jobs` at once in worker
+    processes (in this process when one job or one input, or when the LLM service cannot be rebuilt in a worker)."""
+    if options.ray is not None and files:
+        from jixiao.cluster import ray_outcomes
+
+        yield from ray_outcomes(files, options, options.ray)
+        return
     setup = worker_setup(options) if options.jobs > 1 and len(files) > 1 else None
     if setup is None:
         yield from (process(path, options) for path in files)
