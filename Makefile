@@ -8,7 +8,7 @@ OUT ?= out/demo
 JUDGE_EVAL_S ?= 1200
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants
+.PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
+test-ray: $(STAMP) ## install the Ray extra (jixiao[ray], ~1.3 min, 240 MB) and check the golden set through a local Ray gives a local run's JSON
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,ray]"
+	$(BIN)/python -m pytest -q tests/test_ray.py
+
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
 	$(BIN)/ruff check src tests bench golden
 	$(BIN)/mypy
@@ -55,10 +59,11 @@ eval-variants: variants ## evaluate every variant rendering, per family and per 
 	$(BIN)/jixiao eval out/variants --jobs 2 --errors 0 --report out/variants-report.json
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
-bench: $(STAMP) ## benchmarks: text forms/s (250/500/1000 forms), digital PDF pages/s, scan s/page, .xlsx/.xls/.docx forms/s
+bench: $(STAMP) ## benchmarks: text forms/s, PDF pages/s, scan s/page, office forms/s; scale: 1/2 workers and Ray, projection
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_pdf.py
 	$(BIN)/python bench/bench_office.py
+	$(BIN)/python bench/bench_scale.py
 
 fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
 	$(BIN)/python scripts/fuzz.py $(ARGS)
