@@ -20,7 +20,7 @@ from jixiao.ingest.grid import TextBox
 # Keep every line down to this score: low scores become low-confidence cells that are flagged,
 # which is better than a value silently missing.
 _MIN_TEXT_SCORE = 0.3
-DETECT_SIDE = 736  # the text detector's working size (shorter side, px): its own limit_side_len
+DETECT_SIDE = 1240  # shorter side (px) of the page the text detector sees: A4 at 150 dpi
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,10 @@ def _box(points: Any, text: str, score: float) -> TextBox:
 def read_text(image: np.ndarray) -> list[TextBox]:
     """Detect and recognise every text line of an upright page image (pixel coordinates).
 
-    Lines are found on the page shrunk to the detector's working size (its shorter side 736 px, where the
-    detector would otherwise run on every pixel of a 200 dpi page) and each line is read from the
-    full-resolution page: a fifth of the detection cost and memory, the same recognition input."""
+    Lines are found on the page shrunk to at most 150 dpi (an A4 page's shorter side 1240 px) and each line
+    is read from the full-resolution page: a 200 dpi page costs the detector (time and working memory) 56%
+    of what it did, and the recogniser sees the same pixels. (Shrinking to 736 px, the detector's own
+    working size, cut more but lost lone comparison signs: golden scans 95.6% instead of 98.1%.)"""
     ocr = engine()
     ocr.text_det.postprocess_op.box_thresh = 0.5
     ocr.text_det.postprocess_op.unclip_ratio = 1.6
