@@ -6,9 +6,9 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 BBox = tuple[float, float, float, float]
 Method = Literal["rule", "llm", "ocr", "human"]
@@ -28,6 +28,12 @@ class Model(BaseModel):
 FLAG_CONFIDENCE = 0.9
 
 
+def _is_none(value: object) -> bool:
+    """Optional provenance fields are written only when set (a 12,000-form input repeats provenance ~90 times
+    per form); the contract fields are always written."""
+    return value is None
+
+
 class Provenance(Model):
     """How, where and how surely one field was obtained."""
 
@@ -37,24 +43,17 @@ class Provenance(Model):
     source_text: str = Field(description="the cell text the value was read from, as printed")
     confidence: float = Field(ge=0.0, le=1.0)
     line: int | None = Field(None, description="1-based line of a plain-text input")
-    note: str | None = Field(None, description="how the value was repaired or inferred, if it was")
-    model: str | None = Field(None, description="the model that supplied an llm value")
-    prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value")
-    sheet: str | None = Field(None, description="worksheet name of a spreadsheet input (page is its ordinal)")
-    cell: str | None = Field(None, description="spreadsheet cell address, e.g. B7")
-    table: int | None = Field(None, description="1-based table of a Word input (page is its ordinal too)")
-    row: int | None = Field(None, description="1-based row of that Word table")
-    column: int | None = Field(None, description="1-based grid column of that Word table")
-
-    @model_serializer(mode="wrap")
-    def _without_unset_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """The contract fields always; note/model/prompt_sha256 and the spreadsheet/Word position only when
-        set (a 12,000-form input repeats provenance ~90 times per form)."""
-        data: dict[str, Any] = handler(self)
-        for key in ("note", "model", "prompt_sha256", "sheet", "cell", "table", "row", "column"):
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
+    note: str | None = Field(None, description="how the value was repaired or inferred, if it was", exclude_if=_is_none)
+    model: str | None = Field(None, description="the model that supplied an llm value", exclude_if=_is_none)
+    prompt_sha256: str | None = Field(None, description="sha256 of the prompt template behind an llm value",
+                                      exclude_if=_is_none)
+    sheet: str | None = Field(None, description="worksheet name of a spreadsheet input (page is its ordinal)",
+                              exclude_if=_is_none)
+    cell: str | None = Field(None, description="spreadsheet cell address, e.g. B7", exclude_if=_is_none)
+    table: int | None = Field(None, description="1-based table of a Word input (page is its ordinal too)",
+                              exclude_if=_is_none)
+    row: int | None = Field(None, description="1-based row of that Word table", exclude_if=_is_none)
+    column: int | None = Field(None, description="1-based grid column of that Word table", exclude_if=_is_none)
 
 
 class PageGeometry(Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
@@ -28,11 +29,13 @@ def clean_text(text: str) -> str:
     return _WS.sub(" ", _TAGS.sub("", text)).strip()
 
 
+@lru_cache(maxsize=65536)
 def squash(text: str) -> str:
     """Remove all whitespace: for labels and headers, where CJK words get broken over lines."""
     return _WS.sub("", _TAGS.sub("", text))
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str | None) -> float | None:
     """A cell that is one number: '17,871,602.07', '207.6892万元', '100.00%', '10.00'. Else None."""
     if text is None:

@@ -81,10 +81,10 @@ def is_ocr(form: Form) -> bool:
     return any(p.method == "ocr" for p in form.provenance.values())
 
 
-def _unread(form: Form, index: int, ind: Indicator, cut: bool) -> list[str]:
+def _unread(form: Form, index: int, ind: Indicator, cut: bool, ocr: bool) -> list[str]:
     """Fields not read surely: empty on an OCR'd form or past the point where the input was cut, or recognised by
     OCR under the confidence floor (a value the parser realigned or inferred is read; it is flagged elsewhere)."""
-    absent_means_unread = is_ocr(form) or (cut and index == len(form.indicators) - 1)
+    absent_means_unread = ocr or (cut and index == len(form.indicators) - 1)
     out = []
     for field in ("target", "actual", "weight", "score"):
         prov = form.provenance.get(f"indicators[{index}].{field}")
@@ -110,8 +110,10 @@ def _status(result: Assessment, printed_deviation: float | None, threshold: floa
         result.status = "met"
 
 
-def assess(form: Form, form_index: int, index: int, profile: RuleProfile, cut: bool = False) -> Assessment:
-    """Met or not, the rule score, the computed deviation and why the indicator needs an explanation."""
+def assess(form: Form, form_index: int, index: int, profile: RuleProfile, cut: bool = False,
+           ocr: bool | None = None) -> Assessment:
+    """Met or not, the rule score, the computed deviation and why the indicator needs an explanation.
+    `ocr`: whether the form was read by OCR (found from its provenance when not given)."""
     ind = form.indicators[index]
     if ind.operator == "定性" or (ind.target_value is None or ind.actual_value is None):
         achievement = achievement_of(ind, profile)
@@ -122,7 +124,7 @@ def assess(form: Form, form_index: int, index: int, profile: RuleProfile, cut: b
     else:
         result = Assessment(form=form_index, indicator=index, kind="quantitative", status="unjudged")
         _quantitative(ind, profile, result)
-    result.unread = _unread(form, index, ind, cut)
+    result.unread = _unread(form, index, ind, cut, is_ocr(form) if ocr is None else ocr)
     tol = profile.tolerance.score
     if result.met is False:
         result.reasons.append("未达到目标值")
@@ -141,4 +143,5 @@ def assess(form: Form, form_index: int, index: int, profile: RuleProfile, cut: b
 
 def assess_form(form: Form, form_index: int, profile: RuleProfile, cut: bool = False) -> list[Assessment]:
     """Every indicator of a form; `cut`: the input stops inside the form's last indicator."""
-    return [assess(form, form_index, i, profile, cut) for i in range(len(form.indicators))]
+    ocr = is_ocr(form)
+    return [assess(form, form_index, i, profile, cut, ocr) for i in range(len(form.indicators))]

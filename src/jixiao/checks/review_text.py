@@ -7,6 +7,7 @@ rule can decide; the words they use live in `review_words.toml`. Every finding q
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from jixiao.checks.assess import unit_suffix
 from jixiao.checks.base import Sink
@@ -21,6 +22,7 @@ _DIGIT = re.compile(r"\d")
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月")
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str | None) -> str:
     """Text as compared by the review: no whitespace, no punctuation."""
     return _PUNCT.sub("", squash(text or ""))

@@ -98,6 +98,7 @@ def _fund_column(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def fund_column(text: str) -> str | None:
     """Field of a funds-table header cell (年初预算数 → initial_budget …). A parenthesised explanation
     after the name does not change its meaning: 全年预算数（A）（上年结转+年初预算+…） is 全年预算数."""
@@ -117,6 +118,7 @@ FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
 )
 
 
+@lru_cache(maxsize=8192)
 def fund_kind(label: str) -> FundKind | None:
     key = squash(label)
     for word, kind in FUND_KINDS:
@@ -127,6 +129,7 @@ def fund_kind(label: str) -> FundKind | None:
 
 # ---- goals ----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=8192)
 def goal_column(text: str) -> str | None:
     """Field of a goals header cell: 年初绩效目标/预期目标 → initial, 全年（调整）绩效目标 → adjusted,
     全年目标实际完成情况/实际完成情况 → actual."""
@@ -191,6 +194,7 @@ LEVEL2_TERMS = frozenset({
 _POINTS = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")
 
 
+@lru_cache(maxsize=8192)
 def level_key(text: str) -> str:
     """'产出指标（60分）' → '产出': the level word without 指标 and without the points printed after it."""
     s = _POINTS.sub("", squash(text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -88,10 +89,18 @@ def parse_line(line: str, number: int, page: int) -> Row:
     raw_cells = split_cells(body.rstrip("\r\n"))
     while raw_cells and not raw_cells[-1].strip():
         raw_cells.pop()
-    cells = tuple(
-        Cell(text=clean_text(raw), raw=raw, index=i) for i, raw in enumerate(raw_cells)
-    )
+    cells = tuple(_cell(raw, i) if len(raw) <= _CACHED_CELL else Cell(text=clean_text(raw), raw=raw, index=i)
+                  for i, raw in enumerate(raw_cells))
     return Row(cells=cells, page=page, line=number, heading=heading)
+
+
+_CACHED_CELL = 200  # characters: longer cells (prose, hostile 1 MB lines) are not kept in the cache
+
+
+@lru_cache(maxsize=16384)
+def _cell(raw: str, index: int) -> Cell:
+    """One cell of a text row (cells are frozen: a label or an empty cell repeated over forms is built once)."""
+    return Cell(text=clean_text(raw), raw=raw, index=index)
 
 
 def ingest_text(path: Path) -> LayoutDocument:

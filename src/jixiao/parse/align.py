@@ -125,29 +125,37 @@ def type_cost(text: str, field: str | None) -> float:
     return 1.0  # scoring_method and other free text
 
 
+@lru_cache(maxsize=65536)
+def _type_costs(text: str, fields: tuple[str | None, ...]) -> tuple[float, ...]:
+    return tuple(type_cost(text, field) for field in fields)
+
+
 def align(cells: list[Cell], columns: list[Column]) -> Alignment:
     """Best monotone assignment of `cells` (filled, in order) to `columns` (in order)."""
     n, m = len(cells), len(columns)
+    # place[i][j]: cost of putting cell i in column j (its type cost plus its distance from there)
+    fields = tuple(column.field for column in columns)
+    place = [[fit + min(abs(cell.index - column.index), _MAX_SHIFT_COST)
+              for fit, column in zip(_type_costs(cell.text, fields), columns, strict=True)] for cell in cells]
     # cost[i][j]: best cost placing the first i cells within the first j columns
     cost = [[INF] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, str]]] = [[(0, 0, "")] * (m + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
     for i in range(n + 1):
+        row, below = cost[i], cost[i + 1] if i < n else None
         for j in range(m + 1):
-            here = cost[i][j]
+            here = row[j]
             if here == INF:
                 continue
-            if j < m and here < cost[i][j + 1]:  # leave column j empty
-                cost[i][j + 1], back[i][j + 1] = here, (i, j, "skip")
-            if i < n:
-                if here + DROP_COST < cost[i + 1][j]:  # drop cell i
-                    cost[i + 1][j], back[i + 1][j] = here + DROP_COST, (i, j, "drop")
+            if j < m and here < row[j + 1]:  # leave column j empty
+                row[j + 1], back[i][j + 1] = here, (i, j, "skip")
+            if below is not None:
+                if here + DROP_COST < below[j]:  # drop cell i
+                    below[j], back[i + 1][j] = here + DROP_COST, (i, j, "drop")
                 if j < m:
-                    fit = type_cost(cells[i].text, columns[j].field)
-                    shift = min(abs(cells[i].index - columns[j].index), _MAX_SHIFT_COST)
-                    total = here + fit + shift
-                    if total < cost[i + 1][j + 1]:
-                        cost[i + 1][j + 1], back[i + 1][j + 1] = total, (i, j, "place")
+                    total = here + place[i][j]
+                    if total < below[j + 1]:
+                        below[j + 1], back[i + 1][j + 1] = total, (i, j, "place")
     placements: list[Placement] = []
     dropped: list[Cell] = []
     i, j = n, m

@@ -162,35 +162,36 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
             confidence, note = 0.5, "row alignment uncertain: cells do not fit the table's columns"
         rec.cell(f"{path}.{field}", row, placement.cell, confidence, note)
 
-    ind = Indicator(name=placed["name"].cell.text)
+    values: dict[str, object] = {"name": placed["name"].cell.text}
     record("name", placed["name"])
     for field, context in (("level1", ctx.level1), ("level2", ctx.level2)):
         if context is None:
             continue
         text, ctx_row, ctx_cell = context
-        setattr(ind, field, text)
+        values[field] = text
         if ctx_row is row and field in placed:
             record(field, placed[field])
         else:
             rec.cell(f"{path}.{field}", ctx_row, ctx_cell, 1.0, "merged cell: carried down from the row above")
     for field in ("unit", "target", "actual", "explanation", "scoring_method"):
         if field in placed:
-            setattr(ind, field, placed[field].cell.text)
+            values[field] = placed[field].cell.text
             record(field, placed[field])
-    ind.target_value = quantity_value(ind.target)
-    ind.actual_value = quantity_value(ind.actual)
+    values["target_value"] = quantity_value(values.get("target"))  # type: ignore[arg-type]
+    values["actual_value"] = quantity_value(values.get("actual"))  # type: ignore[arg-type]
     for text_field, value_field in (("target", "target_value"), ("actual", "actual_value")):
         source = rec.provenance.get(f"{path}.{text_field}")
-        if getattr(ind, value_field) is not None and source is not None and source.confidence < 1.0:
+        if values[value_field] is not None and source is not None and source.confidence < 1.0:
             rec.provenance[f"{path}.{value_field}"] = source.model_copy(
                 update={"note": f"number read from the {text_field}; {source.note or 'as sure as its cell'}"})
     for field in _NUMERIC_FIELDS:
         if field in placed:
-            setattr(ind, field, parse_number(placed[field].cell.text))
+            values[field] = parse_number(placed[field].cell.text)
             record(field, placed[field])
     if "is_core" in placed:
-        ind.is_core = placed["is_core"].cell.text == "是"
+        values["is_core"] = placed["is_core"].cell.text == "是"
         record("is_core", placed["is_core"])
+    ind = Indicator.model_validate(values)  # one validation for the whole row
     _operator(ind, placed, path, row, rec)
     _unit_from_target(ind, placed, path, row, rec)
     return ind

@@ -6,6 +6,8 @@ from jixiao.gaps import Gap
 from jixiao.layout import Cell, CellRef, Row
 from jixiao.models import Finding, Provenance, Scalar, Severity
 
+_NO_REF = CellRef()
+
 
 class Recorder:
     """Collects provenance for one form and the findings the parser itself raises."""
@@ -18,7 +20,7 @@ class Recorder:
 
     def cell(self, path: str, row: Row, cell: Cell, confidence: float = 1.0, note: str | None = None) -> None:
         """Record that `path` was read from `cell` of `row`."""
-        ref = cell.ref or CellRef()
+        ref = cell.ref or _NO_REF
         self.provenance[path] = Provenance(
             method="ocr" if cell.origin == "ocr" else "rule", page=row.page, bbox=cell.bbox or row.bbox,
             source_text=cell.raw.strip(), confidence=round(min(confidence, cell.confidence), 3), line=row.line, note=note,

@@ -82,15 +82,25 @@ def _data_tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=8)
+def _words_by_first(extra: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The header words indexed by their first character, longest first."""
+    index: dict[str, list[str]] = {}
+    for word in sorted({*vocab.HEADER_WORDS, *extra}, key=len, reverse=True):
+        index.setdefault(word[0], []).append(word)
+    return {first: tuple(words) for first, words in index.items()}
+
+
 def glued_header(text: str, extra: tuple[str, ...] = ()) -> list[str] | None:
     """'一级指标二级指标…分值得分' → its header words (longest known word first), or None when most of
     it is not made of header words."""
-    words = sorted({*vocab.HEADER_WORDS, *extra}, key=len, reverse=True)
+    words = _words_by_first(extra)
     out: list[str] = []
     unknown = 0
+    most_unknown = 0.25 * len(text)
     i = 0
     while i < len(text):
-        word = next((w for w in words if text.startswith(w, i)), None)
+        word = next((w for w in words.get(text[i], ()) if text.startswith(w, i)), None)
         if word is None:
             if text[i] in "(（" and out:
                 close = re.match(r"[(（][^()（）]{0,8}[)）]", text[i:])
@@ -99,6 +109,8 @@ def glued_header(text: str, extra: tuple[str, ...] = ()) -> list[str] | None:
                     i += len(close.group(0))
                     continue
             unknown += 1
+            if unknown > most_unknown:
+                return None  # most of it is not made of header words
             if out and not known_header(out[-1]):
                 out[-1] += text[i]
             else:
