@@ -14,6 +14,7 @@ from jixiao.cli import app
 from jixiao.llm.client import InstructorService
 from jixiao.llm.config import LlmConfig
 from tests.conftest import GOLDEN, SEEDS
+from tests.fake_openai import FakeOpenAI, Step
 
 runner = CliRunner()
 INPUTS = [str(p) for p in SEEDS.values()] + [str(next((GOLDEN / "jinfeng-docx").glob("*.docx")))]
@@ -77,3 +78,19 @@ def test_inputs_processed_at_once_keep_their_own_llm_budget() -> None:
     first.join()
     second.join()
     assert seen["first"] > 50 and seen["second"] < 1.5
+
+
+def test_workers_share_one_llm_concurrency_bound(fake: FakeOpenAI, tmp_path: Path) -> None:
+    """Two workers, each asking two at a time, still send JIXIAO_LLM_CONCURRENCY=2 requests at once."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((GOLDEN / "damaged").glob("*/*.txt")))
+    inputs = []
+    for name, digits in (("a.txt", "8"), ("b.txt", "7")):  # other numbers: other prompts, no reply shared by cache
+        (tmp_path / name).write_text(text.replace("8", digits), encoding="utf-8")
+        inputs.append(str(tmp_path / name))
+    fake.default = Step(content="{}", delay=0.3)
+    env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
+           "JIXIAO_LLM_RETRIES": "0", "JIXIAO_LLM_CONCURRENCY": "2", "JIXIAO_CACHE_DIR": str(tmp_path / "cache")}
+    result = runner.invoke(app, ["extract", *inputs, "-o", str(tmp_path / "out"), "--jobs", "2", "-q"], env=env)
+    assert result.exit_code in (0, 1), result.output
+    assert len(fake.requests) > 4 and fake.max_in_flight == 2
+    assert len(list((tmp_path / "out").glob("*.json"))) == 2
