@@ -58,7 +58,7 @@ ALLOWED: dict[str, set[str]] = {
     "evaluate": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
     "evaluate_llm": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
     "evaluate_review": BASE | {"llm", "checks", "pipeline", "evaluate"},
-    "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "pool",
+    "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "pool", "cluster",
                    "evaluate", "evaluate_llm", "evaluate_review"},
     "cluster": BASE | {"pipeline", "pool", "outputs"},  # --ray: each input a Ray task
 }

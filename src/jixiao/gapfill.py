@@ -272,8 +272,9 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
     """Ask the model about every gap (bounded concurrency), apply what is grounded, account for usage."""
     if not gaps:
         return document
+    context = copy_context()  # the input's LLM budget, seen by every request thread
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        outcomes = list(pool.map(lambda gap: copy_context().run(_request, service, gap), gaps))  # the input's budget
+        outcomes = list(pool.map(lambda gap: context.copy().run(_request, service, gap), gaps))
     usage = document.llm_usage
     findings: list[Finding] = []
     # completions first, then inserts from the bottom up, so every gap's index stays valid

@@ -159,8 +159,9 @@ def judge_explanations(document: Document, service: LlmService, profile: RulePro
     todo = candidates(document, profile)
     if not todo:
         return document
+    context = copy_context()  # the input's LLM budget, seen by every request thread
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        cases = list(pool.map(lambda c: copy_context().run(_ask, service, document, c[0], c[1]), todo))  # its budget
+        cases = list(pool.map(lambda c: context.copy().run(_ask, service, document, c[0], c[1]), todo))
     usage = document.llm_usage
     failed: list[Finding] = []
     for case in cases:
