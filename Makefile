@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 # the LLM judge over the labelled set with the 0.5B model (one server slot): bounded so CI stays bounded
 JUDGE_EVAL_S ?= 1200
+# forms in the memory benchmark's generated text dump (bench/make_dump.py)
+BENCH_FORMS ?= 12000
+# labelled cases the LLM judge runs on (empty: all 12; CI runs three to stay within its time)
+JUDGE_CASES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants
@@ -35,7 +39,7 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
 	$(BIN)/jixiao eval golden/review-labels
-	$(BIN)/python golden/make_variants.py out/variants-quick --quick --scans 1 --scan-stride 3
+	$(BIN)/python golden/make_variants.py out/variants-quick --quick --pdf-stride 2 --scans 1 --scan-stride 3
 	$(BIN)/jixiao eval out/variants-quick --jobs 2 --errors 0
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
@@ -51,7 +55,7 @@ check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy
 eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)
 	$(BIN)/jixiao eval golden $(ARGS)
 
-variants: $(STAMP) ## generate the layout-variant forms (15 families × 14 forms; text, collapsed, 3 PDF styles, scans) into out/variants/
+variants: $(STAMP) ## generate the layout-variant forms (18 families × 14 forms; text, collapsed, 3 PDF styles, scans) into out/variants/
 	$(BIN)/python golden/make_variants.py out/variants --scans 2
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 
@@ -59,10 +63,11 @@ eval-variants: variants ## evaluate every variant rendering, per family and per 
 	$(BIN)/jixiao eval out/variants --jobs 2 --errors 0 --report out/variants-report.json
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
-bench: $(STAMP) ## benchmarks: text forms/s, PDF pages/s, scan s/page, office forms/s; scale: 1/2 workers and Ray, projection
+bench: $(STAMP) ## benchmarks: text forms/s, PDF pages/s, scan s/page, office forms/s; memory of a 12,000-form dump (BENCH_FORMS), kill -9/--resume; scale: 1/2 workers, Ray, projection
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_pdf.py
 	$(BIN)/python bench/bench_office.py
+	$(BIN)/python bench/bench_memory.py --forms $(BENCH_FORMS)
 	$(BIN)/python bench/bench_scale.py
 
 fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
@@ -82,6 +87,6 @@ test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases
 	JIXIAO_LLM_BASE_URL=http://127.0.0.1:8765/v1 JIXIAO_LLM_MODEL=qwen2.5-coder-0.5b JIXIAO_LLM_LOCAL_ONLY=1 \
 	JIXIAO_LLM_CONCURRENCY=1 JIXIAO_CACHE_DIR=$${JIXIAO_CACHE_DIR:-.llm/cache} \
 	  sh -c 'JIXIAO_LLM_JUDGE=0 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline && \
-	         { timeout $(JUDGE_EVAL_S) $(BIN)/jixiao eval golden/review-labels --llm; s=$$?; \
+	         { timeout $(JUDGE_EVAL_S) $(BIN)/jixiao eval golden/review-labels --llm $(foreach c,$(JUDGE_CASES),--case $(c)); s=$$?; \
 	           if [ $$s -eq 124 ]; then echo "judge eval stopped after $(JUDGE_EVAL_S) s (slow model server): no LLM figures this run"; s=0; fi; \
 	           exit $$s; }'; status=$$?; scripts/llm_serve.sh stop; exit $$status

@@ -120,6 +120,8 @@ def main() -> int:
             for name, flags in configs:
                 r = run([str(folder), *flags], work / f"{kind}-{name.split()[0]}")
                 pages = _pages(work / f"{kind}-{name.split()[0]}")
+                if len(list((work / f"{kind}-{name.split()[0]}").glob("*.json"))) != len(files):
+                    raise SystemExit(f"{kind} · {name}: not every input was written")
                 r.update(inputs=len(files), pages=pages)
                 results[(kind, name)] = r
                 print(f"{kind:>4} · {name:<19} {len(files):4d} inputs {pages:4d} pages in {r['seconds']:7.1f} s: "

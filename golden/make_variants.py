@@ -33,6 +33,7 @@ if __name__ == "__main__":
     parser.add_argument("--renderings", default=",".join(render.RENDERINGS))
     parser.add_argument("--seed", type=int, default=render.SEED)
     parser.add_argument("--quick", action="store_true", help="each form in one PDF style only (styles take turns)")
+    parser.add_argument("--pdf-stride", type=int, default=1, help="with --quick: only every Nth form as a PDF")
     parser.add_argument("--seeds", action="store_true", help="instead: the four seed forms as national 附件1 PDFs")
     args = parser.parse_args()
     if args.seeds:
@@ -41,5 +42,5 @@ if __name__ == "__main__":
         raise SystemExit(0)
     floors = HERE / "variants" / ("thresholds.toml" if args.quick else "thresholds-full.toml")
     count = render.generate(args.out, args.forms, args.scans, args.renderings.split(","), args.seed, args.quick,
-                            floors, args.scan_stride)
+                            floors, args.scan_stride, args.pdf_stride)
     print(f"{args.out}: {count} cases")

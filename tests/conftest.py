@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,11 @@ def profile() -> RuleProfile:
 @pytest.fixture(scope="session")
 def seeds(profile: RuleProfile) -> dict[str, Document]:
     return {name: extract(path, profile) for name, path in SEEDS.items()}
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A document JSON with every field spelled out (the file leaves defaults out; see outputs/jsonfile.py)."""
+    return Document.model_validate_json(path.read_bytes()).model_dump(mode="json")
 
 
 def write_form(tmp_path: Path, text: str, name: str = "form.txt", encoding: str = "utf-8") -> Path:

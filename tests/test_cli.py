@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jixiao.cli import app
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, read_json
 
 runner = CliRunner()
 
@@ -31,7 +31,7 @@ def test_run_writes_json_and_summary(tmp_path: Path) -> None:
         "000_23ab6bb0c7ba0c16.html", "000_23ab6bb0c7ba0c16.json", "000_23ab6bb0c7ba0c16.md",
         "002_01c3afafab9c22d7.html", "002_01c3afafab9c22d7.json", "002_01c3afafab9c22d7.md",
         "batch_summary.json", "review.xlsx"]
-    doc = json.loads((out / "002_01c3afafab9c22d7.json").read_text(encoding="utf-8"))
+    doc = read_json(out / "002_01c3afafab9c22d7.json")
     assert set(doc) >= {"source", "forms", "findings", "drafts", "llm_usage"}
     assert doc["source"]["kind"] == "text" and len(doc["forms"]) == 4
     assert "## 1. “一网统管”运维费" in (out / "002_01c3afafab9c22d7.md").read_text(encoding="utf-8")
@@ -48,9 +48,9 @@ def test_bad_inputs_do_not_stop_the_batch(tmp_path: Path) -> None:
     assert any("binary.txt: binary data" in e for e in errors)
     assert any("notaform.txt: no 绩效自评表 found" in e for e in errors)
     assert sorted(p.name for p in out.iterdir()) == ["cut.json", "gbk.json"]  # nothing for failures, no temp files
-    cut = json.loads((out / "cut.json").read_text(encoding="utf-8"))
+    cut = read_json(out / "cut.json")
     assert any(f["code"] == "INDICATOR_TABLE_TRUNCATED" and f["severity"] == "error" for f in cut["findings"])
-    gbk = json.loads((out / "gbk.json").read_text(encoding="utf-8"))
+    gbk = read_json(out / "gbk.json")
     assert gbk["source"]["encoding"] == "gb18030" and gbk["forms"][0]["project_name"] == "“一网统管”运维费"
 
 
@@ -74,12 +74,12 @@ def test_json_logs(tmp_path: Path) -> None:
 def test_check_reruns_after_an_edit(tmp_path: Path) -> None:
     assert runner.invoke(app, ["extract", str(SEEDS["jinfeng"]), "-o", str(tmp_path)]).exit_code == 0
     path = tmp_path / "004_376dea5d61d0869c.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = read_json(path)
     doc["forms"][1]["budget_execution"]["score"] = 10.0  # a reviewer corrects the score
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 0, result.output
-    rechecked = json.loads(path.read_text(encoding="utf-8"))
+    rechecked = read_json(path)
     assert not any(f["code"] == "EXEC_SCORE_MISMATCH" and f["form"] == 1 for f in rechecked["findings"])
     assert any(f["code"] == "EXEC_SCORE_MISMATCH" and f["form"] == 2 for f in rechecked["findings"])
 
@@ -108,7 +108,7 @@ def test_check_draft_and_import_keep_the_documents_profile(tmp_path: Path) -> No
     path = out / f"{SEEDS['jinfeng'].stem}.json"
 
     def profile_and_low() -> tuple[str, int]:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = read_json(path)
         return doc["profile"], sum(f["code"] == "EXEC_RATE_LOW" for f in doc["findings"])
 
     assert profile_and_low() == ("sichuan", 1)

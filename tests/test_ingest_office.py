@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import subprocess
 import time
@@ -21,7 +20,7 @@ from jixiao.ingest import ingest
 from jixiao.ingest.numfmt import format_number
 from jixiao.ingest.office import sniff
 from jixiao.pipeline import extract
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, read_json
 from tests.office_files import compound_file, encrypted_xls_stream, replaced_sheet, with_extra_entries
 
 XLSX = GOLDEN / "qijiang-xlsx" / "qijiang.xlsx"
@@ -201,7 +200,7 @@ def test_batch_goes_on_and_writes_only_whole_outputs(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out)])
     assert result.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["good-word.json", "good.json"]
-    assert json.loads((out / "good.json").read_text(encoding="utf-8"))["source"]["kind"] == "xlsx"
+    assert read_json(out / "good.json")["source"]["kind"] == "xlsx"
     assert (folder / "good.xlsx").read_bytes() == XLSX.read_bytes()  # inputs never modified
 
 

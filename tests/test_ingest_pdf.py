@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from pathlib import Path
@@ -19,7 +18,7 @@ from jixiao.ingest import ingest
 from jixiao.ingest.glyphs import classify_sign
 from jixiao.ingest.grid import Segment, TextBox, page_blocks
 from jixiao.pipeline import extract, process
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, read_json
 
 PDF = {name: GOLDEN / f"{name}-pdf" / f"{name}.pdf" for name in ("qijiang", "yuzhong", "pujin", "jinfeng")}
 SCAN = {name: GOLDEN / f"{name}-scan" / f"{name}.pdf" for name in ("qijiang", "yuzhong", "pujin", "jinfeng")}
@@ -178,5 +177,5 @@ def test_batch_with_bad_pdfs_writes_the_good_ones(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["extract", str(folder), "-o", str(out)])
     assert result.exit_code == 1
-    assert json.loads((out / "good.json").read_text(encoding="utf-8"))["source"]["kind"] == "pdf"
+    assert read_json(out / "good.json")["source"]["kind"] == "pdf"
     assert sorted(p.name for p in out.iterdir()) == ["good.json"]

@@ -14,7 +14,7 @@ from jixiao.llm.client import InstructorService
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env, is_local_endpoint
 from jixiao.models import Document
 from jixiao.pipeline import RunOptions, extract
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, read_json
 from tests.fake_openai import FakeOpenAI, Step
 
 ROW = 1  # the damaged indicator: 设备使用准确率, whose 分值 and 得分 ran into one cell "20.00 18.00"
@@ -164,7 +164,7 @@ def test_cli_announces_the_endpoint(fake: FakeOpenAI, damaged: Path, tmp_path: P
     result = CliRunner().invoke(app, ["extract", str(damaged), "-o", str(tmp_path / "out")], env=env)
     assert result.exit_code == 0, result.output
     assert f"sending form sections to LLM endpoint {fake.base_url}" in result.output
-    doc = json.loads((tmp_path / "out" / "damaged.json").read_text(encoding="utf-8"))
+    doc = read_json(tmp_path / "out" / "damaged.json")
     assert doc["forms"][0]["indicators"][ROW]["score"] == 18.0 and doc["llm_usage"]["calls"] == 1
 
 

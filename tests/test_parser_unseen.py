@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from jixiao.checks import RuleProfile
+from jixiao.ingest.text import ingest_text
+from jixiao.layout import LayoutDocument
 from jixiao.models import FLAG_CONFIDENCE, Document
+from jixiao.parse import parse
 from jixiao.pipeline import extract
 from tests.conftest import write_form
 
@@ -168,3 +171,78 @@ def test_cells_glued_with_no_space_at_all(tmp_path: Path, profile: RuleProfile) 
         "产出指标", "数量指标", "养护里程", "≥400公里", "412公里", 30.0, 30.0)
     assert (form.total_weight, form.total_score) == (100.0, 99.15)
     assert all(p.confidence < FLAG_CONFIDENCE for k, p in form.provenance.items() if k.startswith("indicators"))
+
+
+def test_listed_and_prefixed_header_labels_inline_with_cell_borders_kept_or_lost(tmp_path: Path,
+                                                                                 profile: RuleProfile) -> None:
+    """A label is a label by vocabulary wherever it sits: '主管部门/单位名称' names the department (not the
+    project, as a lone 单位名称 does on a 部门整体 form), '项目联系人' and '联系电话' end the value glued before them."""
+    header = ["项目名称：城乡供水一体化维修养护", "主管部门/单位名称：某县水务局", "项目联系人：孙立",
+              "联系电话：0311-86001234"]
+    tail = HUNAN_TABBED[3:]
+    for row in ("\t\t".join(header), " ".join(header), "".join(header)):
+        form = _read(tmp_path, ["2023年度项目支出绩效自评表", row, *tail], profile).forms[0]
+        assert (form.project_name, form.department, form.contact, form.phone) == (
+            "城乡供水一体化维修养护", "某县水务局", "孙立", "0311-86001234"), row
+
+
+def test_a_row_realigned_by_content_has_no_sure_cell(tmp_path: Path, profile: RuleProfile) -> None:
+    """A row with a cell missing (a merged cell the exporter dropped) is moved into place by content; the
+    cells that did not move are in doubt as well, for the row does not sit in its columns."""
+    lines = [*HUNAN_TABBED[:10], "效益指标\t社会效益指标\t农村公路事故率下降\t有所下降\t30\t27\t部分路段未完工",
+             *HUNAN_TABBED[11:]]
+    form = _read(tmp_path, lines, profile).forms[0]
+    row = form.indicators[3]
+    assert row.name == "农村公路事故率下降"  # which column 30 and 27 belong to the row cannot say
+    read = {k: p for k, p in form.provenance.items() if k.startswith("indicators[3].") and "level" not in k}
+    assert read and all(p.confidence < FLAG_CONFIDENCE for p in read.values()), read
+    assert form.provenance["indicators[2].name"].confidence == 1.0
+
+
+def test_labels_the_contract_has_no_field_for_end_the_value_before_them(tmp_path: Path, profile: RuleProfile) -> None:
+    """传真/邮政编码/电子邮箱 printed among the header pairs: their values are read as nothing, and they do not
+    run into the value before them, whether the pairs are tabbed, spaced, inline with colons or glued."""
+    rows = {
+        "tabbed": ["项目名称\t城区排涝泵站运行维护", "项目联系人\t钱多多\t传真\t0512-66553322",
+                   "联系电话\t0512-66554411\t邮政编码\t215000"],
+        "spaced": ["项目名称 城区排涝泵站运行维护", "项目联系人 钱多多 传真 0512-66553322",
+                   "联系电话 0512-66554411 邮政编码 215000"],
+        "inline": ["项目名称：城区排涝泵站运行维护",
+                   "项目联系人：钱多多 传真：0512-66553322 联系电话：0512-66554411 电子邮箱：pz@example.cn"],
+        "glued": ["项目名称：城区排涝泵站运行维护",
+                  "项目联系人钱多多传真0512-66553322联系电话0512-66554411邮政编码215000"],
+    }
+    for name, header in rows.items():
+        form = _read(tmp_path, ["项目支出绩效自评表", "（2023年度）", *header, *HUNAN_TABBED[3:]], profile).forms[0]
+        assert (form.project_name, form.contact, form.phone) == ("城区排涝泵站运行维护", "钱多多", "0512-66554411"), name
+
+
+def _as_ocr(layout: LayoutDocument, score: float) -> LayoutDocument:
+    """The same rows as an OCR engine would hand them over: origin ocr, the recogniser's score."""
+    pages = [page.model_copy(update={"ocr": True, "blocks": [block.model_copy(update={"rows": [
+        row.model_copy(update={"cells": tuple(c.model_copy(update={"origin": "ocr", "confidence": score})
+                                              for c in row.cells)}) for row in block.rows]})
+        for block in page.blocks]}) for page in layout.pages]
+    return layout.model_copy(update={"pages": pages})
+
+
+def test_an_ocr_read_quantity_without_its_sign_is_unsure(tmp_path: Path) -> None:
+    """OCR drops a leading ≥/≤ or reads it as '>', '2' or 'S' ('≥42公里' → '42公里', '242公里'): on a scan a
+    quantity target with no sign, or with a strict sign, is flagged; a sign that was read, or a qualitative
+    target, keeps the recogniser's score."""
+    lines = [*HUNAN_TABBED[:7],
+             "产出指标\t数量指标\t安装波形护栏长度\t242公里\t43.5公里\t20\t20\t",
+             "\t质量指标\t工程验收合格率\t>95%\t100%\t20\t20\t",
+             "\t时效指标\t完工时间\t按期完工\t按期完工\t10\t10\t",
+             "效益指标\t社会效益指标\t沿线群众满意度\t≥90%\t93%\t30\t30\t",
+             "总分\t\t\t\t\t100\t100\t"]
+    layout = _as_ocr(ingest_text(write_form(tmp_path, "\n".join(lines) + "\n")), 0.97)
+    form = parse(layout).forms[0]
+    prov = form.provenance
+    for i in (0, 1):
+        assert prov[f"indicators[{i}].target"].confidence < FLAG_CONFIDENCE
+        assert prov[f"indicators[{i}].target_value"].confidence < FLAG_CONFIDENCE
+    assert prov["indicators[1].operator"].confidence < FLAG_CONFIDENCE
+    assert prov["indicators[2].target"].confidence >= FLAG_CONFIDENCE
+    assert prov["indicators[3].target"].confidence >= FLAG_CONFIDENCE
+    assert prov["indicators[3].operator"].confidence >= FLAG_CONFIDENCE

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from jixiao.checks import RuleProfile
 from jixiao.cli import app
 from jixiao.pipeline import extract
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, read_json
 
 runner = CliRunner()
 LETTER = ("关于报送2023年度项目支出绩效自评结果的函\n区财政局：\n根据《关于开展2023年度绩效自评工作的通知》要求，"
@@ -33,7 +33,7 @@ def test_a_dump_cut_mid_row_exits_1_with_a_truncation_error(tmp_path: Path) -> N
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(cut), "-o", str(out)])
     assert result.exit_code == 1, result.output
-    doc = json.loads((out / "cut.json").read_text(encoding="utf-8"))
+    doc = read_json(out / "cut.json")
     error = next(f for f in doc["findings"] if f["code"] == "INPUT_TRUNCATED")
     assert error["severity"] == "error" and error["found"] == "18." and "第18行" in error["message"]
     ind = doc["forms"][0]["indicators"][1]

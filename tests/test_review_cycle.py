@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from typer.testing import CliRunner
 
 from jixiao.cli import app
 from jixiao.outputs.schema import DRAFT_HEADER
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, read_json
 
 runner = CliRunner()
 COLUMN = {name: k + 1 for k, name in enumerate(DRAFT_HEADER)}
@@ -28,7 +27,7 @@ def _decide(book: Path, decisions: dict[int, tuple[str, str | None]], column: st
 
 
 def _decided(path: Path) -> dict[tuple[str, int | None, int | None], tuple[str, str]]:
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = read_json(path)
     return {(d["kind"], d["form"], d["indicator"]): (d["status"], d["text"]) for d in doc["drafts"]
             if d["decided_by"] == "human"}
 
@@ -84,7 +83,7 @@ def test_decisions_survive_a_rerun_export_rebuilds_and_a_changed_input_resets_on
     result = runner.invoke(app, ["run", str(yuzhong), str(pujin), "-o", str(out)])
     assert "changed input" in result.output and pujin.name in result.output, result.output
     assert _decided(p_json) == {} and _decided(y_json) == before_y
-    reset = [f for f in json.loads(p_json.read_text(encoding="utf-8"))["findings"] if f["code"] == "DECISIONS_RESET"]
+    reset = [f for f in read_json(p_json)["findings"] if f["code"] == "DECISIONS_RESET"]
     assert len(reset) == 1 and reset[0]["found"] == 1
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from jixiao.atomic import TEMP_PREFIX
 from jixiao.cli import app
-from jixiao.folder import JOURNAL_FILE, LOCK_FILE, STAGE_PREFIX
+from jixiao.outputs.folder import JOURNAL_FILE, LOCK_FILE, STAGE_PREFIX
 from jixiao.outputs.schema import DRAFT_HEADER, META_VERSION
 from tests.conftest import GOLDEN, SEEDS, forked, reaped
 

@@ -6,6 +6,7 @@ two cannot drift apart.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 from jixiao.models import BudgetExecution, Form, Fund
@@ -19,7 +20,10 @@ COLUMN_WIDTH = {"level1": 48, "level2": 58, "name": 130, "op": 34, "unit": 38, "
                 "core": 34}
 HEADER_LABELS = {"project_name": "项目名称", "project_code": "项目编码", "department": "主管部门",
                  "implementing_unit": "实施单位", "finance_office": "财政归口处室", "contact": "联系人", "phone": "联系电话",
-                 "year": "年度", "total_score": "自评总分"}
+                 "year": "年度", "total_score": "自评总分",
+                 "mobile": "手机", "address": "地址", "postcode": "邮编"}
+# printed in some headers, not part of the contract: a reader must not take their values for anything
+UNLISTED = ("mobile", "address", "postcode")
 
 
 @dataclass
@@ -99,6 +103,12 @@ class Builder(BodyMixin):
         sem, spec = self.sem, self.spec
         if name == "year":
             return str(sem.year)
+        if name in UNLISTED:
+            rng = random.Random(f"{sem.project_code}-{name}")
+            return {"mobile": f"1{rng.randint(3, 9)}{rng.randint(100000000, 999999999)}",
+                    "address": f"{sem.implementing_unit[:3]}{rng.choice(['人民路', '建设路', '中山路'])}"
+                               f"{rng.randint(1, 300)}号",
+                    "postcode": f"2{rng.randint(10000, 29999)}"}[name]
         if name == "total_score":
             text, value = pr.score(sem.total_score, "fixed")
             self.form.total_score = value

@@ -100,6 +100,17 @@ def _families() -> dict[str, Spec]:
                       columns=("level1", "level2", "name", "unit", "target", "actual", "weight", "score", "expl"),
                       col_labels={"expl": "未完成原因分析及改进措施"}, target_style="unitcol", ind_label=False,
                       eq_prefix=True)
+    # 江苏 (江苏省财政厅 绩评基表-1, 一、项目基本情况): label left of value, 项目实施单位, 联系人/电话/手机 in one row,
+    # 地址/邮编 in another — labels the contract has no field for. Only that header block was found in the stored
+    # corpus; the tables below it are the national arrangement.
+    f["jiangsu"] = Spec("jiangsu", header_rows=[["project_name"], ["implementing_unit", "department"],
+                                                 ["contact", "phone", "mobile"], ["address", "postcode"]],
+                        labels={"implementing_unit": "项目实施单位", "department": "项目主管部门", "phone": "电话"})
+    # 广东 (a county 项目支出绩效自评报告 cover): 评价年度：2022 and 预算部门单位（公章）：… printed above the table.
+    # Only those lines were found in the stored corpus; the table is the national arrangement.
+    f["guangdong"] = Spec("guangdong", year_mode="field", header="outside",
+                          header_rows=[["project_name"], ["department"]],
+                          labels={"year": "评价年度", "department": "预算部门单位（公章）"})
     return f
 
 

@@ -47,11 +47,12 @@ def write_case(folder: Path, name: str, data: bytes, expected: str, family: str,
 
 
 def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed: int = SEED, quick: bool = False,
-             thresholds: Path | None = None, scan_stride: int = 1) -> int:
+             thresholds: Path | None = None, scan_stride: int = 1, pdf_stride: int = 1) -> int:
     """Every family's forms in the asked renderings; returns the number of cases written.
 
     `scans` forms of every `scan_stride`-th family are also scanned. `quick`: each form in one PDF style
-    only (the styles take turns). `thresholds` is copied into `out`."""
+    only (the styles take turns), and only every `pdf_stride`-th form as a PDF at all. `thresholds` is
+    copied into `out`."""
     unknown = set(renderings) - set(RENDERINGS)
     if unknown:
         raise SystemExit(f"unknown renderings: {', '.join(sorted(unknown))}")
@@ -78,7 +79,7 @@ def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed
                            family, "collapsed", "collapsed")
                 count += 1
             asked = [r for r in renderings if not r.startswith("pdf-") or not quick
-                     or r == f"pdf-{PDF_STYLES[n % len(PDF_STYLES)]}"]
+                     or (n % pdf_stride == 0 and r == f"pdf-{PDF_STYLES[n // pdf_stride % len(PDF_STYLES)]}")]
             count += _pdfs(out, stem, sheet, expected, family, asked, draw_rng, scan=n < family_scans)
     return count
 

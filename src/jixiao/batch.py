@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,11 +16,12 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jixiao.atomic import write_atomic
+from jixiao.errors import InputError
 from jixiao.ingest import SUPPORTED_SUFFIXES
-from jixiao.models import Document
-from jixiao.output import document_bytes, output_stem
-from jixiao.pipeline import Outcome, RunOptions
+from jixiao.outputs.document import output_stem
+from jixiao.outputs.jsonfile import DocumentWriter, iter_items, read_head
+from jixiao.outputs.summary import DocumentSummary
+from jixiao.pipeline import DocumentStream, Outcome, RunOptions, stream
 from jixiao.pool import pooled
 from jixiao.testhook import hook
 from jixiao.textsafe import terminal_text
@@ -95,13 +97,23 @@ def expand_inputs(inputs: list[Path], out_dir: Path | None = None) -> tuple[list
     return files, errors
 
 
-Writer = Callable[[Document, Path, str], list[Path]]
+Writer = Callable[[DocumentStream, Path, str], DocumentSummary]
 
 
-def write_json(document: Document, out_dir: Path, stem: str) -> list[Path]:
-    target = out_dir / f"{stem}.json"
-    write_atomic(target, document_bytes(document))
-    return [target]
+class OutputError(Exception):
+    """An output of an input could not be written (the batch goes on; nothing half-written)."""
+
+
+def write_json(found: DocumentStream, out_dir: Path, stem: str) -> DocumentSummary:
+    """<stem>.json, streamed part by part (see outputs.jsonfile); returns the document's summary."""
+    summary = DocumentSummary(stem=stem, source=found.source, profile=found.profile)
+    with DocumentWriter(out_dir, found.source, found.profile) as writer:
+        for part in found.parts:
+            writer.add(part)
+            summary.add(part)
+            hook("part-written")
+        writer.finish(out_dir / f"{stem}.json")
+    return summary
 
 
 @contextmanager
@@ -120,6 +132,38 @@ def _progress(total: int, enabled: bool, console: Console) -> Iterator[Callable[
         yield advance
 
 
+def _failed(path: Path, start: float, error: str) -> Outcome:
+    return Outcome(path=str(path), error=error, seconds=time.perf_counter() - start)
+
+
+def handle(path: Path, stem: str, out_dir: Path, options: RunOptions, writer: Writer) -> Outcome:
+    """Read one input and stream it through the stages into `writer`; every failure is this input's one-line error."""
+    start = time.perf_counter()
+    if options.llm is not None:
+        options.llm.begin_input()
+    try:
+        found = stream(path, options)
+        try:
+            summary = writer(found, out_dir, stem)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write output to {out_dir}: {exc.strerror or exc}") from exc
+    except (InputError, OutputError) as exc:
+        return _failed(path, start, str(exc))
+    except OSError as exc:
+        return _failed(path, start, f"{path}: cannot read: {exc.strerror or exc}")
+    except Exception as exc:  # a bug must not stop the batch; report it as this file's failure
+        return _failed(path, start, f"{path}: internal error ({type(exc).__name__}: {exc})")
+    return Outcome(path=str(path), seconds=time.perf_counter() - start, status=summary.status,
+                   forms=len(summary.forms), indicators=summary.indicators, findings=dict(summary.findings))
+
+
+def _processed(files: list[tuple[Path, str]], out_dir: Path, options: RunOptions, writer: Writer
+               ) -> Iterator[Outcome]:
+    """Outcomes in input order; `options.jobs` inputs at once in worker processes (jixiao.pool), each written as it
+    is read."""
+    return pooled(files, out_dir, options, writer, handle)
+
+
 _SHA = re.compile(rb'"sha256":\s*"([0-9a-f]{64})"')
 
 
@@ -134,10 +178,12 @@ def resumable(path: Path, out_dir: Path, stem: str, outputs: tuple[str, ...]) ->
             recorded = _SHA.search(handle.read(4096))
         if recorded is None or recorded.group(1).decode() != hashlib.sha256(path.read_bytes()).hexdigest():
             return None
-        data = json.loads(target.read_bytes())
-        findings = [f.get("severity") for f in data.get("findings", [])]
-        return Outcome(path=str(path), status=data.get("status"), forms=len(data.get("forms", [])),
-                       indicators=sum(len(f.get("indicators", [])) for f in data.get("forms", [])),
+        head = read_head(target)
+        forms = indicators = 0
+        for form in iter_items(target, "forms", raw=True):  # one form at a time: a 12,000-form JSON stays on disk
+            forms, indicators = forms + 1, indicators + len(form.get("indicators", []))
+        findings = [f.get("severity") for f in iter_items(target, "findings", raw=True)]
+        return Outcome(path=str(path), status=head.status, forms=forms, indicators=indicators,
                        findings={s: findings.count(s) for s in ("error", "warning", "info")})
     except (OSError, ValueError, AttributeError, TypeError):
         return None
@@ -160,7 +206,7 @@ def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Wr
     stems = [output_stem(path, taken) for path in files]
     finished = {i: d for i, path in enumerate(files)
                 if resume and (d := resumable(path, out_dir, stems[i], resume)) is not None}
-    fresh = pooled([p for i, p in enumerate(files) if i not in finished], options)
+    fresh = _processed([(p, stems[i]) for i, p in enumerate(files) if i not in finished], out_dir, options, writer)
     with _progress(len(files), show_bar, err) as advance:
         for i, path in enumerate(files):
             stem = stems[i]
@@ -175,18 +221,11 @@ def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Wr
                 continue
             outcome = next(fresh)
             report.outcomes.append(outcome)
-            if outcome.document is not None:
-                try:
-                    written = writer(outcome.document, out_dir, stem)
-                except OSError as exc:
-                    outcome.error = f"{path}: cannot write output to {out_dir}: {exc.strerror or exc}"
-                else:
-                    report.written.extend(str(w) for w in written)
-                    hook("batch-written")
+            if outcome.error is None:
+                report.written.append(str(out_dir / f"{stem}.json"))
+                hook("batch-written")
             _log_outcome(err, outcome, json_logs, quiet)
-            outcome.release()
             advance(path.name)
-    fresh.close()  # the worker processes end here
     return report
 
 

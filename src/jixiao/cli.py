@@ -16,11 +16,12 @@ from jixiao import __version__
 from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
 from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
-from jixiao.folder import FolderError, Journal, output_lock, recover
+from jixiao.limits import LimitError, Limits, limits_from
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
-from jixiao.output import document_json
+from jixiao.outputs.document import document_json
+from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
 from jixiao.pipeline import RunOptions, draft
 from jixiao.pool import default_jobs
 from jixiao.textsafe import terminal_text
@@ -50,6 +51,14 @@ UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the
 LocalOnly = Annotated[bool, typer.Option("--local-only", help="refuse any LLM endpoint that is not loopback or "
                                          "private (also JIXIAO_LLM_LOCAL_ONLY=1)")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="only errors")]
+MaxPages = Annotated[int | None, typer.Option("--max-pages", help="pages of a PDF, frames of an image (default 500; "
+                                             "JIXIAO_MAX_PAGES)", show_default=False)]
+MaxPixels = Annotated[int | None, typer.Option("--max-pixels", help="pixels of a page or frame (default 60000000; "
+                                               "JIXIAO_MAX_PIXELS)", show_default=False)]
+MaxCells = Annotated[int | None, typer.Option("--max-cells", help="cells of a workbook's sheets or a Word file's tables "
+                                              "(default 200000; JIXIAO_MAX_CELLS)", show_default=False)]
+MaxForms = Annotated[int | None, typer.Option("--max-forms", help="forms of one input (default 100000; "
+                                              "JIXIAO_MAX_FORMS)", show_default=False)]
 Resume = Annotated[bool, typer.Option("--resume", help="skip inputs whose outputs are complete and record the "
                                       "input's sha256 (after an interrupted run)")]
 
@@ -89,9 +98,20 @@ def _llm(use_llm: bool, local_only: bool, quiet: bool) -> LlmService | None:
         raise typer.Exit(2) from exc
 
 
+def _limits(given: dict[str, int | None]) -> Limits:
+    """The input limits of the command line and the environment, checked before anything runs (exit 2 naming one)."""
+    try:
+        return limits_from(given)
+    except LimitError as exc:
+        err.print(f"[red]error[/red] invalid limit: {terminal_text(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
 def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, drafting: bool = False,
-             jobs: int | None = 1, ray: str | None = None) -> RunOptions:
-    """The one `RunOptions` of this command: profile, LLM, its concurrency (JIXIAO_LLM_CONCURRENCY), drafting, jobs."""
+             jobs: int | None = 1, limits: dict[str, int | None] | None = None, ray: str | None = None) -> RunOptions:
+    """The one `RunOptions` of this command: profile, limits, LLM, its concurrency (JIXIAO_LLM_CONCURRENCY), drafting,
+    jobs, Ray."""
+    checked = _limits(limits or {})
     config = _config()
     if ray is not None:
         from jixiao.cluster import RayUnavailable, ray_module
@@ -102,7 +122,7 @@ def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, 
             raise typer.BadParameter(str(exc), param_hint="--ray") from exc
     return RunOptions(profile=None if profile is None else _profile(profile), llm=_llm(use_llm, local_only, quiet),
                       concurrency=config.concurrency if config is not None else 2, draft=drafting,
-                      jobs=jobs or default_jobs(), ray=ray)
+                      jobs=jobs or default_jobs(), limits=checked, ray=ray)
 
 
 @contextmanager
@@ -135,10 +155,12 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False,
-        ray: RayAddress = None) -> None:
+            local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
+            max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
+            ray: RayAddress = None) -> None:
     """Extract and check: writes <stem>.json per input."""
-    options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs, ray=ray)
+    options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs, limits={
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
     with _output_folder(out):
         report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet,
                            resume=(".json",) if resume else ())
@@ -148,27 +170,27 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False,
+        local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
+        max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
         ray: RayAddress = None) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import RunWriter, write_batch_pack
 
-    options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs, ray=ray)
+    options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs, limits={
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
     with _output_folder(out):
         writer = RunWriter()
         report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet,
                            resume=(".md", ".html", ".json") if resume else ())
         try:
-            pack = write_batch_pack(writer.documents, out, options.drafter())
+            pack = write_batch_pack(writer.summaries, out, options.drafter())
         except OSError as exc:
             err.print(f"[red]error[/red] cannot write the review workbook to {terminal_text(str(out))}: "
                       f"{exc.strerror or exc}")
             raise typer.Exit(1) from exc
-    for stem, document in writer.documents.items():
-        reset = next((f for f in document.findings if f.code == "DECISIONS_RESET"), None)
-        if reset is not None:
-            err.print(f"[yellow]changed input[/yellow] {terminal_text(document.source.path)}: differs from the one "
-                      f"reviewed in {terminal_text(stem)}.json; its {reset.found} decisions were reset")
+    for stem, reset in writer.resets.items():
+        err.print(f"[yellow]changed input[/yellow] {terminal_text(writer.summaries[stem].source.path)}: differs from "
+                  f"the one reviewed in {terminal_text(stem)}.json; its {reset} decisions were reset")
     if pack and not quiet and not json_logs:
         shown = terminal_text(str(pack[-1]))
         err.print(f"review pack: {shown} (草稿 sheet: 审核结论 采纳/修改/退回; then `jixiao review import {shown}`)")
@@ -272,6 +294,8 @@ def evaluate_cmd(
     local_only: LocalOnly = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="cases evaluated in parallel (processes)")] = 1,
     errors: Annotated[int, typer.Option("--errors", help="field errors printed per case")] = 20,
+    case: Annotated[list[str] | None, typer.Option("--case", help="text review's labelled set: only these cases "
+                                                   "(repeatable; e.g. a quick LLM judge run)")] = None,
 ) -> None:
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
@@ -282,7 +306,7 @@ def evaluate_cmd(
         service = _llm(True, local_only, quiet=False) if llm else None
         if llm and service is None:
             raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
-        raise typer.Exit(evaluate_review(golden, service))
+        raise typer.Exit(evaluate_review(golden, service, only=set(case or ())))
     if llm:
         from jixiao.evaluate_llm import evaluate_llm
 

@@ -116,11 +116,17 @@ def _ratios(expected: set[Key], found: set[Key], codes: set[str]) -> tuple[float
     return (hit / len(got) if got else 1.0, hit / len(exp) if exp else 1.0)
 
 
-def evaluate_review(folder: Path, service: LlmService | None = None, console: Console | None = None) -> int:
-    """Print per-code precision/recall; return 1 when the rules fall below `thresholds.toml` there."""
+def evaluate_review(folder: Path, service: LlmService | None = None, console: Console | None = None,
+                    only: set[str] | None = None) -> int:
+    """Print per-code precision/recall; return 1 when the rules fall below `thresholds.toml` there.
+    `only`: the names of the cases to run (all when empty)."""
     console = console or Console(highlight=False, soft_wrap=True, width=160)
     cases = {p.parent.name: (p.parent, CaseLabels.model_validate(tomllib.loads(p.read_text(encoding="utf-8"))))
-             for p in sorted(folder.glob("*/labels.toml"))}
+             for p in sorted(folder.glob("*/labels.toml")) if not only or p.parent.name in only}
+    unknown = sorted((only or set()) - set(cases))
+    if unknown:
+        console.print(f"[red]error[/red] {folder}: no labelled case named {', '.join(unknown)}")
+        return 2
     expected = {(name, lab.form, lab.row, lab.code) for name, (_, labels) in cases.items()
                 for lab in labels.finding if lab.code}
     errors: list[str] = []

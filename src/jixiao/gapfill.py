@@ -17,12 +17,12 @@ from contextvars import copy_context
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
+from jixiao.domain.columns import SUSPICIOUS, type_cost
 from jixiao.domain.vocabulary import indicator_column, is_level1, is_level2
 from jixiao.gaps import Gap
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
-from jixiao.parse.align import SUSPICIOUS, type_cost
 from jixiao.values import clean_text, numbers_in_numeric_cell, parse_number, quantity_value, split_operator
 
 NUMERIC = frozenset({"weight", "score"})

@@ -6,9 +6,18 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 BBox = tuple[float, float, float, float]
 Method = Literal["rule", "llm", "ocr", "human"]
@@ -37,11 +46,11 @@ def _is_none(value: object) -> bool:
 class Provenance(Model):
     """How, where and how surely one field was obtained."""
 
-    method: Method
+    method: Method = "rule"
     page: int | None = Field(None, description="1-based page (plain text: page 1 unless form feeds split it)")
     bbox: BBox | None = Field(None, description="x0, y0, x1, y1 in PDF points; null for plain text")
     source_text: str = Field(description="the cell text the value was read from, as printed")
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
     line: int | None = Field(None, description="1-based line of a plain-text input")
     note: str | None = Field(None, description="how the value was repaired or inferred, if it was", exclude_if=_is_none)
     model: str | None = Field(None, description="the model that supplied an llm value", exclude_if=_is_none)
@@ -118,6 +127,23 @@ class Indicator(Model):
     scoring_method: str | None = Field(None, description="得分计算方法 / 评分标准, where the form has one")
 
 
+COMPACT = {"compact": True}  # serialization context of the JSON file: no source_text that repeats its value
+_STEP = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
+
+
+def _at(data: object, path: str) -> object:
+    """The value at a provenance path ('indicators[3].name', 'goals.initial') of a form, as a model or a dict."""
+    for part in path.split("."):
+        step = _STEP.match(part)
+        if step is None:
+            return None
+        name, index = step.groups()
+        data = data.get(name) if isinstance(data, dict) else getattr(data, name, None)
+        if index is not None:
+            data = data[int(index)] if isinstance(data, list) and int(index) < len(data) else None
+    return data
+
+
 class Form(Model):
     form_type: Literal["project", "department"] = Field(description="项目支出 / 部门整体")
     year: int | None = None
@@ -140,6 +166,49 @@ class Form(Model):
     explanation: str | None = Field(None, description="说明: the form-level 说明 row below the indicator table, as printed")
     layout: str | None = Field(None, description="detected indicator-table layout, e.g. 'deviation' or 'three-level'")
     provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        """In the JSON file (context COMPACT) a provenance entry is written shortest first: "=<path>" when it is
+        the same as an earlier entry's; [page, line] or [page, line, source_text] when it has nothing else; a
+        source_text that is the value's own text is left out."""
+        data: dict[str, Any] = handler(self)
+        if not (isinstance(info.context, dict) and info.context.get("compact")):
+            return data
+        written: dict[str, str] = {}
+        for path, entry in data.get("provenance", {}).items():
+            prov = self.provenance[path]
+            key = prov.model_dump_json()
+            if key in written:
+                data["provenance"][path] = "=" + written[key]
+                continue
+            written[key] = path
+            value = _at(self, path)
+            if isinstance(value, str) and entry.get("source_text") == value:
+                del entry["source_text"]
+            if entry.keys() <= {"page", "line", "source_text"} and prov.page is not None and prov.line is not None:
+                data["provenance"][path] = [prov.page, prov.line] + (
+                    [entry["source_text"]] if "source_text" in entry else [])
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _restore(cls, data: Any) -> Any:
+        """The compact provenance entries of the JSON file read back (see `_compact`)."""
+        if not (isinstance(data, dict) and isinstance(data.get("provenance"), dict)):
+            return data
+        entries: dict[str, Any] = data["provenance"]
+        for path, entry in list(entries.items()):
+            if isinstance(entry, list) and len(entry) in (2, 3):
+                entry = {"page": entry[0], "line": entry[1], **({"source_text": entry[2]} if len(entry) == 3 else {})}
+                entries[path] = entry
+            if isinstance(entry, dict) and "source_text" not in entry:
+                value = _at(data, path)
+                entries[path] = {**entry, "source_text": value if isinstance(value, str) else ""}
+        for path, entry in list(entries.items()):
+            if isinstance(entry, str) and entry.startswith("=") and isinstance(entries.get(entry[1:]), dict):
+                entries[path] = entries[entry[1:]]
+        return data
 
 
 class Finding(Model):
@@ -220,3 +289,19 @@ class Document(Model):
     assessments: list[Assessment] = Field(default_factory=list, description="one per indicator, from the checks")
     drafts: list[Draft] = Field(default_factory=list)
     llm_usage: LlmUsage = Field(default_factory=LlmUsage)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared_facts(cls, data: Any) -> Any:
+        """A draft whose facts are "^" has the previous draft's (the JSON file writes repeated facts once)."""
+        if isinstance(data, dict) and isinstance(data.get("drafts"), list):
+            previous: Any = []
+            for draft in data["drafts"]:
+                if isinstance(draft, dict):
+                    if draft.get("facts") == SAME_FACTS:
+                        draft["facts"] = previous
+                    previous = draft.get("facts", [])
+        return data
+
+
+SAME_FACTS = "^"  # in the JSON file: this draft's facts are the previous draft's

@@ -2,11 +2,16 @@
 
 Each stage hands a typed object to the next; one `RunOptions`, built by the CLI, reaches every
 stage. A failure of one input is returned as data (`Outcome.error`), never raised across the batch.
+
+`stream` runs the stages over a text input in parts of about `PART_FORMS` forms, cut before a form's title, so
+a dump of 12,000 forms is never held whole: each part is a `Document` of its forms (indices already counted
+from the input's first form), made when it is asked for. `extract` joins the parts into one document.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
@@ -15,12 +20,14 @@ from jixiao.checks import RuleProfile, check_document, load_profile, status_of
 from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
 from jixiao.errors import InputError, NotAForm
 from jixiao.gapfill import fill_gaps
-from jixiao.ingest import ingest
+from jixiao.ingest import ingest_stream
 from jixiao.judge import judge_explanations
-from jixiao.layout import LayoutDocument
+from jixiao.layout import Block, LayoutDocument, Page, Row
+from jixiao.limits import Limits, use
 from jixiao.llm.service import LlmService
-from jixiao.models import Document, Finding, PageGeometry, SourceInfo
+from jixiao.models import Document, Finding, LlmUsage, PageGeometry, SourceInfo
 from jixiao.parse import parse
+from jixiao.parse.segment import is_title
 from jixiao.sections import mark_cut_value, separate_prose
 
 
@@ -36,6 +43,7 @@ class RunOptions(BaseModel):
     draft: bool = Field(False, description="run the drafting stage")
     jobs: int = Field(1, ge=1, description="inputs processed at once")
     ray: str | None = Field(None, description="Ray cluster (--ray: auto, local or an address); None: this machine")
+    limits: Limits = Field(default_factory=Limits, description="what one input may hold (--max-pages, …)")
 
     def profile_for(self, document: Document | None = None) -> RuleProfile:
         """The explicit profile, else the one the document records, else national."""
@@ -78,33 +86,125 @@ def _options(options: RunOptions | RuleProfile) -> RunOptions:
     return options if isinstance(options, RunOptions) else RunOptions(profile=options)
 
 
-def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
-    """Ingest, parse, fill gaps (when an LLM is configured) and check one file (a profile alone: rules only).
+PART_FORMS = 100  # forms per part of a text input: a part's rows and documents are what a run holds at once
 
-    Raises `InputError` for input that is not a form."""
-    options = _options(options)
+
+class DocumentStream(BaseModel):
+    """One input on its way through the stages: what is known before its forms, and its parts, made lazily."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    source: SourceInfo
+    profile: str
+    parts: SkipValidation[Iterator[Document]]
+
+
+def _source(layout: LayoutDocument) -> SourceInfo:
+    return SourceInfo(path=layout.path, sha256=layout.sha256, kind=layout.kind, pages=len(layout.pages),
+                      encoding=layout.encoding,
+                      page_geometry=[] if layout.kind == "text" else [
+                          PageGeometry(number=p.number, width=p.width, height=p.height, rotation=p.rotation,
+                                       skew=p.skew, ocr=p.ocr) for p in layout.pages])
+
+
+def _row_parts(head: LayoutDocument, rows: Iterator[Row]) -> Iterator[tuple[LayoutDocument, bool]]:
+    """(layout of about PART_FORMS forms, is the last part): cut only before a title row, where a form starts."""
+    chunk: list[Row] = []
+    titles = 0
+    for row in rows:
+        if is_title(row):
+            if titles >= PART_FORMS:
+                yield _part_layout(head, chunk), False
+                chunk, titles = [], 0
+            titles += 1
+        chunk.append(row)
+    yield _part_layout(head, chunk), True
+
+
+def _part_layout(head: LayoutDocument, rows: list[Row]) -> LayoutDocument:
+    return LayoutDocument(path=head.path, sha256=head.sha256, kind=head.kind, encoding=head.encoding,
+                          pages=[Page(number=1, blocks=[Block(kind="table", rows=rows)])])
+
+
+def _shifted(document: Document, base: int) -> Document:
+    """A part's document with its form indices counted from the input's first form."""
+    if not base:
+        return document
+    return document.model_copy(update={
+        "findings": [f if f.form is None else f.model_copy(update={"form": f.form + base}) for f in document.findings],
+        "assessments": [a.model_copy(update={"form": a.form + base}) for a in document.assessments],
+        "drafts": [d if d.form is None else d.model_copy(update={"form": d.form + base}) for d in document.drafts]})
+
+
+def _run_part(source: SourceInfo, layout: LayoutDocument, last: bool, notes: list[Finding],
+              options: RunOptions) -> Document:
+    """Parse, separate prose, fill gaps, check, judge and (when asked) draft the forms of one part."""
     profile = options.profile_for()
-    layout = ingest(path)
-    parsed = mark_cut_value(separate_prose(parse(layout), layout), layout)
-    if not parsed.forms:
-        raise NotAForm(f"{path}: no 绩效自评表 found (no title, 项目名称 or indicator table)")
-    document = Document(
-        source=SourceInfo(path=str(path), sha256=layout.sha256, kind=layout.kind,
-                          pages=len(layout.pages), encoding=layout.encoding,
-                          page_geometry=[] if layout.kind == "text" else [
-                              PageGeometry(number=p.number, width=p.width, height=p.height, rotation=p.rotation,
-                                           skew=p.skew, ocr=p.ocr) for p in layout.pages]),
-        forms=parsed.forms, findings=ingest_findings(layout) + parsed.findings, profile=profile.name,
-    )
+    parsed = separate_prose(parse(layout), layout)
+    if last:
+        parsed = mark_cut_value(parsed, layout)
+    document = Document(source=source, forms=parsed.forms, findings=notes + parsed.findings, profile=profile.name)
     gaps = parsed.gaps
-    del layout, parsed  # every cell of the input: gone before the checks run (a large input holds ~100 B per byte)
+    del layout, parsed  # every cell of the part: gone before the checks run (a large input holds ~100 B per byte)
     if options.llm is not None:
         document = fill_gaps(document, gaps, options.llm, options.concurrency)
     document = check_document(document, profile)
     if options.llm is not None and options.llm.judge:  # the text review's judge reads what the rules could not settle
         document = judge_explanations(document, options.llm, profile, options.concurrency)
         document.status = status_of(document.findings)  # type: ignore[assignment]
+    if options.draft:
+        document = draft(document, options)
     return document
+
+
+def stream(path: Path, options: RunOptions | RuleProfile) -> DocumentStream:
+    """Ingest one file and run every stage over it, part by part as the parts are asked for (see module doc).
+
+    Raises `InputError` when the file cannot be read, and, while its parts are made, when it holds no form."""
+    options = _options(options)
+    use(options.limits)
+    head, rows = ingest_stream(path)
+    source = _source(head)
+    layouts = _row_parts(head, rows) if rows is not None else iter([(head, True)])
+    notes = ingest_findings(head)
+
+    def parts() -> Iterator[Document]:
+        base = 0
+        for layout, last in layouts:
+            part = _run_part(source, layout, last, notes if base == 0 else [], options)
+            if last and not base and not part.forms:
+                raise NotAForm(f"{path}: no 绩效自评表 found (no title, 项目名称 or indicator table)")
+            if base + len(part.forms) > options.limits.max_forms:
+                raise InputError(f"{path}: more than {options.limits.max_forms:,} forms (--max-forms); not read")
+            yield _shifted(part, base)
+            base += len(part.forms)
+
+    return DocumentStream(source=source, profile=options.profile_for().name, parts=parts())
+
+
+def join(source: SourceInfo, profile: str, parts: Iterator[Document]) -> Document:
+    """The parts of one input as one document."""
+    document = Document(source=source, profile=profile)
+    usage = LlmUsage()
+    for part in parts:
+        document.forms += part.forms
+        document.findings += part.findings
+        document.assessments += part.assessments
+        document.drafts += part.drafts
+        for key in ("calls", "prompt_tokens", "completion_tokens", "cached_calls"):
+            setattr(usage, key, getattr(usage, key) + getattr(part.llm_usage, key))
+    document.llm_usage = usage
+    document.status = status_of(document.findings)  # type: ignore[assignment]
+    return document
+
+
+def extract(path: Path, options: RunOptions | RuleProfile) -> Document:
+    """Ingest, parse, fill gaps (when an LLM is configured), check (and draft, when the options ask) one file,
+    as one document (a profile alone: rules only).
+
+    Raises `InputError` for input that is not a form."""
+    found = stream(path, options)
+    return join(found.source, found.profile, found.parts)
 
 
 def draft(document: Document, options: RunOptions) -> Document:
@@ -120,8 +220,6 @@ def process(path: Path, options: RunOptions | RuleProfile) -> Outcome:
         options.llm.begin_input()
     try:
         document = extract(path, options)
-        if options.draft:
-            document = draft(document, options)
     except InputError as exc:
         return Outcome(path=str(path), error=str(exc), seconds=time.perf_counter() - start)
     except OSError as exc:

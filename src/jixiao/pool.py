@@ -1,7 +1,9 @@
 """`--jobs N`: inputs processed in worker processes, outcomes handed back in input order.
 
-The parent writes every output (the workers only compute), so what a run writes is the serial run's, byte for
-byte and in the same order. A worker that dies (SIGKILL, the out-of-memory killer) breaks the pool: the inputs
+Each worker streams its input through the stages into a copy of the run's writer (every file written
+atomically, as a serial run writes it) and hands back the outcome and what the writer kept (the review pack's
+summaries), which the parent takes in input order: a pooled run writes the serial run's files, byte for byte,
+and logs in the same order. A worker that dies (SIGKILL, the out-of-memory killer) breaks the pool: the inputs
 it had started are re-run one at a time in a fresh worker, so only the input that kills its worker again is
 reported failed, and the others go on in a new pool. Workers are recycled after `RECYCLE_AFTER` inputs (memory
 a library keeps is given back), run the OCR models on one thread each, and share one LLM request gate (a
@@ -16,7 +18,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -28,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from jixiao.checks import RuleProfile
 from jixiao.llm.config import LlmConfig
-from jixiao.pipeline import Outcome, RunOptions, process
+from jixiao.pipeline import Outcome, RunOptions
 from jixiao.testhook import hook
 
 RECYCLE_AFTER = 50  # inputs per worker before it is replaced
@@ -104,13 +106,23 @@ def _start_worker(setup: WorkerSetup, gate: Any, state: SynchronizedArray[int]) 
     _state = state
 
 
-def _work(index: int, path: str) -> Outcome:
+Handle = Callable[[Path, str, Path, RunOptions, Any], Outcome]  # batch.handle: read, stream, write one input
+
+
+def _work(index: int, path: str, stem: str, out_dir: str, writer: Any, handle: Handle) -> tuple[Outcome, Any]:
     assert _options is not None and _state is not None
     _state[index] = _STARTED
     hook(f"worker-{Path(path).name}")
-    outcome = process(Path(path), _options)
+    outcome = handle(Path(path), stem, Path(out_dir), _options, writer)
     _state[index] = _DONE
-    return outcome
+    return outcome, writer
+
+
+def _absorb(writer: Any, used: Any) -> None:
+    """What a worker's copy of the writer kept (RunWriter: summaries for the pack), taken into the run's writer."""
+    merge = getattr(writer, "merge", None)
+    if callable(merge):
+        merge(used)
 
 
 def _died(path: Path) -> Outcome:
@@ -134,14 +146,16 @@ os.register_at_fork(after_in_child=_forget_inherited_forkserver)
 class _Pool:
     """One batch's worker processes; replaced when a worker dies."""
 
-    def __init__(self, files: list[Path], setup: WorkerSetup, jobs: int) -> None:
-        self.files, self.setup, self.jobs = files, setup, jobs
+    def __init__(self, items: list[tuple[Path, str]], setup: WorkerSetup, jobs: int, out_dir: Path, writer: Any,
+                 handle: Handle) -> None:
+        self.items, self.setup, self.jobs = items, setup, jobs
+        self.task = (str(out_dir), writer, handle)
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["jixiao.pipeline"])  # workers start from a warm interpreter
-        self.state: SynchronizedArray[int] = self.context.Array("b", len(files), lock=False)
-        self.todo: deque[int] = deque(range(len(files)))
-        self.running: dict[int, Future[Outcome]] = {}
-        self.ready: dict[int, Outcome] = {}
+        self.state: SynchronizedArray[int] = self.context.Array("b", len(items), lock=False)
+        self.todo: deque[int] = deque(range(len(items)))
+        self.running: dict[int, Future[tuple[Outcome, Any]]] = {}
+        self.ready: dict[int, tuple[Outcome, Any]] = {}
         self.executor = self._executor(jobs)
 
     def _executor(self, workers: int) -> ProcessPoolExecutor:
@@ -152,10 +166,14 @@ class _Pool:
     def _submit(self) -> None:
         while self.todo and len(self.running) + len(self.ready) < self.jobs * WINDOW:
             index = self.todo[0]
-            self.running[index] = self.executor.submit(_work, index, str(self.files[index]))  # raises when broken
+            self.running[index] = self._submit_one(self.executor, index)  # raises when broken
             self.todo.popleft()
 
-    def outcome(self, index: int) -> Outcome:
+    def _submit_one(self, executor: ProcessPoolExecutor, index: int) -> Future[tuple[Outcome, Any]]:
+        path, stem = self.items[index]
+        return executor.submit(_work, index, str(path), stem, *self.task)
+
+    def outcome(self, index: int) -> tuple[Outcome, Any]:
         while index not in self.ready:
             try:
                 self._submit()
@@ -184,9 +202,9 @@ class _Pool:
             self.state[index] = _WAITING
             alone = self._executor(1)
             try:
-                self.ready[index] = alone.submit(_work, index, str(self.files[index])).result()
+                self.ready[index] = self._submit_one(alone, index).result()
             except BrokenProcessPool:
-                self.ready[index] = _died(self.files[index])
+                self.ready[index] = (_died(self.items[index][0]), None)
             finally:
                 alone.shutdown(wait=True)
         self.todo.extendleft(reversed(again))
@@ -196,24 +214,29 @@ class _Pool:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def pooled(files: list[Path], options: RunOptions) -> Generator[Outcome, None, None]:
-    """Outcomes of `files` in input order: as Ray tasks (`options.ray`), or `options.jobs` at once in worker
-    processes (in this process when one job or one input, or when the LLM service cannot be rebuilt in a worker)."""
-    if options.ray is not None and files:
+def pooled(items: list[tuple[Path, str]], out_dir: Path, options: RunOptions, writer: Any,
+           handle: Handle) -> Generator[Outcome, None, None]:
+    """Outcomes of `items` (input, output stem) in input order, each written by `handle` into `writer`: as Ray tasks
+    (`options.ray`), or `options.jobs` at once in worker processes (in this process when one job or one input, or
+    when the LLM service cannot be rebuilt in a worker)."""
+    if options.ray is not None and items:
         from jixiao.cluster import ray_outcomes
 
-        yield from ray_outcomes(files, options, options.ray)
+        yield from ray_outcomes(items, out_dir, options, writer)
         return
-    setup = worker_setup(options) if options.jobs > 1 and len(files) > 1 else None
+    setup = worker_setup(options) if options.jobs > 1 and len(items) > 1 else None
     if setup is None:
-        yield from (process(path, options) for path in files)
+        yield from (handle(path, stem, out_dir, options, writer) for path, stem in items)
         return
     say = getattr(options.llm, "announce_endpoint", None)
     if callable(say):
         say()  # the workers say nothing: the endpoint is named once, here
-    pool = _Pool(files, setup, min(options.jobs, len(files)))
+    pool = _Pool(items, setup, min(options.jobs, len(items)), out_dir, writer, handle)
     try:
-        for index in range(len(files)):
-            yield pool.outcome(index)
+        for index in range(len(items)):
+            outcome, used = pool.outcome(index)
+            if used is not None:
+                _absorb(writer, used)
+            yield outcome
     finally:
         pool.close()

@@ -40,6 +40,9 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "year": ("年度", "评价年度", "预算年度", "自评年度", "项目年度", "所属年度"),
 }
 WEAK_HEADER_LABELS = {"填报单位": "implementing_unit"}  # the filer is most often, not always, the 实施单位
+# printed in header blocks, no field of the contract: such a label ends the value before it, its own value is not read
+OTHER_HEADER_LABELS = frozenset({"手机", "移动电话", "地址", "通讯地址", "单位地址", "邮编", "邮政编码", "传真", "电子邮箱",
+                                 "邮箱", "项目类别", "项目属性", "评价机构", "填报日期", "评价方式"})
 
 
 @lru_cache(maxsize=8192)
@@ -52,6 +55,8 @@ def header_field(text: str) -> str | None:
     for field, labels in HEADER_FIELDS.items():
         if key in labels:
             return field
+    if (parts := _compound(key)) is not None:  # '预算部门、单位名称': the first name says what the value is
+        return parts[0]
     for field, labels in HEADER_FIELDS.items():
         if len(key) >= 4 and any(label.endswith(key) for label in labels):
             return field
@@ -59,9 +64,69 @@ def header_field(text: str) -> str | None:
         if any(len(label) >= 4 and key.endswith(label) for label in labels):
             return field
     for field, labels in HEADER_FIELDS.items():  # a short tail after one: '主管部门及代码', '项目名称（全称）'
-        if any(len(label) >= 4 and key.startswith(label) and len(key) - len(label) <= 3 for label in labels):
+        if any(len(label) >= 4 and key.startswith(label) and 0 < len(key) - len(label) <= 3
+               and not re.search("[:：]", key[len(label):]) for label in labels):
             return field
     return WEAK_HEADER_LABELS.get(key)
+
+
+_EXACT_HEADER_LABELS = {label: field for field, labels in HEADER_FIELDS.items() for label in labels}
+_LIST_SEPARATOR = re.compile("[、/／]|或")
+
+
+def _compound(key: str) -> tuple[str, ...] | None:
+    """The fields of a label that lists several names, each a known label ('预算部门、单位名称',
+    '主管部门/实施单位'), else None."""
+    parts = [p for p in _LIST_SEPARATOR.split(key)]
+    if len(parts) < 2 or any(p not in _EXACT_HEADER_LABELS for p in parts):
+        return None
+    return tuple(_EXACT_HEADER_LABELS[p] for p in parts)
+
+
+def exact_header_label(text: str) -> str | None:
+    """The field of `text` when it is a header label exactly as printed on forms (a known label, or a list of
+    them such as '预算部门、单位名称'), else None: unlike `header_field`, no tail or head of a longer word."""
+    key = header_key(text)
+    if key in _EXACT_HEADER_LABELS:
+        return _EXACT_HEADER_LABELS[key]
+    if key in WEAK_HEADER_LABELS:
+        return WEAK_HEADER_LABELS[key]
+    parts = _compound(key)
+    return parts[0] if parts else None
+
+
+def other_label_at_end(word: str) -> int | None:
+    """Start of the longest label of `OTHER_HEADER_LABELS` that ends `word` ('0960-1234手机' → 9), or None."""
+    return next((start for start in range(len(word) - 1) if header_key(word[start:]) in OTHER_HEADER_LABELS), None)
+
+
+_GLUED_LABELS = tuple(sorted({*(k for k in _EXACT_HEADER_LABELS if len(k) >= 2 and k != "年度"), *OTHER_HEADER_LABELS},
+                             key=len, reverse=True))
+
+
+def labels_in(text: str) -> list[tuple[int, int, str | None]]:
+    """(start, end, field or None for an unlisted label) of every printed header label inside `text`, longest
+    first at each position ('联系人张伟电话0960…手机139…': 联系人, 电话, 手机). 年度 is left out: '2023年度' is
+    part of a name more often than a label."""
+    out: list[tuple[int, int, str | None]] = []
+    i = 0
+    while i < len(text):
+        word = next((w for w in _GLUED_LABELS if text.startswith(w, i)), None)
+        if word is None:
+            i += 1
+            continue
+        out.append((i, i + len(word), _EXACT_HEADER_LABELS.get(word)))
+        i += len(word)
+    return out
+
+
+def label_at_end(word: str) -> tuple[int, str] | None:
+    """(start, field) of the longest header label that ends `word` ('刘洋联系电话' → 联系电话, not 电话;
+    '…项目预算部门、单位名称' → the whole list), or None."""
+    for start in range(0, max(0, len(word) - 1)):
+        if field := exact_header_label(word[start:]):
+            return start, field
+    return None
 
 
 # ---- funds table ----------------------------------------------------------------------------

@@ -5,13 +5,14 @@ Only this package may import PDF, OCR or Office libraries (enforced by ruff's ba
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from jixiao.errors import EmptyInput, NotText, UnsupportedInput
 from jixiao.ingest.office import OFFICE_SUFFIXES, ingest_office
 from jixiao.ingest.pdf import ingest_image, ingest_pdf
-from jixiao.ingest.text import ingest_text
-from jixiao.layout import IngestNote, LayoutDocument
+from jixiao.ingest.text import ingest_text, stream_text
+from jixiao.layout import IngestNote, LayoutDocument, Row
 from jixiao.models import PageGeometry
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
@@ -62,6 +63,14 @@ def ingest(path: Path) -> LayoutDocument:
     )
 
 
+def ingest_stream(path: Path) -> tuple[LayoutDocument, Iterator[Row] | None]:
+    """A text input as its layout head and its rows made lazily (see `ingest.text.stream_text`); any other input
+    read whole by `ingest`, with None for the rows (its layout holds them)."""
+    if path.suffix.lower() in TEXT_SUFFIXES and _sniff(path) is None:
+        return stream_text(path)
+    return ingest(path), None
+
+
 def _mismatched(path: Path, suffix: str, actual: str | None) -> LayoutDocument:
     """A file whose content is not what its suffix says: read by its content, with a note."""
     if actual == ".pdf":
@@ -78,7 +87,7 @@ def _mismatched(path: Path, suffix: str, actual: str | None) -> LayoutDocument:
     return layout
 
 
-__all__ = ["INGEST_CODES", "INGEST_DATA_CODES", "SUPPORTED_SUFFIXES", "ingest", "page_pictures"]
+__all__ = ["INGEST_CODES", "INGEST_DATA_CODES", "SUPPORTED_SUFFIXES", "ingest", "ingest_stream", "page_pictures"]
 
 
 def page_pictures(path: Path, pages: list[PageGeometry]) -> dict[int, bytes]:

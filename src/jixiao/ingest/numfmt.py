@@ -119,7 +119,17 @@ def _number(value: float, spec: str) -> str:
 
 def format_number(value: float, code: str | None) -> str:
     """The text a spreadsheet shows for `value` under the number format `code`."""
-    code = code or ""
+    if value == 0:  # 0.0 and -0.0 are equal keys to a cache but may print apart
+        return _format_number(value, code or "")
+    return _cached_format(value, code or "")
+
+
+@lru_cache(maxsize=16384)
+def _cached_format(value: float, code: str) -> str:
+    return _format_number(value, code)
+
+
+def _format_number(value: float, code: str) -> str:
     if _GENERAL.match(code.strip()) or code.strip() == "@":
         return general(value)
     sections = _sections(_BRACKET.sub(_bracket, code))

@@ -19,7 +19,8 @@ from functools import lru_cache
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 
 from jixiao.ingest.numfmt import format_date, format_number, is_date_format
-from jixiao.ingest.sheetgrid import MAX_CELLS, Merge, TooManyCells
+from jixiao.ingest.sheetgrid import Merge, TooManyCells
+from jixiao.limits import current
 
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 # built-in ids that are dates in East Asian locales (absent from the Western table)
@@ -33,6 +34,7 @@ def local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@lru_cache(maxsize=65536)
 def position(ref: str) -> tuple[int, int] | None:
     """'B7' → (6, 1), 0-based."""
     col, i = 0, 0
@@ -150,15 +152,15 @@ class Package:
 
     def read_sheet(self, part: str, budget: list[int]) -> SheetData:
         """Stream a sheet's XML; elements are cleared once read. Raises TooManyCells once the workbook's
-        cells (counted in `budget`) pass MAX_CELLS, so a million-row sheet is never read whole."""
+        cells (counted in `budget`) pass current().max_cells, so a million-row sheet is never read whole."""
         data = SheetData()
         with self.archive.open(part) as stream:
             for _event, el in ET.iterparse(stream, events=("end",)):
                 tag = local(el.tag)
                 if tag == "c":
                     budget[0] += 1
-                    if budget[0] > MAX_CELLS:
-                        raise TooManyCells(f"more than {MAX_CELLS:,} cells; not read "
+                    if budget[0] > current().max_cells:
+                        raise TooManyCells(f"more than {current().max_cells:,} cells (--max-cells); not read "
                                            "(a form holds a few thousand; zip bomb or data dump?)")
                     self._cell(el, data)
                     el.clear()

@@ -21,10 +21,9 @@ from jixiao.errors import EmptyInput, InputError
 from jixiao.ingest.grid import Segment, TextBox, page_blocks
 from jixiao.ingest.scan import read_scanned_page, turn_clockwise
 from jixiao.layout import IngestNote, InputKind, LayoutDocument, Page
+from jixiao.limits import current
 
 OCR_DPI = 200
-MAX_PIXELS = 60_000_000  # per page or frame: ~ A2 at 300 dpi; more is a wrong file, not a form
-MAX_PAGES = 500  # pages of a PDF, frames of an image
 BLANK_INK = 0.0005  # share of dark pixels under which a page is blank (not OCR'd)
 
 # MuPDF's own messages would go to stdout and break `--json`: its errors surface as exceptions and notes
@@ -149,10 +148,10 @@ def page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
         rects = page.get_image_rects(images[0][0])
         if len(rects) == 1 and rects[0].width * rects[0].height >= 0.9 * page.rect.width * page.rect.height:
             width, height = images[0][2], images[0][3]  # from the image's dictionary, before decoding it
-            if width * height > MAX_PIXELS:
+            if width * height > current().max_pixels:
                 raise TooLarge(f"{path}: page {page.number + 1} image is {width}×{height} px; too large to OCR")
             pix = pymupdf.Pixmap(page.parent, images[0][0])
-            if pix.width * pix.height > MAX_PIXELS:
+            if pix.width * pix.height > current().max_pixels:
                 raise TooLarge(f"{path}: page {page.number + 1} image is {pix.width}×{pix.height} px; too large to OCR")
             if pix.colorspace is None or pix.colorspace.n != 3 or pix.alpha:
                 pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
@@ -165,7 +164,7 @@ def page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
 
 def _render(page: pymupdf.Page, path: Path) -> np.ndarray:
     zoom = OCR_DPI / 72
-    if page.rect.width * page.rect.height * zoom * zoom > MAX_PIXELS:
+    if page.rect.width * page.rect.height * zoom * zoom > current().max_pixels:
         raise TooLarge(f"{path}: page {page.number + 1} is too large to OCR "
                        f"({page.rect.width:.0f}×{page.rect.height:.0f} pt)")
     pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
@@ -186,8 +185,9 @@ def ingest_pdf(path: Path) -> LayoutDocument:
             raise EncryptedInput(f"{path}: encrypted PDF; a password is needed to open it")
         if doc.page_count == 0:
             raise EmptyInput(f"{path}: the PDF has no pages")
-        if doc.page_count > MAX_PAGES:
-            raise TooLarge(f"{path}: {doc.page_count} pages; more than {MAX_PAGES} is not one submission")
+        if doc.page_count > current().max_pages:
+            raise TooLarge(f"{path}: {doc.page_count} pages; more than {current().max_pages} is not one submission "
+                           "(--max-pages)")
         notes: list[IngestNote] = []
         if doc.is_repaired:
             notes.append(IngestNote(code="PDF_REPAIRED", severity="warning",
@@ -226,15 +226,15 @@ def _check_frames(img: Image.Image, path: Path) -> None:
     """Every frame's size from the headers, before any frame is decoded (a small TIFF can hide a huge one)."""
     try:
         frames = int(getattr(img, "n_frames", 1))
-        if frames > MAX_PAGES:
-            raise TooLarge(f"{path}: {frames} frames; more than {MAX_PAGES} is not one submission")
+        if frames > current().max_pages:
+            raise TooLarge(f"{path}: {frames} frames; more than {current().max_pages} is not one submission (--max-pages)")
         for index in range(frames):
             img.seek(index)
             width, height = img.size
-            if width * height > MAX_PIXELS:
+            if width * height > current().max_pixels:
                 frame = f"frame {index + 1} is" if frames > 1 else "image is"
                 raise TooLarge(f"{path}: {frame} {width}×{height} px; "
-                               f"more than {MAX_PIXELS // 1_000_000} Mpx is not a page scan")
+                               f"more than {current().max_pixels // 1_000_000} Mpx is not a page scan (--max-pixels)")
         img.seek(0)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptInput(f"{path}: image data is damaged ({exc})") from None

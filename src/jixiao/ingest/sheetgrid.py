@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from jixiao.errors import InputError
 from jixiao.layout import Cell, CellRef, Row
+from jixiao.limits import current
 from jixiao.values import clean_text
-
-MAX_CELLS = 200_000  # a workbook of forms holds a few thousand cells; more is a data dump or a bomb
 
 
 class TooManyCells(InputError):
@@ -73,8 +72,8 @@ def grid_rows(texts: dict[tuple[int, int], str], merges: Iterable[Merge], page: 
     covered = 0
     for m in merges:
         covered += (m.bottom - m.top + 1) * (m.right - m.left + 1)
-        if covered > MAX_CELLS:
-            raise TooManyCells(f"merged ranges cover more than {MAX_CELLS:,} cells "
+        if covered > current().max_cells:
+            raise TooManyCells(f"merged ranges cover more than {current().max_cells:,} cells "
                                f"({address(m.top, m.left)}:{address(m.bottom, m.right)})")
         visible = [c for c in range(m.left, m.right + 1) if c not in hidden_cols]
         width[(m.top, m.left)] = max(1, len(visible))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,6 +95,24 @@ def parse_line(line: str, number: int, page: int) -> Row:
     return Row(cells=cells, page=page, line=number, heading=heading)
 
 
+def text_rows(text: str) -> Iterator[Row]:
+    """The filled rows of a decoded text, in reading order, made one at a time (a large dump is never held as
+    rows all at once)."""
+    for page_number, page_text in enumerate(text.split("\f"), start=1):
+        for line_no, line in enumerate(page_text.splitlines(), start=1):
+            row = parse_line(line, line_no, page_number)
+            if row.filled:
+                yield row
+
+
+def stream_text(path: Path) -> tuple[LayoutDocument, Iterator[Row]]:
+    """A .txt/.md file as a layout head (its pages empty) and its rows made lazily (`text_rows`)."""
+    data = path.read_bytes()
+    text, encoding = decode(data, str(path))
+    head = LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="text", encoding=encoding,
+                          pages=[Page(number=n) for n in range(1, text.count("\f") + 2)])
+    del data
+    return head, text_rows(text)
 _CACHED_CELL = 200  # characters: longer cells (prose, hostile 1 MB lines) are not kept in the cache
 
 

@@ -22,10 +22,11 @@ from docx.oxml.ns import qn
 from docx.table import Table
 
 from jixiao.errors import InputError, NotAForm
-from jixiao.ingest.sheetgrid import MAX_CELLS, Merge, TooManyCells, grid_rows
+from jixiao.ingest.sheetgrid import Merge, TooManyCells, grid_rows
 from jixiao.ingest.text import split_cells
 from jixiao.ingest.xlsx import MAX_UNCOMPRESSED
 from jixiao.layout import Block, Cell, CellRef, LayoutDocument, Page, Row
+from jixiao.limits import current
 from jixiao.values import clean_text
 
 
@@ -140,8 +141,8 @@ def ingest_docx(path: Path, data: bytes, sha256: str) -> LayoutDocument:
                 page.blocks.append(Block(kind="text", rows=text_rows))
             texts, merges, nested = _table_grid(table)
             cells += len(texts)
-            if cells > MAX_CELLS:
-                raise TooManyCells(f"{path}: more than {MAX_CELLS:,} table cells; not read")
+            if cells > current().max_cells:
+                raise TooManyCells(f"{path}: more than {current().max_cells:,} table cells (--max-cells); not read")
 
             def ref(row: int, col: int, table_no: int = ordinal) -> CellRef:
                 return CellRef(table=table_no, row=row + 1, column=col + 1)

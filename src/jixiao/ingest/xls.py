@@ -14,9 +14,10 @@ from xlrd.biffh import XLRDError
 
 from jixiao.errors import InputError
 from jixiao.ingest.numfmt import format_date, format_number, is_date_format
-from jixiao.ingest.sheetgrid import MAX_CELLS, Merge, TooManyCells, address
+from jixiao.ingest.sheetgrid import Merge, TooManyCells, address
 from jixiao.ingest.sheets import SheetTexts, choose_sheets, hidden_note, sheet_page
 from jixiao.layout import IngestNote, LayoutDocument, Page
+from jixiao.limits import current
 
 MAX_BYTES = 20 * 1024 * 1024  # a form workbook is well under 1 MiB
 
@@ -62,8 +63,9 @@ def _sheet_texts(book: xlrd.book.Book, index: int, notes: list[IngestNote], budg
     texts: dict[tuple[int, int], str] = {}
     for row in range(sheet.nrows):
         budget[0] += sheet.row_len(row)
-        if budget[0] > MAX_CELLS:
-            raise TooManyCells(f"more than {MAX_CELLS:,} cells; not read (a form holds a few thousand)")
+        if budget[0] > current().max_cells:
+            raise TooManyCells(f"more than {current().max_cells:,} cells (--max-cells); not read "
+                               "(a form holds a few thousand)")
         for col in range(sheet.row_len(row)):
             text, error = _text(book, sheet, row, col)
             if error:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from jixiao.errors import InputError
 from jixiao.ingest.ooxml import Package, SheetData
-from jixiao.ingest.sheetgrid import MAX_CELLS, TooManyCells
+from jixiao.ingest.sheetgrid import TooManyCells
 from jixiao.ingest.sheets import SheetTexts, choose_sheets, hidden_note, sheet_page
 from jixiao.layout import IngestNote, LayoutDocument, Page
+from jixiao.limits import current
 
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # bytes of XML; a form workbook is well under 1 MiB
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[ >/]")
@@ -43,7 +44,7 @@ def precheck(archive: zipfile.ZipFile) -> list[str]:
     for info in infos:
         if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
             continue
-        if info.file_size < MAX_CELLS * len(b'<c r="A1"/>'):  # too small to hold that many cells on its own
+        if info.file_size < current().max_cells * len(b'<c r="A1"/>'):  # too small to hold that many cells on its own
             continue  # (`Package.read_sheet` still counts the workbook's cells as it reads)
         with archive.open(info) as stream:
             tail = b""
@@ -51,8 +52,9 @@ def precheck(archive: zipfile.ZipFile) -> list[str]:
                 block = tail + chunk
                 tail = block[-8:]
                 cells += len(_CELL_TAG.findall(block)) - len(_CELL_TAG.findall(tail))  # the tail is counted next time
-                if cells > MAX_CELLS:
-                    raise TooManyCells(f"more than {MAX_CELLS:,} cells; not read (a form holds a few thousand; "
+                if cells > current().max_cells:
+                    raise TooManyCells(f"more than {current().max_cells:,} cells (--max-cells); not read "
+                                       "(a form holds a few thousand; "
                                        "zip bomb or data dump?)")
     links = []
     for info in infos:

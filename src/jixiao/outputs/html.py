@@ -133,8 +133,9 @@ def _source_lines(document: Document) -> list[str]:
     return text.splitlines()[:MAX_SOURCE_LINES]
 
 
-def report_html(document: Document, with_pictures: bool = True) -> str:
-    """The report for one document (pictures embedded as data: URIs)."""
+def report_html(document: Document, with_pictures: bool = True, omitted: int = 0) -> str:
+    """The report for one document (pictures embedded as data: URIs; `omitted`: forms of a long input left out,
+    said at the top)."""
     pictures: dict[int, str] = {}
     if with_pictures and document.source.page_geometry:
         try:
@@ -151,5 +152,5 @@ def report_html(document: Document, with_pictures: bool = True) -> str:
         file_findings=[f for f in document.findings if f.form is None],
         batch_drafts=[d for d in document.drafts if d.form is None], source_lines=_source_lines(document),
         grids=source_grids(document) if with_pictures else [],
-        label=label, path_label=path_label,
+        label=label, path_label=path_label, omitted=omitted,
         severity_names=SEVERITY_NAMES, kind_names=KIND_NAMES, status_names=STATUS_NAMES)

@@ -46,15 +46,12 @@ def read_title(section: FormSection, form: Form, rec: Recorder) -> None:
 
 def _label_of(cell: Cell) -> tuple[str | None, str | None]:
     """(field, inline value) for a label cell; inline value when written '项目名称：XXX'."""
-    field = vocab.header_field(cell.text)
-    if field:
-        return field, None
     match = _LABEL_VALUE.match(cell.text)
-    if match:
+    if match:  # '项目负责人：刘洋' is a label with its value, not a label with a tail
         field = vocab.header_field(match.group(1))
         if field:
             return field, match.group(2).strip()
-    return None, None
+    return vocab.header_field(cell.text), None
 
 
 def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float,
@@ -79,26 +76,28 @@ def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: C
     rec.cell(field, row, cell, confidence)
 
 
-_INLINE_LABEL = re.compile(r"([^\s:：]{2,8})[:：]\s*")
+_INLINE_LABEL = re.compile(r"([^\s:：]{2,16})[:：]\s*")
 
 
 def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
     """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]. A label glued to the
-    value before it ('…（2023年）项目编码：') starts where the shortest known label does."""
-    labels: list[tuple[int, int, str]] = []  # (label start, value start, field)
+    value before it ('…（2023年）项目编码：', '刘洋联系电话：') starts where the longest label printed on forms
+    that ends the word does (联系电话, not 电话; 预算部门、单位名称, not 单位名称)."""
+    labels: list[tuple[int, int, str | None]] = []  # (label start, value start, field; None: a label to skip)
     for m in _INLINE_LABEL.finditer(cell.text):
-        word = m.group(1)
-        size = next((k for k in range(2, len(word) + 1) if vocab.header_field(word[-k:])), None)
-        if size is not None:
-            field = vocab.header_field(word[-size:])
-            assert field is not None
-            labels.append((m.end(1) - size, m.end(), field))
+        found: tuple[int, str | None] | None = vocab.label_at_end(m.group(1))
+        if found is None and (field := vocab.header_field(m.group(1))):
+            found = (0, field)  # an unlisted label with a known tail: '项目主管单位'
+        if found is None and (start := vocab.other_label_at_end(m.group(1))) is not None:
+            found = (start, None)  # '手机：…': ends the value before it
+        if found is not None:
+            labels.append((m.start(1) + found[0], m.end(), found[1]))
     if len(labels) < 2 or labels[0][0] != 0:
         return []
     pairs = []
     for (_, value_start, field), nxt in zip(labels, [*labels[1:], None], strict=True):
         value = cell.text[value_start: nxt[0] if nxt else None].strip()
-        if value:
+        if value and field is not None:
             pairs.append((field, value))
     return pairs
 
@@ -108,16 +107,33 @@ def _spaced_pairs(cell: Cell) -> list[tuple[str, str]]:
     words = cell.text.split(" ")
     if len(words) < 2 or _label_of(cell.model_copy(update={"text": words[0]}))[0] is None:
         return []
-    pairs: list[tuple[str, list[str]]] = []
+    pairs: list[tuple[str | None, list[str]]] = []
     for word in words:
         field, inline = _label_of(cell.model_copy(update={"text": word}))
-        if field is not None and pairs and not pairs[-1][1]:
+        other = field is None and vocab.header_key(word) in vocab.OTHER_HEADER_LABELS  # '手机': ends a value
+        if (field is not None or other) and pairs and not pairs[-1][1]:
             return []  # two labels in a row: labels above their values, not beside them
-        if field is not None:
+        if field is not None or other:
             pairs.append((field, [inline] if inline else []))
         elif pairs:
             pairs[-1][1].append(word)
-    return [(field, " ".join(value)) for field, value in pairs if value]
+    return [(field, " ".join(value)) for field, value in pairs if value and field is not None]
+
+
+def _glued_pairs(cell: Cell) -> list[tuple[str, str]]:
+    """'联系人张伟电话0960-2929手机139…' (borders and spaces lost): the text between two printed labels is the
+    first one's value. Only for a cell that starts with a label and holds at least two."""
+    found = vocab.labels_in(cell.text)
+    if len(found) < 2 or found[0][0] != 0:
+        return []
+    pairs = []
+    for (_, value_start, field), nxt in zip(found, [*found[1:], None], strict=True):
+        value = cell.text[value_start: nxt[0] if nxt else None].strip(" :：")
+        if not value and field is not None:
+            return []  # two labels in a row: labels above their values
+        if field is not None:
+            pairs.append((field, value))
+    return pairs
 
 
 def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
@@ -129,7 +145,7 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
                 for name, value in pairs:
                     _assign(form, rec, name, value, row, cell, 0.9)
                 continue
-            if len(filled) <= 2 and (pairs := _spaced_pairs(cell)):
+            if len(filled) <= 2 and (pairs := _spaced_pairs(cell) or _glued_pairs(cell)):
                 for name, value in pairs:
                     _assign(form, rec, name, value, row, cell, RESPLIT_CONFIDENCE)
                 continue

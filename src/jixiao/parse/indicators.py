@@ -120,6 +120,17 @@ def _join_fragment(row: Row, columns: list[Column], form: Form, ctx: _Context, r
     return used
 
 
+OCR_SIGN_CONFIDENCE = 0.8
+_OCR_SIGN_NOTE = "read by OCR, which drops a leading ≥/≤ or reads it as >, <, 2, S: the sign and the number are unsure"
+
+
+def _doubt(rec: Recorder, paths: tuple[str, ...]) -> None:
+    """Lower what was recorded for `paths` to `OCR_SIGN_CONFIDENCE`, saying why."""
+    for p in paths:
+        if (prov := rec.provenance.get(p)) is not None and prov.confidence > OCR_SIGN_CONFIDENCE:
+            rec.provenance[p] = prov.model_copy(update={"confidence": OCR_SIGN_CONFIDENCE, "note": _OCR_SIGN_NOTE})
+
+
 def _operator(ind: Indicator, placed: dict[str, Placement], path: str, row: Row, rec: Recorder) -> None:
     op_place = placed.get("operator")
     if op_place is not None:
@@ -127,6 +138,8 @@ def _operator(ind: Indicator, placed: dict[str, Placement], path: str, row: Row,
         if op:
             ind.operator = op  # type: ignore[assignment]
             rec.cell(f"{path}.operator", row, op_place.cell)
+            if op_place.cell.origin == "ocr" and op in ("<", ">"):  # '≥' seen as '>' more often than '>' printed
+                _doubt(rec, (f"{path}.operator",))
             return
     if ind.target is None:
         return
@@ -135,9 +148,13 @@ def _operator(ind: Indicator, placed: dict[str, Placement], path: str, row: Row,
     if symbol:
         ind.operator = symbol
         rec.cell(f"{path}.operator", row, target_cell, 0.95, "operator taken from the target's prefix")
+        if target_cell.origin == "ocr" and symbol in ("<", ">"):
+            _doubt(rec, (f"{path}.operator", f"{path}.target", f"{path}.target_value"))
     elif not re.search(r"\d", ind.target) or is_date_like(ind.target):
         ind.operator = "定性"
         rec.cell(f"{path}.operator", row, target_cell, 0.8, "target states no quantity: qualitative")
+    elif target_cell.origin == "ocr" and op_place is None:  # a quantity with no sign: one may have been lost
+        _doubt(rec, (f"{path}.target", f"{path}.target_value"))
 
 
 def _unit_from_target(ind: Indicator, placed: dict[str, Placement], path: str, row: Row, rec: Recorder) -> None:
@@ -153,11 +170,15 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
            uncertain: bool = False) -> Indicator:
     path = f"indicators[{index}]"
 
+    moved = any(p.shifted for p in placed.values())  # a row that does not sit in its columns: no cell of it is sure
+
     def record(field: str, placement: Placement) -> None:
         note = None
         if placement.shifted:
             note = f"cell realigned by content (printed in column {placement.cell.index + 1})"
-        confidence = 0.85 if placement.shifted else 1.0
+        elif moved:
+            note = "another cell of this row was realigned by content"
+        confidence = 0.85 if moved else 1.0
         if uncertain:
             confidence, note = 0.5, "row alignment uncertain: cells do not fit the table's columns"
         rec.cell(f"{path}.{field}", row, placement.cell, confidence, note)

@@ -15,8 +15,9 @@ import re
 from functools import lru_cache
 
 from jixiao.domain import vocabulary as vocab
+from jixiao.domain.columns import type_cost
 from jixiao.layout import Cell, Row
-from jixiao.parse.align import Alignment, Column, Placement, type_cost
+from jixiao.parse.align import Alignment, Column, Placement
 from jixiao.values import is_date_like, money_unit_of, parse_number, parse_operator_cell, squash
 
 RESPLIT_CONFIDENCE = 0.8

@@ -8,9 +8,12 @@ its indicator's (index, name). An input that changed has its decisions reset and
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
 
 from jixiao.models import Document, Draft
+from jixiao.outputs.jsonfile import iter_items, read_head
 
 Key = tuple[str, int | None, str | None, int | None, str | None]
 
@@ -45,3 +48,52 @@ def carry_decisions(new: Document, old: Document | None) -> tuple[Document, Carr
         drafts.append(human if human is not None else draft)
         kept += human is not None
     return new.model_copy(update={"drafts": drafts}), Carried(kept=kept, reset=len(by_key))
+
+
+class Decisions:
+    """The human decisions of the reviewed JSON an input's outputs replace, read one item at a time, carried onto
+    the new document part by part (`apply`); what is left unmatched at the end was reset."""
+
+    def __init__(self, old: Path, sha256: str) -> None:
+        self.by_key: dict[Key, Draft] = {}
+        self.carried = Carried()
+        try:
+            decided = [d for d in iter_items(old, "drafts") if d.decided_by == "human"]
+            if decided and read_head(old).source.sha256 != sha256:
+                self.carried = Carried(reset=len(decided), input_changed=True)
+                return
+            if decided:
+                forms = [(f.get("project_code") or f.get("project_name"), [i.get("name") for i in f.get("indicators", [])])
+                         for f in iter_items(old, "forms", raw=True)]
+                self.by_key = {_raw_key(forms, d): d for d in decided}
+        except (OSError, ValueError, ValidationError):
+            pass  # no reviewed JSON there (or not one of ours): nothing to carry
+
+    def apply(self, part: Document, base: int) -> Document:
+        """`part` (its forms the document's from `base`) with the decisions that still apply."""
+        if not self.by_key:
+            return part
+        drafts, kept = [], 0
+        for draft in part.drafts:
+            local = draft.model_copy(update={"form": None if draft.form is None else draft.form - base})
+            kind, _, identity, indicator, name = _key(part, local)
+            human = self.by_key.pop((kind, draft.form, identity, indicator, name), None)
+            drafts.append(human if human is not None else draft)
+            kept += human is not None
+        self.carried.kept += kept
+        return part.model_copy(update={"drafts": drafts})
+
+    def finish(self) -> Carried:
+        if not self.carried.input_changed:
+            self.carried.reset = len(self.by_key)
+        return self.carried
+
+
+def _raw_key(forms: list[tuple[object, list[object]]], draft: Draft) -> Key:
+    form = forms[draft.form] if draft.form is not None and draft.form < len(forms) else None
+    names = form[1] if form is not None else []
+    indicator = (names[draft.indicator] if form is not None and draft.indicator is not None
+                 and draft.indicator < len(names) else None)
+    identity = form[0] if form is not None else None
+    return (draft.kind, draft.form, identity if isinstance(identity, str) else None, draft.indicator,
+            indicator if isinstance(indicator, str) else None)

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from jixiao.models import Document, Form
+from jixiao.outputs.summary import DocumentSummary
 
 Where = tuple[str, int]  # (document stem, form index)
 
 
-def _content(form: Form) -> tuple[object, ...]:
-    """What a form says, whatever file it came in: header, amounts, indicators, totals."""
-    funds = tuple((f.kind, f.initial_budget, f.adjusted_budget, f.executed) for f in form.funds)
-    indicators = tuple((i.name, i.target, i.actual, i.weight, i.score) for i in form.indicators)
-    return (form.form_type, form.year, form.project_code, form.project_name, funds, indicators, form.total_score)
-
-
-def _project(form: Form) -> tuple[object, ...] | None:
-    name = form.project_code or form.project_name
-    return (form.form_type, form.year, name) if name else None
-
-
-def find_duplicates(documents: dict[str, Document]) -> dict[Where, str]:
-    """(stem, form) → a Chinese note naming the other copy, for every form that is not the first of its kind."""
-    seen_content: dict[tuple[object, ...], Where] = {}
+def find_duplicates(documents: dict[str, DocumentSummary]) -> dict[Where, str]:
+    """(stem, form) → a Chinese note naming the other copy, for every form that is not the first of its kind.
+    Compares the forms' summaries: what a form says (`summary.content_key`) and its project."""
+    seen_content: dict[str, Where] = {}
     seen_project: dict[tuple[object, ...], Where] = {}
     notes: dict[Where, str] = {}
     for stem in sorted(documents):
-        for i, form in enumerate(documents[stem].forms):
-            where, content, project = (stem, i), _content(form), _project(form)
+        for form in documents[stem].forms:
+            where, content, project = (stem, form.index), form.content_key, form.project_key
             if content in seen_content:
                 first = seen_content[content]
                 name = form.project_name or "未读到项目名称"

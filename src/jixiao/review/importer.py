@@ -3,7 +3,7 @@
 The workbook must sit beside the JSON files it was made from, and each of them must still be
 byte-for-byte the file the workbook recorded (sha256); otherwise nothing is changed. The workbook
 names documents by stem; one that would resolve outside its folder (a path, .., a symlink) is
-refused. Every changed file is committed together through the folder's journal (jixiao.folder).
+refused. Every changed file is committed together through the folder's journal (jixiao.outputs.folder).
 Decisions:
 采纳 → accepted, 修改 → edited (修改后文本 replaces the draft, the draft is kept as original_text),
 退回 → rejected; each with decided_by "human". The checks are re-run and the numbers of an edited
@@ -25,9 +25,9 @@ from jixiao.checks.profile import RuleProfile, load_profile
 from jixiao.drafts.facts import batch_facts, form_facts
 from jixiao.drafts.grounding import Allowed, ungrounded
 from jixiao.errors import InputError
-from jixiao.folder import FolderError, Journal, commit, member
 from jixiao.models import Document, Draft
-from jixiao.output import document_json
+from jixiao.outputs.document import document_json
+from jixiao.outputs.folder import FolderError, Journal, commit, member
 from jixiao.outputs.schema import DECISIONS, DRAFT_HEADER, DRAFT_SHEET, META_SHEET, PLACEHOLDER, STATUS, draft_id
 from jixiao.outputs.workbook import sha256_file
 from jixiao.testhook import hook

@@ -1,31 +1,47 @@
 """The review pack of an output folder: <stem>.json/.md/.html per input, and over every document in the folder
 batch_summary.json and review.xlsx.
 
-`jixiao run` writes each input's outputs from the document in memory, keeping the reviewer's decisions of the
-JSON it replaces (review.carry); then the folder's pack is made from every document there, not only this run's.
-`jixiao review export` rebuilds the .md, .html, batch summary and workbook from the JSON alone (the JSON is the
+`jixiao run` streams each input's parts into its outputs (`RunWriter`), keeping the reviewer's decisions of the
+JSON it replaces (review.carry) and only a summary per form; then the folder's pack is made from the summaries of
+every document there, not only this run's, reading each JSON back one file and one item at a time where it needs
+more. `jixiao review export` rebuilds the .md, .html, batch summary and workbook from the JSON alone (the JSON is the
 source of truth).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import ValidationError
 
 from jixiao.atomic import write_atomic
 from jixiao.domain.codes import FindingCode
 from jixiao.drafts import Drafter, TemplateDrafter, draft_batch
-from jixiao.models import Document, Draft, Finding
-from jixiao.output import document_bytes, summary_markdown
+from jixiao.models import Document, Draft, Finding, SourceInfo
+from jixiao.outputs.document import summary_markdown
 from jixiao.outputs.html import report_html
+from jixiao.outputs.jsonfile import DocumentWriter, iter_items, read_head, read_llm_usage
+from jixiao.outputs.summary import DocumentSummary
 from jixiao.outputs.workbook import write_review_book
-from jixiao.review.carry import carry_decisions
+from jixiao.review.carry import Decisions
 from jixiao.review.duplicates import find_duplicates
 from jixiao.review.importer import BatchDrafts
+from jixiao.testhook import hook
 
 BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
+REPORT_FORMS = 500  # the .md summary and the .html report of a longer input show its first forms, and say so
+
+
+class _Stream(Protocol):
+    """Anything with a source, a profile and parts (a `pipeline.DocumentStream`)."""
+
+    source: SourceInfo
+    profile: str
+    parts: Iterator[Document]
 
 
 def read_document(path: Path) -> Document | None:
@@ -36,79 +52,174 @@ def read_document(path: Path) -> Document | None:
         return None
 
 
-def folder_documents(out_dir: Path) -> dict[str, Document]:
-    """Every jixiao document in the folder, by stem."""
-    found = {p.stem: read_document(p) for p in sorted(out_dir.glob("*.json")) if p.name != BATCH_FILE}
-    return {stem: doc for stem, doc in found.items() if doc is not None}
+def summarise(path: Path) -> DocumentSummary | None:
+    """The summary of a document JSON, read one item at a time; None for any other file."""
+    try:
+        head = read_head(path)
+        summary = DocumentSummary(stem=path.stem, source=head.source, profile=head.profile)
+        for form in iter_items(path, "forms"):
+            summary.add_form(form)
+        for finding in iter_items(path, "findings"):
+            summary.add_finding(finding)
+        for assessment in iter_items(path, "assessments"):
+            summary.add_assessment(assessment)
+        for draft in iter_items(path, "drafts"):
+            summary.add_draft(draft)
+    except (OSError, ValidationError, ValueError):
+        return None
+    summary.status = head.status
+    return summary
 
 
-def _reset_note(document: Document, reset: int) -> Document:
-    note = Finding(code=FindingCode.DECISIONS_RESET, severity="warning", form=None, path=None,
+def folder_summaries(out_dir: Path) -> dict[str, DocumentSummary]:
+    """Every jixiao document in the folder, by stem, as its summary."""
+    found = {p.stem: summarise(p) for p in sorted(out_dir.glob("*.json")) if p.name != BATCH_FILE}
+    return {stem: summary for stem, summary in found.items() if summary is not None}
+
+
+def _reset_note(reset: int) -> Finding:
+    return Finding(code=FindingCode.DECISIONS_RESET, severity="warning", form=None, path=None,
                    message=f"输入文件与上次审核时不同（sha256 已变），此前的{reset}条审核结论已重置，请重新审核",
                    found=reset)
-    return document.model_copy(update={"findings": [*document.findings, note], "status": "partial"})
+
+
+class _Report:
+    """The first REPORT_FORMS forms of a document, for its .md and .html."""
+
+    def __init__(self, source: SourceInfo, profile: str) -> None:
+        self.document = Document(source=source, profile=profile)
+        self.omitted = 0
+
+    def add(self, part: Document, base: int) -> None:
+        room = REPORT_FORMS - len(self.document.forms)
+        shown = part.forms[:max(0, room)]
+        self.omitted += len(part.forms) - len(shown)
+        limit = base + len(shown)
+        self.document.forms += shown
+        self.document.findings += [f for f in part.findings if f.form is None or f.form < limit]
+        self.document.assessments += [a for a in part.assessments if a.form < limit]
+        self.document.drafts += [d for d in part.drafts if d.form is None or d.form < limit]
+
+    def write(self, out_dir: Path, stem: str, status: str) -> list[Path]:
+        self.document.status = status  # type: ignore[assignment]
+        targets = [out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
+        write_atomic(targets[0], summary_markdown(self.document, self.omitted))
+        write_atomic(targets[1], report_html(self.document, omitted=self.omitted))
+        return targets
 
 
 class RunWriter:
-    """The writer `jixiao run` gives the batch: per input <stem>.json (the reviewer's decisions of the JSON it
-    replaces kept), .md and .html; it keeps each document as written for the folder's pack."""
+    """The writer `jixiao run` gives the batch: per input <stem>.json (streamed; the reviewer's decisions of the JSON
+    it replaces kept), .md and .html; it keeps each document's summary for the folder's pack."""
 
     def __init__(self) -> None:
-        self.documents: dict[str, Document] = {}
+        self.summaries: dict[str, DocumentSummary] = {}
+        self.resets: dict[str, int] = {}
 
-    def __call__(self, document: Document, out_dir: Path, stem: str) -> list[Path]:
-        document, carried = carry_decisions(document, read_document(out_dir / f"{stem}.json"))
-        if carried.input_changed:
-            document = _reset_note(document, carried.reset)
-        written = write_document_outputs(document, out_dir, stem, with_json=True)
-        self.documents[stem] = document
-        return written
+    def __call__(self, found: _Stream, out_dir: Path, stem: str) -> DocumentSummary:
+        target = out_dir / f"{stem}.json"
+        decisions = Decisions(target, found.source.sha256)
+        summary = DocumentSummary(stem=stem, source=found.source, profile=found.profile)
+        report = _Report(found.source, found.profile)
+        with DocumentWriter(out_dir, found.source, found.profile) as writer:
+            for part in found.parts:
+                base = len(summary.forms)
+                part = decisions.apply(part, base)
+                writer.add(part)
+                summary.add(part)
+                report.add(part, base)
+                hook("part-written")
+            carried = decisions.finish()
+            if carried.input_changed:
+                note = _reset_note(carried.reset)
+                writer.item("findings", note)
+                summary.add_finding(note)
+                report.document.findings.append(note)
+                self.resets[stem] = carried.reset
+            report.write(out_dir, stem, writer.status)
+            writer.finish(target)  # last: a JSON present means its .md and .html are too
+        self.summaries[stem] = summary
+        return summary
+
+    def merge(self, other: RunWriter) -> None:
+        """What a worker process's copy of this writer kept (jixiao.pool), in the order the batch takes it."""
+        self.summaries.update(other.summaries)
+        self.resets.update(other.resets)
 
 
-def write_document_outputs(document: Document, out_dir: Path, stem: str, with_json: bool) -> list[Path]:
-    targets = [out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
-    texts: list[str | bytes] = [summary_markdown(document), report_html(document)]
-    if with_json:  # last: a JSON present means its .md and .html are too
-        targets.append(out_dir / f"{stem}.json")
-        texts.append(document_bytes(document))
-    for target, text in zip(targets, texts, strict=True):
-        write_atomic(target, text)
-    return targets
-
-
-def _batch_draft(documents: dict[str, Document], out_dir: Path, drafter: Drafter, notes: list[str]) -> Draft:
+def _batch_draft(summaries: dict[str, DocumentSummary], out_dir: Path, drafter: Drafter, notes: list[str]) -> Draft:
     """The folder's batch summary; a reviewer's decision on it is kept while the inputs are the same."""
-    sources = {stem: doc.source.sha256 for stem, doc in documents.items()}
+    sources = {stem: s.source.sha256 for stem, s in summaries.items()}
     try:
         old = BatchDrafts.model_validate_json((out_dir / BATCH_FILE).read_bytes())
     except (OSError, ValidationError, ValueError):
         old = None
     if old is not None and old.sources == sources and old.drafts and old.drafts[0].decided_by == "human":
         return old.drafts[0]
-    return draft_batch(list(documents.values()), drafter, notes)
+    return draft_batch(_light_documents(summaries, out_dir), drafter, notes)
 
 
-def write_batch_pack(fresh: dict[str, Document], out_dir: Path, drafter: Drafter) -> list[Path]:
-    """batch_summary.json and review.xlsx over every document of the folder (`fresh`: this run's, in memory)."""
-    documents = folder_documents(out_dir) | fresh
-    if not documents:
+def _light_documents(summaries: dict[str, DocumentSummary], out_dir: Path) -> list[Document]:
+    """The documents as the batch draft reads them: light forms and notable findings, and in full the forms whose
+    findings it quotes as examples (read back from their JSON)."""
+    documents = {stem: s.light_document() for stem, s in summaries.items()}
+    codes = Counter((f.code, f.severity) for d in documents.values() for f in d.findings)
+    for code, _ in [key for key, _ in codes.most_common(5)]:
+        for stem, d in documents.items():
+            example = next((f for f in d.findings if f.code == code), None)
+            if example is not None:
+                if example.form is not None:
+                    full = next((form for k, form in enumerate(iter_items(out_dir / f"{stem}.json", "forms"))
+                                 if k == example.form), None)
+                    if full is not None:
+                        d.forms[example.form] = full
+                break
+    return list(documents.values())
+
+
+def write_batch_pack(fresh: dict[str, DocumentSummary], out_dir: Path, drafter: Drafter) -> list[Path]:
+    """batch_summary.json and review.xlsx over every document of the folder (`fresh`: this run's summaries)."""
+    summaries = folder_summaries(out_dir) | fresh if _others(out_dir, fresh) else dict(fresh)
+    summaries = dict(sorted(summaries.items()))
+    if not summaries:
         return []
-    duplicates = find_duplicates(documents)
-    batch = _batch_draft(documents, out_dir, drafter, sorted(set(duplicates.values())))
+    duplicates = find_duplicates(summaries)
+    batch = _batch_draft(summaries, out_dir, drafter, sorted(set(duplicates.values())))
     batch_path = out_dir / BATCH_FILE
-    sources = {stem: doc.source.sha256 for stem, doc in documents.items()}
-    write_atomic(batch_path, BatchDrafts(documents=[f"{stem}.json" for stem in documents], sources=sources,
+    sources = {stem: s.source.sha256 for stem, s in summaries.items()}
+    write_atomic(batch_path, BatchDrafts(documents=[f"{stem}.json" for stem in summaries], sources=sources,
                                          drafts=[batch]).model_dump_json(indent=2) + "\n")
     book = out_dir / BOOK_FILE
-    write_review_book([(stem, out_dir / f"{stem}.json", doc) for stem, doc in documents.items()], (batch_path, batch),
+    write_review_book([(stem, out_dir / f"{stem}.json", s) for stem, s in summaries.items()], (batch_path, batch),
                       book, duplicates)
     return [batch_path, book]
 
 
+def _others(out_dir: Path, fresh: dict[str, DocumentSummary]) -> bool:
+    """The folder holds JSON documents besides this run's."""
+    return any(p.stem not in fresh for p in out_dir.glob("*.json") if p.name != BATCH_FILE)
+
+
 def export_pack(out_dir: Path) -> list[Path]:
     """`jixiao review export`: every .md and .html, the batch summary and the workbook, rebuilt from the JSON."""
-    documents = folder_documents(out_dir)
+    summaries = folder_summaries(out_dir)
     written: list[Path] = []
-    for stem, document in documents.items():
-        written += write_document_outputs(document, out_dir, stem, with_json=False)
+    for stem, summary in summaries.items():
+        path = out_dir / f"{stem}.json"
+        report = _Report(summary.source, summary.profile)
+        part = Document(source=summary.source, profile=summary.profile)
+        for form in iter_items(path, "forms"):
+            if len(part.forms) >= REPORT_FORMS:
+                report.omitted += 1
+                continue
+            part.forms.append(form)
+        limit = len(part.forms)
+        part.findings = [f for f in iter_items(path, "findings") if f.form is None or f.form < limit]
+        part.assessments = [a for a in iter_items(path, "assessments") if a.form < limit]
+        part.drafts = [d for d in iter_items(path, "drafts") if d.form is None or d.form < limit]
+        part.llm_usage = read_llm_usage(path)
+        omitted = report.omitted
+        report.add(part, 0)
+        report.omitted = omitted
+        written += report.write(out_dir, stem, summary.status)
     return written + write_batch_pack({}, out_dir, TemplateDrafter())

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from jixiao.models import Document
+from jixiao.outputs.jsonfile import dump
 from jixiao.templating import environment
 
 _env = environment("outputs", variant="markdown")  # its own environment: the finalize below is Markdown's
@@ -23,17 +24,19 @@ _env.finalize = lambda v: "" if v is None else markdown_text(v)
 
 
 def document_json(document: Document) -> str:
-    return document.model_dump_json(indent=2) + "\n"
+    """The document as its JSON file holds it (`outputs.jsonfile`: one list item a line, defaults left out)."""
+    return dump(document).decode("utf-8")
 
 
 def document_bytes(document: Document) -> bytes:
     """`document_json` as UTF-8 bytes, without the str (4 bytes a character for CJK text) in between."""
-    return document.__pydantic_serializer__.to_json(document, indent=2) + b"\n"
+    return dump(document)
 
 
-def summary_markdown(document: Document) -> str:
-    """A reviewer's one-page summary of a document."""
-    return _env.get_template("summary.md.j2").render(doc=document, name=Path(document.source.path).name)
+def summary_markdown(document: Document, omitted: int = 0) -> str:
+    """A reviewer's one-page summary of a document (`omitted`: forms of a long input left out, said at the top)."""
+    return _env.get_template("summary.md.j2").render(doc=document, name=Path(document.source.path).name,
+                                                      omitted=omitted)
 
 
 def output_stem(input_path: Path, taken: set[str]) -> str:

@@ -1,0 +1,78 @@
+"""Bounded memory: a text dump runs through the stages in parts, its JSON is written and read back one item at a
+time in a compact but lossless layout, and a run killed mid-dump resumes to the uninterrupted outputs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from bench.make_dump import write_dump
+from typer.testing import CliRunner
+
+from jixiao import pipeline
+from jixiao.cli import app
+from jixiao.models import Document
+from jixiao.outputs.document import document_bytes
+from jixiao.outputs.jsonfile import iter_items, read_head
+from jixiao.pipeline import RunOptions, extract
+from tests.conftest import SEEDS, forked, reaped
+from tests.test_hostile import _outputs
+
+runner = CliRunner()
+
+
+def _drafted(path: Path) -> Document:
+    return extract(path, RunOptions(draft=True))
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_the_json_reads_back_to_the_same_document(name: str, tmp_path: Path) -> None:
+    document = _drafted(SEEDS[name])
+    data = document_bytes(document)
+    assert Document.model_validate_json(data) == document
+    assert len(data) < len(document.model_dump_json(indent=2)) / 2  # defaults, repeated source text, facts left out
+    path = tmp_path / "doc.json"
+    path.write_bytes(data)
+    assert read_head(path).source == document.source and read_head(path).status == document.status
+    for name_ in ("forms", "findings", "assessments", "drafts"):
+        assert list(iter_items(path, name_)) == getattr(document, name_)  # type: ignore[arg-type]
+    older = tmp_path / "older.json"  # the layout of earlier versions (and of a hand edit) is read whole
+    older.write_text(document.model_dump_json(indent=2), encoding="utf-8")
+    assert list(iter_items(older, "drafts")) == document.drafts and read_head(older).profile == document.profile
+
+
+def test_a_dump_in_parts_reads_as_it_does_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dump = tmp_path / "dump.txt"
+    assert write_dump(dump, 40) >= 40
+    whole = _drafted(dump)
+    monkeypatch.setattr(pipeline, "PART_FORMS", 3)
+    found = pipeline.stream(dump, RunOptions(draft=True))
+    parts = list(found.parts)
+    assert len(parts) > 10 and all(len(p.forms) <= 5 for p in parts)
+    joined = pipeline.join(found.source, found.profile, iter(parts))
+    assert len(whole.forms) >= 40 and joined.forms == whole.forms
+    assert joined.assessments == whole.assessments and joined.drafts == whole.drafts
+    key = [(f.code, f.form, f.path, f.message) for f in joined.findings]
+    assert Counter(key) == Counter((f.code, f.form, f.path, f.message) for f in whole.findings)
+    assert joined.status == whole.status
+
+
+@pytest.mark.parametrize("kill_at", [4, 11])  # inside the first dump's parts; inside the second's
+def test_resume_after_kill_mid_dump_gives_the_uninterrupted_outputs(kill_at: int, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "PART_FORMS", 4)
+    inputs = []
+    for n in (1, 2):
+        inputs.append(str(tmp_path / f"dump{n}.txt"))
+        write_dump(Path(inputs[-1]), 24)
+    whole = tmp_path / "whole"
+    assert runner.invoke(app, ["run", *inputs, "-o", str(whole), "-q"]).exit_code in (0, 1)
+    out = tmp_path / "out"
+    assert reaped(forked(["run", *inputs, "-o", str(out), "-q"], hook=f"part-written#{kill_at}:kill")) == -9
+    assert len(list(out.glob("*.json"))) == (0 if kill_at == 4 else 1)  # a JSON is whole or absent
+    resumed = runner.invoke(app, ["run", *inputs, "-o", str(out), "--resume"])
+    assert resumed.exit_code in (0, 1), resumed.output
+    assert resumed.output.count("skipped") == (0 if kill_at == 4 else 1)
+    assert _outputs(out) == _outputs(whole)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
