@@ -26,9 +26,10 @@ from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.checks import RuleProfile
+from jixiao.limits import Limits
 from jixiao.llm.config import LlmConfig
 from jixiao.pipeline import Outcome, RunOptions
 from jixiao.testhook import hook
@@ -56,6 +57,7 @@ class WorkerSetup(BaseModel):
     llm: LlmConfig | None
     concurrency: int
     draft: bool
+    limits: Limits = Field(default_factory=Limits)
     env: dict[str, str] = {}  # the run's JIXIAO_* settings (a forkserver keeps the environment it started with)
 
 
@@ -65,7 +67,7 @@ def worker_setup(options: RunOptions) -> WorkerSetup | None:
     if options.llm is not None and not isinstance(config, LlmConfig):
         return None
     return WorkerSetup(profile=options.profile, llm=config, concurrency=options.concurrency, draft=options.draft,
-                       env={k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)})
+                       limits=options.limits, env={k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)})
 
 
 def worker_options(setup: WorkerSetup, gate: Any) -> RunOptions:
@@ -77,7 +79,8 @@ def worker_options(setup: WorkerSetup, gate: Any) -> RunOptions:
         service = InstructorService(setup.llm)
         if gate is not None:
             service.gate = gate
-    return RunOptions(profile=setup.profile, llm=service, concurrency=setup.concurrency, draft=setup.draft)
+    return RunOptions(profile=setup.profile, llm=service, concurrency=setup.concurrency, draft=setup.draft,
+                      limits=setup.limits)
 
 
 _options: RunOptions | None = None
