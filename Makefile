@@ -12,7 +12,7 @@ BENCH_FORMS ?= 12000
 JUDGE_CASES ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants
+.PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -31,8 +31,10 @@ demo: $(STAMP) ## run `jixiao run` on the bundled samples (text dumps, a digital
 		golden/real-yuzhong-xlsx/chongqing-yuzhong_1.xlsx golden/real-central-xls/central-pku_1.xls \
 		golden/pujin-docx/pujin.docx golden/yuzhong-xlsx/yuzhong.xlsx \
 		-o $(OUT) || [ $$? -eq 1 ]
-	@echo "outputs: $(OUT)/ — per input <stem>.json (data, provenance, findings, drafts), .md (summary) and"
-	@echo "  .html (report, open in a browser); for the batch review.xlsx (review, then \`jixiao review import\`)"
+	@echo "outputs: $(OUT)/ — per input <stem>.json (data, provenance, findings, drafts), .md (summary),"
+	@echo "  .html (report, open in a browser) and a Word 自评报告 per form (<stem>.docx or <stem>-<n>.docx);"
+	@echo "  for the batch index.html (dashboard), batch_report.docx and review.xlsx (review, then"
+	@echo "  \`jixiao review import\`), or review in the browser: .venv/bin/jixiao review serve $(OUT)"
 
 test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python -m pytest
@@ -47,6 +49,12 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 test-ray: $(STAMP) ## install the Ray extra (jixiao[ray], ~1.3 min, 240 MB) and check the golden set through a local Ray gives a local run's JSON
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,ray]"
 	$(BIN)/python -m pytest -q tests/test_ray.py
+
+browser: ## install Debian's Chromium for the browser tests (as root: apt-get; otherwise says how)
+	@if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null || echo "chromium: /usr/bin/chromium"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "the browser tests need Chromium: run 'sudo apt-get install -y chromium' (or set JIXIAO_CHROMIUM to a" \
+	     "Chromium binary); without it they are skipped"; fi
 
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
 	$(BIN)/ruff check src tests bench golden

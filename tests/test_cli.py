@@ -27,10 +27,11 @@ def test_run_writes_json_and_summary(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(SEEDS["pujin"]), str(SEEDS["qijiang"]), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir()) == sorted([
         "000_23ab6bb0c7ba0c16.html", "000_23ab6bb0c7ba0c16.json", "000_23ab6bb0c7ba0c16.md",
         "002_01c3afafab9c22d7.html", "002_01c3afafab9c22d7.json", "002_01c3afafab9c22d7.md",
-        "batch_summary.json", "review.xlsx"]
+        *(f"000_23ab6bb0c7ba0c16-{n}.docx" for n in (1, 2, 3)), *(f"002_01c3afafab9c22d7-{n}.docx" for n in (1, 2, 3, 4)),
+        "batch_report.docx", "batch_summary.json", "index.html", "review.xlsx"])
     doc = read_json(out / "002_01c3afafab9c22d7.json")
     assert set(doc) >= {"source", "forms", "findings", "drafts", "llm_usage"}
     assert doc["source"]["kind"] == "text" and len(doc["forms"]) == 4

@@ -153,8 +153,10 @@ def test_one_writer_per_output_folder(tmp_path: Path) -> None:
     assert second.exit_code == 1 and f"another jixiao process (pid {first})" in second.output, second.output
     assert reaped(first) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["000_23ab6bb0c7ba0c16.html", "000_23ab6bb0c7ba0c16.json", "000_23ab6bb0c7ba0c16.md",
-                     "batch_summary.json", "review.xlsx"]  # no lock, temp or mixed-in file of the refused run
+    assert names == ["000_23ab6bb0c7ba0c16-1.docx", "000_23ab6bb0c7ba0c16-2.docx", "000_23ab6bb0c7ba0c16-3.docx",
+                     "000_23ab6bb0c7ba0c16.html", "000_23ab6bb0c7ba0c16.json", "000_23ab6bb0c7ba0c16.md",
+                     "batch_report.docx", "batch_summary.json", "index.html",
+                     "review.xlsx"]  # no lock, temp or mixed-in file of the refused run
     assert (out / "review.xlsx").stat().st_mode & 0o777 == 0o666 & ~_umask()
 
 

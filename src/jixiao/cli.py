@@ -232,6 +232,13 @@ def review_import(book: Annotated[Path, typer.Argument(help="review.xlsx written
             for line in rest:
                 err.print(f"  {terminal_text(line.strip())}")
             raise typer.Exit(1) from exc
+        from jixiao.review.pack import refresh_reports
+
+        try:  # the decisions are in the JSON now: the reports follow them
+            refresh_reports(book.parent, [Path(f).stem for f in result.files if Path(f).name != "batch_summary.json"])
+        except OSError as exc:
+            err.print(f"[yellow]warning[/yellow] {terminal_text(str(book.parent))}: the reports were not regenerated "
+                      f"({exc.strerror or exc}); run `jixiao review export`")
     done = " (an interrupted import of this workbook, now completed)" if result.completed else ""
     for warning in result.warnings:
         err.print(f"[yellow]warning[/yellow] {terminal_text(str(book))}: {terminal_text(warning)}")
@@ -253,6 +260,56 @@ def review_export(out: Annotated[Path, typer.Argument(help="an output folder of 
         err.print(f"[red]error[/red] {terminal_text(str(out))}: holds no jixiao JSON document")
         raise typer.Exit(1)
     err.print(f"{terminal_text(str(out))}: rebuilt {len(written)} files (review.xlsx, batch_summary.json, .md, .html)")
+
+
+@review_app.command("serve")
+def review_serve(out: Annotated[Path, typer.Argument(help="an output folder of `jixiao run`")],
+                 host: Annotated[str, typer.Option("--host", help="address to listen on (loopback by default; "
+                                                   "another address exposes the folder to that network)")] = "127.0.0.1",
+                 port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port (0: any free one)")] = 8770,
+                 profile: KeptProfile = None) -> None:
+    """A local review page over OUTDIR: the dashboard, each form with its source and findings, and 采纳/修改/退回
+    for each draft, written to the JSON as `review import` does; the Word reports are regenerated."""
+    from jixiao.review.server import LOOPBACK, make_server
+
+    if not out.is_dir():
+        err.print(f"[red]error[/red] {terminal_text(str(out))}: no such folder")
+        raise typer.Exit(1)
+    try:
+        server = make_server(out, host, port, None if profile is None else _profile(profile))
+    except OSError as exc:
+        err.print(f"[red]error[/red] cannot listen on {terminal_text(host)}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    if host not in LOOPBACK:
+        err.print(f"[yellow]warning[/yellow] listening on {terminal_text(host)}: anyone who can reach it can read "
+                  "the forms and change decisions")
+    shown = host if ":" not in host else f"[{host}]"
+    err.print(f"jixiao review: http://{terminal_text(shown)}:{server.server_address[1]}/ (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
+def report(files: Annotated[list[Path], typer.Argument(help="jixiao JSON documents (e.g. after `review import`)",
+                                                       show_default=False)],
+           out: OutDir = Path("out/reports")) -> None:
+    """Word reports: one .docx per form, batch_report.docx and the dashboard index.html in OUT."""
+    from jixiao.review.pack import report_files
+
+    try:
+        with _output_folder(out):
+            written, errors = report_files(files, out)
+    except OSError as exc:
+        err.print(f"[red]error[/red] cannot write to {terminal_text(str(out))}: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    for message in errors:
+        err.print(f"[red]error[/red] {terminal_text(message)}")
+    err.print(f"{terminal_text(str(out))}: {len(written)} files written ({len(errors)} inputs failed)")
+    raise typer.Exit(1 if errors or not written else 0)
 
 
 def _read_document(file: Path) -> Document:

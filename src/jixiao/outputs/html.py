@@ -43,6 +43,15 @@ class FieldRow(Cell):
     label: str
 
 
+class ReviewControls(BaseModel):
+    """The review page's decision controls (`jixiao review serve`): where a decision is posted, the sha256 of the
+    JSON the page shows (a decision on a changed JSON is refused), and each draft's text as shown (protected)."""
+
+    action: str
+    sha256: str
+    shown: dict[int, str]
+
+
 _FORM_FIELDS = ("project_name", "project_code", "department", "implementing_unit", "year", "amount_unit",
                 "total_score", "grade")
 _BUDGET = ("budget_execution.rate", "budget_execution.weight", "budget_execution.score")
@@ -133,24 +142,44 @@ def _source_lines(document: Document) -> list[str]:
     return text.splitlines()[:MAX_SOURCE_LINES]
 
 
-def report_html(document: Document, with_pictures: bool = True, omitted: int = 0) -> str:
-    """The report for one document (pictures embedded as data: URIs; `omitted`: forms of a long input left out,
-    said at the top)."""
-    pictures: dict[int, str] = {}
-    if with_pictures and document.source.page_geometry:
+_PICTURES: dict[tuple[object, ...], dict[int, str]] = {}  # the last two inputs' pictures (the review page
+# renders a form, then its report again after each decision)
+
+
+def _pictures(document: Document) -> dict[int, str]:
+    """The page pictures as base64 JPEG; {} when the input moved or cannot be rendered (the report is still
+    useful without them)."""
+    path = Path(document.source.path)
+    try:
+        info = path.stat()
+    except OSError:
+        return {}
+    key = (str(path), info.st_mtime_ns, info.st_size, tuple(g.model_dump_json() for g in document.source.page_geometry))
+    if key not in _PICTURES:
         try:
-            raw = page_pictures(Path(document.source.path), document.source.page_geometry)
-        except Exception:  # the input moved or cannot be rendered: the report is still useful without pictures
+            raw = page_pictures(path, document.source.page_geometry)
+        except Exception:
             raw = {}
-        pictures = {n: base64.b64encode(b).decode("ascii") for n, b in raw.items()}
+        while len(_PICTURES) >= 2:
+            _PICTURES.pop(next(iter(_PICTURES)))
+        _PICTURES[key] = {n: base64.b64encode(b).decode("ascii") for n, b in raw.items()}
+    return _PICTURES[key]
+
+
+def report_html(document: Document, with_pictures: bool = True, omitted: int = 0,
+                review: ReviewControls | None = None) -> str:
+    """The report for one document (pictures embedded as data: URIs; `omitted`: forms of a long input left out,
+    said at the top); with `review`, the review page: each draft with 采纳/修改/退回 and an edit box."""
+    pictures = _pictures(document) if with_pictures and document.source.page_geometry else {}
     geometry = {g.number: g for g in document.source.page_geometry}
     forms = [{"index": i, "form": form, "fields": field_rows(document, i), **_indicator_table(document, i),
               "findings": [f for f in document.findings if f.form == i],
-              "drafts": [d for d in document.drafts if d.form == i]} for i, form in enumerate(document.forms)]
+              "drafts": [d for d in document.drafts if d.form == i],
+              "numbers": [k for k, d in enumerate(document.drafts) if d.form == i]} for i, form in enumerate(document.forms)]
     return render(
         "outputs", "report.html.j2", document=document, forms=forms, pictures=pictures, geometry=geometry,
         file_findings=[f for f in document.findings if f.form is None],
         batch_drafts=[d for d in document.drafts if d.form is None], source_lines=_source_lines(document),
         grids=source_grids(document) if with_pictures else [],
-        label=label, path_label=path_label, omitted=omitted,
+        label=label, path_label=path_label, omitted=omitted, review=review,
         severity_names=SEVERITY_NAMES, kind_names=KIND_NAMES, status_names=STATUS_NAMES)

@@ -82,13 +82,18 @@ def _files(book_path: Path, meta_rows: list[tuple[object, ...]]) -> dict[str, st
 
 
 class Decision(BaseModel):
-    """One 草稿 row a reviewer decided on."""
+    """One draft a reviewer decided on: a 草稿 row of the workbook, or a draft of the review page."""
 
     row: int
     decision: str
     text: str = ""
     note: str = ""
-    shown: str = Field("", description="草稿内容 as the workbook holds it now (a protected column)")
+    shown: str = Field("", description="草稿内容 as the workbook (or the page) showed it (a protected column)")
+    place: str = Field("", description="where the decision was taken, for messages; default 草稿 row <row>")
+
+    @property
+    def where(self) -> str:
+        return self.place or f"草稿 row {self.row}"
 
 
 def _decisions(book_path: Path) -> tuple[dict[str, str], dict[str, Decision], list[str]]:
@@ -126,8 +131,8 @@ def _decisions(book_path: Path) -> tuple[dict[str, str], dict[str, Decision], li
     return files, decisions, problems
 
 
-def _shown(draft: Draft) -> str:
-    """草稿内容 as the workbook writer put it there."""
+def shown_text(draft: Draft) -> str:
+    """草稿内容 as the workbook writer put it there (and the review page shows it)."""
     return workbook_text(draft.original_text if draft.status == "edited" and draft.original_text else draft.text)[0]
 
 
@@ -139,8 +144,8 @@ def _apply(drafts: list[Draft], stem: str, decisions: dict[str, Decision], allow
         if d is None:
             out.append(draft)
             continue
-        if d.shown.strip() != _shown(draft).strip():
-            result.problems.append(f"草稿 row {d.row}, 草稿内容: this column is protected and was changed; put the new "
+        if d.shown.strip() != shown_text(draft).strip():
+            result.problems.append(f"{d.where}, 草稿内容: this column is protected and was changed; put the new "
                                    "text in 修改后文本 and choose 修改 (the change was not applied)")
             out.append(draft)
             continue
@@ -157,10 +162,10 @@ def _apply(drafts: list[Draft], stem: str, decisions: dict[str, Decision], allow
             update |= {"text": d.text, "original_text": draft.original_text or draft.text,
                        "grounded": not numbers, "ungrounded_numbers": numbers}
             if numbers:
-                result.warnings.append(f"草稿 row {d.row}, 修改后文本: numbers the form does not support: "
+                result.warnings.append(f"{d.where}, 修改后文本: numbers the form does not support: "
                                        f"{'、'.join(numbers)} (kept; marked 需关注)")
         if status != "rejected" and PLACEHOLDER in text:
-            result.warnings.append(f"草稿 row {d.row}, {'修改后文本' if status == 'edited' else '审核结论'}: "
+            result.warnings.append(f"{d.where}, {'修改后文本' if status == 'edited' else '审核结论'}: "
                                    f"{d.decision} of a text that still holds a placeholder (【待补充…】)")
         setattr(result, status, getattr(result, status) + 1)
         out.append(draft.model_copy(update=update))
@@ -198,19 +203,30 @@ def import_review(book_path: Path, profile: RuleProfile | None = None, replayed:
     if done is not None:
         return done
     files, decisions, problems = _decisions(book_path)
-    folder = book_path.parent
+    return apply_decisions(book_path.parent, files, decisions, problems, profile, origin=str(book_path),
+                           origin_sha=book_sha)
+
+
+def apply_decisions(folder: Path, files: dict[str, str], decisions: dict[str, Decision], problems: list[str],
+                    profile: RuleProfile | None, origin: str, origin_sha: str = "", made: str = "workbook") -> ImportResult:
+    """The one way decisions reach the JSON (`review import` and the review page): every document of `files`
+    (stem → the sha256 the decisions were taken on) must still be that file; each is re-checked under `profile`
+    (or its own), the decisions applied, and every changed file committed together through the folder's
+    journal — all or nothing. `origin` names the workbook or page in messages (`made`: "workbook" or "page");
+    the caller holds the folder lock."""
     targets: dict[str, Path] = {}
     for stem, digest in files.items():
         try:
             target = targets[stem] = member(folder, stem)
         except FolderError as exc:
-            raise ReviewError(f"{book_path}: {META_SHEET}: {exc}") from None
+            raise ReviewError(f"{origin}: {META_SHEET}: {exc}") from None
         if not target.is_file():
-            raise ReviewError(f"{book_path}: the JSON it was made from is missing: {target}")
+            raise ReviewError(f"{origin}: the JSON it was made from is missing: {target}")
         if sha256_file(target) != digest:
-            raise ReviewError(f"{book_path}: {target.name} has changed since this workbook was made "
-                              f"(sha256 differs; already imported, or re-run) — make a new workbook with `jixiao run`")
-    result = ImportResult(workbook_sha256=book_sha, problems=problems)
+            raise ReviewError(f"{origin}: {target.name} has changed since this {made} was made "
+                              f"(sha256 differs; already imported, or re-run) — "
+                              + ("make a new workbook with `jixiao run`" if made == "workbook" else "reload the page"))
+    result = ImportResult(workbook_sha256=origin_sha, problems=list(problems))
     updates: list[tuple[Path, str]] = []
     documents: list[Document] = []
     batch: tuple[Path, BatchDrafts, str] | None = None
@@ -222,7 +238,7 @@ def import_review(book_path: Path, profile: RuleProfile | None = None, replayed:
                 continue
             doc = Document.model_validate(data)
         except (ValueError, TypeError) as exc:  # bad JSON or not a document (ValidationError is a ValueError)
-            raise ReviewError(f"{book_path}: {target.name} is not a jixiao document "
+            raise ReviewError(f"{origin}: {target.name} is not a jixiao document "
                               f"({str(exc).splitlines()[0]}); nothing was changed") from None
         rules = profile or load_profile(doc.profile)
         doc = check_document(doc, rules)
@@ -235,9 +251,9 @@ def import_review(book_path: Path, profile: RuleProfile | None = None, replayed:
         allowed_batch: dict[int | None, Allowed] = {None: batch_facts(documents).allowed}
         drafts.drafts = _apply(drafts.drafts, stem, decisions, allowed_batch, result)
         updates.append((target, drafts.model_dump_json(indent=2) + "\n"))
-    result.problems += [f"草稿 row {d.row}, 编号: “{ident}” names no draft of this folder" for ident, d in decisions.items()]
+    result.problems += [f"{d.where}, 编号: “{ident}” names no draft of this folder" for ident, d in decisions.items()]
     if result.problems:
-        raise ReviewError(f"{book_path}: {len(result.problems)} problems, nothing was changed:\n  "
+        raise ReviewError(f"{origin}: {len(result.problems)} problems, nothing was changed:\n  "
                           + "\n  ".join(sorted(result.problems, key=_row_of)))
     result.files = [str(target) for target, _ in updates]
     hook("import-prepared")

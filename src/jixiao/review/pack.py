@@ -21,10 +21,14 @@ from jixiao.atomic import write_atomic
 from jixiao.domain.codes import FindingCode
 from jixiao.drafts import Drafter, TemplateDrafter, draft_batch
 from jixiao.models import Document, Draft, Finding, SourceInfo
-from jixiao.outputs.document import summary_markdown
+from jixiao.outputs.dashboard import write_dashboard
+from jixiao.outputs.document import output_stem, summary_markdown
 from jixiao.outputs.html import report_html
 from jixiao.outputs.jsonfile import DocumentWriter, iter_items, read_head, read_llm_usage
+from jixiao.outputs.overview import FormSummary, form_summaries
+from jixiao.outputs.overview import folder_summaries as form_summaries_of
 from jixiao.outputs.summary import DocumentSummary
+from jixiao.outputs.word import write_batch_report, write_form_reports
 from jixiao.outputs.workbook import write_review_book
 from jixiao.review.carry import Decisions
 from jixiao.review.duplicates import find_duplicates
@@ -33,6 +37,7 @@ from jixiao.testhook import hook
 
 BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
+BATCH_REPORT = "batch_report.docx"
 REPORT_FORMS = 500  # the .md summary and the .html report of a longer input show its first forms, and say so
 
 
@@ -105,7 +110,7 @@ class _Report:
         targets = [out_dir / f"{stem}.md", out_dir / f"{stem}.html"]
         write_atomic(targets[0], summary_markdown(self.document, self.omitted))
         write_atomic(targets[1], report_html(self.document, omitted=self.omitted))
-        return targets
+        return write_form_reports(self.document, out_dir, stem) + targets  # Word: the forms the report shows
 
 
 class RunWriter:
@@ -192,7 +197,13 @@ def write_batch_pack(fresh: dict[str, DocumentSummary], out_dir: Path, drafter: 
     book = out_dir / BOOK_FILE
     write_review_book([(stem, out_dir / f"{stem}.json", s) for stem, s in summaries.items()], (batch_path, batch),
                       book, duplicates)
-    return [batch_path, book]
+    return [batch_path, *write_batch_reports(out_dir, batch), book]
+
+
+def write_batch_reports(out_dir: Path, batch: Draft | None) -> list[Path]:
+    """batch_report.docx and the dashboard index.html over the folder's documents, read one JSON at a time."""
+    report = write_batch_report(form_summaries_of(out_dir), batch, out_dir / BATCH_REPORT)
+    return [report, write_dashboard(form_summaries_of(out_dir), out_dir)]
 
 
 def _others(out_dir: Path, fresh: dict[str, DocumentSummary]) -> bool:
@@ -205,21 +216,78 @@ def export_pack(out_dir: Path) -> list[Path]:
     summaries = folder_summaries(out_dir)
     written: list[Path] = []
     for stem, summary in summaries.items():
-        path = out_dir / f"{stem}.json"
-        report = _Report(summary.source, summary.profile)
-        part = Document(source=summary.source, profile=summary.profile)
-        for form in iter_items(path, "forms"):
-            if len(part.forms) >= REPORT_FORMS:
-                report.omitted += 1
-                continue
-            part.forms.append(form)
-        limit = len(part.forms)
-        part.findings = [f for f in iter_items(path, "findings") if f.form is None or f.form < limit]
-        part.assessments = [a for a in iter_items(path, "assessments") if a.form < limit]
-        part.drafts = [d for d in iter_items(path, "drafts") if d.form is None or d.form < limit]
-        part.llm_usage = read_llm_usage(path)
-        omitted = report.omitted
-        report.add(part, 0)
-        report.omitted = omitted
-        written += report.write(out_dir, stem, summary.status)
+        written += _rewrite_reports(out_dir, stem, summary)
     return written + write_batch_pack({}, out_dir, TemplateDrafter())
+
+
+def _rewrite_reports(out_dir: Path, stem: str, summary: DocumentSummary) -> list[Path]:
+    """A document's .md, .html and Word reports, from its JSON read one item at a time."""
+    path = out_dir / f"{stem}.json"
+    report = _Report(summary.source, summary.profile)
+    part = Document(source=summary.source, profile=summary.profile)
+    for form in iter_items(path, "forms"):
+        if len(part.forms) >= REPORT_FORMS:
+            report.omitted += 1
+            continue
+        part.forms.append(form)
+    limit = len(part.forms)
+    part.findings = [f for f in iter_items(path, "findings") if f.form is None or f.form < limit]
+    part.assessments = [a for a in iter_items(path, "assessments") if a.form < limit]
+    part.drafts = [d for d in iter_items(path, "drafts") if d.form is None or d.form < limit]
+    part.llm_usage = read_llm_usage(path)
+    omitted = report.omitted
+    report.add(part, 0)
+    report.omitted = omitted
+    return report.write(out_dir, stem, summary.status)
+
+
+def _batch_of(folder: Path) -> Draft | None:
+    """The folder's batch summary draft, if there is one."""
+    try:
+        drafts = BatchDrafts.model_validate_json((folder / BATCH_FILE).read_bytes()).drafts
+    except (OSError, ValidationError, ValueError):
+        return None
+    return drafts[0] if drafts else None
+
+
+def refresh_reports(out_dir: Path, stems: list[str]) -> list[Path]:
+    """After decisions reached the JSON (`review import`, the review page): the .md, .html and Word reports of
+    the documents `stems`, then the batch report and the dashboard. The JSON itself is not rewritten."""
+    written: list[Path] = []
+    for stem in stems:
+        summary = summarise(out_dir / f"{stem}.json")
+        if summary is not None:
+            written += _rewrite_reports(out_dir, stem, summary)
+    return written + write_batch_reports(out_dir, _batch_of(out_dir))
+
+
+def report_files(files: list[Path], out_dir: Path) -> tuple[list[Path], list[str]]:
+    """`jixiao report`: a Word report per form of each JSON document, the batch report and the dashboard in
+    `out_dir`; documents are read one at a time. Returns (written, one-line errors)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    errors: list[str] = []
+    taken: set[str] = set()
+    good: list[tuple[Path, str]] = []
+    for path in files:
+        document = read_document(path)
+        if document is None:
+            errors.append(f"{path}: not a readable jixiao JSON document; no report written")
+            continue
+        stem = output_stem(path, taken)
+        written += write_form_reports(document, out_dir, stem)
+        good.append((path, stem))
+    if not good:
+        return written, errors
+
+    def summaries() -> Iterator[FormSummary]:
+        for path, stem in good:
+            document = read_document(path)
+            if document is not None:
+                yield from form_summaries(document, stem)
+
+    folders = {path.parent.resolve() for path, _ in good}
+    batch = _batch_of(next(iter(folders))) if len(folders) == 1 else None
+    written.append(write_batch_report(summaries(), batch, out_dir / BATCH_REPORT))
+    written.append(write_dashboard(summaries(), out_dir))
+    return written, errors
