@@ -12,7 +12,7 @@ BENCH_FORMS ?= 12000
 JUDGE_CASES ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants browser
+.PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
+test-ray: $(STAMP) ## install the Ray extra (jixiao[ray], ~1.3 min, 240 MB) and check the golden set through a local Ray gives a local run's JSON
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,ray]"
+	$(BIN)/python -m pytest -q tests/test_ray.py
+
 browser: ## install Debian's Chromium for the browser tests (as root: apt-get; otherwise says how)
 	@if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null || echo "chromium: /usr/bin/chromium"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
@@ -67,11 +71,12 @@ eval-variants: variants ## evaluate every variant rendering, per family and per 
 	$(BIN)/jixiao eval out/variants --jobs 2 --errors 0 --report out/variants-report.json
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
 
-bench: $(STAMP) ## benchmarks: text forms/s, digital PDF pages/s, scan s/page, office forms/s; memory of a 12,000-form dump (BENCH_FORMS) and its kill -9/--resume
+bench: $(STAMP) ## benchmarks: text forms/s, PDF pages/s, scan s/page, office forms/s; memory of a 12,000-form dump (BENCH_FORMS), kill -9/--resume; scale: 1/2 workers, Ray, projection
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_pdf.py
 	$(BIN)/python bench/bench_office.py
 	$(BIN)/python bench/bench_memory.py --forms $(BENCH_FORMS)
+	$(BIN)/python bench/bench_scale.py
 
 fuzz: $(STAMP) ## seeded hostile inputs, bounded in time (ARGS="--seconds 240 --seed 1"): per class tried/crashes/hangs, peak memory
 	$(BIN)/python scripts/fuzz.py $(ARGS)

@@ -64,12 +64,14 @@ ALLOWED: dict[str, set[str]] = {
     "review": BASE | {"checks", "drafts", "outputs"},
     "judge": BASE | {"checks", "llm"},  # the text review's LLM judge: reads the checks' words, asks the model
     "pipeline": BASE | {"ingest", "parse", "sections", "llm", "gapfill", "checks", "judge", "drafts"},
-    "batch": BASE | {"ingest", "pipeline", "outputs", "review"},
+    "pool": BASE | {"checks", "llm", "pipeline", "cluster"},  # --jobs: worker processes around the pipeline
+    "batch": BASE | {"ingest", "pipeline", "outputs", "review", "pool"},
     "evaluate": BASE | {"ingest", "parse", "llm", "checks", "pipeline", "outputs", "evaluate"},
     "evaluate_llm": BASE | {"ingest", "parse", "llm", "checks", "drafts", "pipeline", "outputs", "evaluate"},
     "evaluate_review": BASE | {"llm", "checks", "pipeline", "evaluate"},
-    "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "evaluate",
-                   "evaluate_llm", "evaluate_review"},
+    "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "pool", "cluster",
+                   "evaluate", "evaluate_llm", "evaluate_review"},
+    "cluster": BASE | {"pipeline", "pool", "outputs"},  # --ray: each input a Ray task
 }
 # modules not yet gathered into outputs/ count as outputs
 ROOMS = {"report": "outputs",

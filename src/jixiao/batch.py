@@ -9,7 +9,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from jixiao.outputs.document import output_stem
 from jixiao.outputs.jsonfile import DocumentWriter, iter_items, read_head
 from jixiao.outputs.summary import DocumentSummary
 from jixiao.pipeline import DocumentStream, Outcome, RunOptions, stream
+from jixiao.pool import pooled
 from jixiao.testhook import hook
 from jixiao.textsafe import terminal_text
 
@@ -159,12 +159,9 @@ def handle(path: Path, stem: str, out_dir: Path, options: RunOptions, writer: Wr
 
 def _processed(files: list[tuple[Path, str]], out_dir: Path, options: RunOptions, writer: Writer
                ) -> Iterator[Outcome]:
-    """Outcomes in input order; `options.jobs` inputs at once, each written as it is read."""
-    if options.jobs == 1 or len(files) < 2:
-        yield from (handle(path, stem, out_dir, options, writer) for path, stem in files)
-        return
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        yield from pool.map(lambda item: handle(item[0], item[1], out_dir, options, writer), files)
+    """Outcomes in input order; `options.jobs` inputs at once in worker processes (jixiao.pool), each written as it
+    is read."""
+    return pooled(files, out_dir, options, writer, handle)
 
 
 _SHA = re.compile(rb'"sha256":\s*"([0-9a-f]{64})"')

@@ -25,6 +25,7 @@ from jixiao.models import Document
 from jixiao.outputs.document import document_json
 from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
 from jixiao.pipeline import RunOptions, draft
+from jixiao.pool import default_jobs
 from jixiao.textsafe import terminal_text
 
 app = typer.Typer(
@@ -40,7 +41,12 @@ Profile = Annotated[str, typer.Option("--profile", "-p", help=f"rule profile: {'
                                       "or a path to a .toml file")]
 KeptProfile = Annotated[str | None, typer.Option("--profile", "-p", help="rule profile (default: the one the document "
                                                  f"records); {', '.join(builtin_profiles())} or a .toml path")]
-Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, help="inputs processed at once")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default=False,
+                                          help="inputs processed at once, in worker processes (default: the cores "
+                                          "available)")]
+RayAddress = Annotated[str | None, typer.Option("--ray", show_default=False, help="run each input as a Ray task: "
+                                                "auto (the cluster this machine is part of), local (start one here) or "
+                                                "a cluster address; needs pip install 'jixiao[ray]'")]
 JsonLogs = Annotated[bool, typer.Option("--json", help="one JSON log line per input on stdout")]
 UseLlm = Annotated[bool, typer.Option("--llm/--no-llm", help="fill gaps with the LLM configured in JIXIAO_LLM_* "
                                       "(default: when one is configured)")]
@@ -104,14 +110,21 @@ def _limits(given: dict[str, int | None]) -> Limits:
 
 
 def _options(profile: str | None, use_llm: bool, local_only: bool, quiet: bool, drafting: bool = False,
-             jobs: int = 1, limits: dict[str, int | None] | None = None) -> RunOptions:
+             jobs: int | None = 1, limits: dict[str, int | None] | None = None, ray: str | None = None) -> RunOptions:
     """The one `RunOptions` of this command: profile, limits, LLM, its concurrency (JIXIAO_LLM_CONCURRENCY), drafting,
-    jobs."""
+    jobs, Ray."""
     checked = _limits(limits or {})
     config = _config()
+    if ray is not None:
+        from jixiao.cluster import RayUnavailable, ray_module
+
+        try:
+            ray_module()
+        except RayUnavailable as exc:
+            raise typer.BadParameter(str(exc), param_hint="--ray") from exc
     return RunOptions(profile=None if profile is None else _profile(profile), llm=_llm(use_llm, local_only, quiet),
-                      concurrency=config.concurrency if config is not None else 2, draft=drafting, jobs=jobs,
-                      limits=checked, layouts=LayoutStore())
+                      concurrency=config.concurrency if config is not None else 2, draft=drafting,
+                      jobs=jobs or default_jobs(), limits=checked, layouts=LayoutStore(), ray=ray)
 
 
 @contextmanager
@@ -144,11 +157,12 @@ def _finish(report: BatchReport, out_dir: Path, quiet: bool, json_logs: bool) ->
 @app.command()
 def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-            local_only: LocalOnly = False, jobs: Jobs = 1, resume: Resume = False, max_pages: MaxPages = None,
-            max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None) -> None:
+            local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
+            max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
+            ray: RayAddress = None) -> None:
     """Extract and check: writes <stem>.json per input."""
     options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs, limits={
-        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms})
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
     with _output_folder(out):
         report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet,
                            resume=(".json",) if resume else ())
@@ -158,13 +172,14 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
 @app.command()
 def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national",
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
-        local_only: LocalOnly = False, jobs: Jobs = 1, resume: Resume = False, max_pages: MaxPages = None,
-        max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None) -> None:
+        local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
+        max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
+        ray: RayAddress = None) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import RunWriter, write_batch_pack
 
     options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs, limits={
-        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms})
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
     with _output_folder(out):
         writer = RunWriter()
         report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet,

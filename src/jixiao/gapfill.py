@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 
 from pydantic import BaseModel, Field
 
@@ -213,8 +214,9 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
     for reply in fill_funds(document, [g for g in gaps if g.kind == "funds"], service):
         add_usage(document.llm_usage, reply)
     gaps = [g for g in gaps if g.kind not in ("columns", "funds")]
+    context = copy_context()  # the input's LLM budget, seen by every request thread
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        outcomes = list(pool.map(lambda gap: _request(service, gap), gaps))
+        outcomes = list(pool.map(lambda gap: context.copy().run(_request, service, gap), gaps))
     findings: list[Finding] = []
     # completions first, then inserts from the bottom up, so every gap's index stays valid
     for outcome in sorted(outcomes, key=lambda o: (o.gap.form, o.gap.insert, -(o.gap.indicator or 0))):

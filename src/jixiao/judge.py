@@ -10,6 +10,7 @@ changes a value. Calls are counted in `llm_usage` and cached by the service like
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
@@ -158,8 +159,9 @@ def judge_explanations(document: Document, service: LlmService, profile: RulePro
     todo = candidates(document, profile)
     if not todo:
         return document
+    context = copy_context()  # the input's LLM budget, seen by every request thread
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        cases = list(pool.map(lambda c: _ask(service, document, c[0], c[1]), todo))
+        cases = list(pool.map(lambda c: context.copy().run(_ask, service, document, c[0], c[1]), todo))
     usage = document.llm_usage
     failed: list[Finding] = []
     for case in cases:

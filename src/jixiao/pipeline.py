@@ -44,6 +44,7 @@ class RunOptions(BaseModel):
     concurrency: int = Field(2, ge=1, description="LLM requests in flight at once (JIXIAO_LLM_CONCURRENCY)")
     draft: bool = Field(False, description="run the drafting stage")
     jobs: int = Field(1, ge=1, description="inputs processed at once")
+    ray: str | None = Field(None, description="Ray cluster (--ray: auto, local or an address); None: this machine")
     limits: Limits = Field(default_factory=Limits, description="what one input may hold (--max-pages, …)")
     layouts: SkipValidation[LayoutStore | None] = Field(None, description="layout memory: learned table layouts "
                                                         "the rules apply; None: none")

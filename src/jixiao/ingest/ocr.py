@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import cv2
 import numpy as np
 
 from jixiao.ingest.grid import TextBox
@@ -19,6 +20,7 @@ from jixiao.ingest.grid import TextBox
 # Keep every line down to this score: low scores become low-confidence cells that are flagged,
 # which is better than a value silently missing.
 _MIN_TEXT_SCORE = 0.3
+DETECT_SIDE = 1240  # shorter side (px) of the page the text detector sees: A4 at 150 dpi
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ def engine() -> Any:
     from rapidocr_onnxruntime import RapidOCR
 
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    ocr = RapidOCR(text_score=_MIN_TEXT_SCORE, max_side_len=4000, print_verbose=False)
+    ocr = RapidOCR(text_score=_MIN_TEXT_SCORE, max_side_len=4000, print_verbose=False,
+                   intra_op_num_threads=1, inter_op_num_threads=1)
     ocr.text_rec.postprocess_op.decode = _weakest_character_decoder(ocr.text_rec.postprocess_op)
     return ocr
 
@@ -71,9 +74,28 @@ def _box(points: Any, text: str, score: float) -> TextBox:
 
 
 def read_text(image: np.ndarray) -> list[TextBox]:
-    """Detect and recognise every text line of an upright page image (pixel coordinates)."""
-    result, _ = engine()(image, use_cls=False, box_thresh=0.5, unclip_ratio=1.6, text_score=_MIN_TEXT_SCORE)
-    return [_box(points, text, score) for points, text, score in (result or []) if text.strip()]
+    """Detect and recognise every text line of an upright page image (pixel coordinates).
+
+    Lines are found on the page shrunk to at most 150 dpi (an A4 page's shorter side 1240 px) and each line
+    is read from the full-resolution page: a 200 dpi page costs the detector (time and working memory) 56%
+    of what it did, and the recogniser sees the same pixels. (Shrinking to 736 px, the detector's own
+    working size, cut more but lost lone comparison signs: golden scans 95.6% instead of 98.1%.)"""
+    ocr = engine()
+    ocr.text_det.postprocess_op.box_thresh = 0.5
+    ocr.text_det.postprocess_op.unclip_ratio = 1.6
+    height, width = image.shape[:2]
+    scale = min(1.0, DETECT_SIDE / min(height, width))
+    small = image if scale >= 1.0 else cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                                                  interpolation=cv2.INTER_AREA)
+    found, _ = ocr.auto_text_det(small)
+    if found is None:
+        return []
+    factor = np.array([width / small.shape[1], height / small.shape[0]], dtype=np.float32)
+    limit = np.array([width, height], dtype=np.float32)
+    quads = [np.clip(np.asarray(quad, dtype=np.float32) * factor, 0, limit) for quad in found]
+    results, _ = ocr.text_rec(ocr.get_crop_img_list(image, quads))
+    return [_box(quad, text, score) for quad, (text, score, *_rest) in zip(quads, results, strict=True)
+            if score >= _MIN_TEXT_SCORE and text.strip()]
 
 
 def detect_boxes(image: np.ndarray) -> list[TextBox]:

@@ -81,10 +81,16 @@ def _upright_turn(image: np.ndarray) -> int:
 
 
 def _skew_degrees(gray: np.ndarray) -> float:
-    """Median angle of long near-horizontal ruling lines (Hough), 0 when there are none."""
-    edges = cv2.Canny(gray, 50, 150)
-    width = gray.shape[1]
-    lines = cv2.HoughLinesP(edges, 1, np.pi / 1800, threshold=200, minLineLength=width // 4, maxLineGap=20)
+    """Median angle of long near-horizontal ruling lines (Hough), 0 when there are none.
+
+    Measured on the page at half size (a quarter of the edge pixels to vote; a line a quarter of the
+    page wide still fixes its angle to ~0.1°)."""
+    half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if min(gray.shape) > 1200 else gray
+    k = gray.shape[1] / half.shape[1]
+    edges = cv2.Canny(half, 50, 150)
+    width = half.shape[1]
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 1800, threshold=int(200 / k), minLineLength=width // 4,
+                            maxLineGap=int(20 / k))
     if lines is None:
         return 0.0
     angles = [math.degrees(math.atan2(y2 - y1, x2 - x1)) for x1, y1, x2, y2 in lines.reshape(-1, 4)]

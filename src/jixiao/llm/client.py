@@ -8,7 +8,10 @@ fields that are grounded and report the rest.
 Deadlines, not only timeouts: each request runs in a worker thread with a wall-clock deadline for
 the whole response (a server that trickles a byte at a time cannot hold it); at the deadline its
 HTTP client is closed and the request fails. HTTP failures (timeouts, 429, 5xx, connection) are
-retried with backoff, and every request of one input shares the input's budget (`begin_input`).
+retried with backoff, and every request of one input shares the input's budget (`begin_input`; kept per input
+in a context variable, so inputs processed at once never reset each other's budget). `gate` bounds the requests
+in flight: a semaphore of `JIXIAO_LLM_CONCURRENCY`, shared by every worker process of a batch (jixiao.pool) or
+every task of a Ray cluster.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from typing import Any
 
 import instructor
@@ -98,15 +103,21 @@ class InstructorService:
         self._announced = False
         self._lock = threading.Lock()
         self._mode = config.mode
-        self._budget_until: float | None = None
+        self._budget_until: ContextVar[float | None] = ContextVar("jixiao_llm_budget", default=None)
+        self.gate: AbstractContextManager[Any] = threading.BoundedSemaphore(config.concurrency)
         self._cache = ReplyCache(config.cache_dir or default_cache_dir())
 
     def begin_input(self, seconds: float | None = None) -> None:
         """Start the budget that every request of the next input shares (default: the configured budget)."""
-        self._budget_until = time.monotonic() + (self.config.budget_s if seconds is None else seconds)
+        self._budget_until.set(time.monotonic() + (self.config.budget_s if seconds is None else seconds))
 
     def _left(self) -> float:
-        return self.config.budget_s if self._budget_until is None else self._budget_until - time.monotonic()
+        until = self._budget_until.get()
+        return self.config.budget_s if until is None else until - time.monotonic()
+
+    def announce_endpoint(self) -> None:
+        """Name the endpoint now (a batch of worker processes names it once, before any of them sends)."""
+        self._say_endpoint()
 
     def _say_endpoint(self) -> None:
         with self._lock:
@@ -155,8 +166,12 @@ class InstructorService:
                 pause = min(_BACKOFF_S * 2 ** (attempt - 1), left / 2)
                 time.sleep(pause)
                 left -= pause
-            tries += 1
-            reply = self._deadline_call(mode, messages, response_model, context, min(self.config.timeout_s, left))
+            with self.gate:  # waiting here spends the input's budget too: it is wall-clock time
+                left = self._left()
+                if left <= 0.05:
+                    break
+                tries += 1
+                reply = self._deadline_call(mode, messages, response_model, context, min(self.config.timeout_s, left))
             if not _retryable(reply.error):
                 return reply
         if tries and reply.error:

@@ -146,6 +146,11 @@ class RunWriter:
         self.summaries[stem] = summary
         return summary
 
+    def merge(self, other: RunWriter) -> None:
+        """What a worker process's copy of this writer kept (jixiao.pool), in the order the batch takes it."""
+        self.summaries.update(other.summaries)
+        self.resets.update(other.resets)
+
 
 def _batch_draft(summaries: dict[str, DocumentSummary], out_dir: Path, drafter: Drafter, notes: list[str]) -> Draft:
     """The folder's batch summary; a reviewer's decision on it is kept while the inputs are the same."""

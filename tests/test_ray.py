@@ -1,0 +1,38 @@
+"""`--ray`: the golden set through a local Ray instance gives the JSON of a local run (`make test-ray`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jixiao.cli import app
+from tests.conftest import GOLDEN
+
+ray = pytest.importorskip("ray", reason="Ray is optional: make test-ray installs jixiao[ray]")
+pytestmark = pytest.mark.filterwarnings("ignore")  # Ray's own deprecation notices are not this project's
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _json(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.json")) if p.name != "batch_summary.json"}
+
+
+def test_the_golden_set_through_ray_gives_the_local_json(local_ray: None, tmp_path: Path) -> None:
+    local = runner.invoke(app, ["run", str(GOLDEN), "-o", str(tmp_path / "local"), "--jobs", "2", "-q"])
+    remote = runner.invoke(app, ["run", str(GOLDEN), "-o", str(tmp_path / "ray"), "--ray", "auto", "-q"])
+    assert remote.exit_code == local.exit_code, remote.output
+    assert "worker" not in remote.output and "Ray task" not in remote.output, remote.output
+    produced = _json(tmp_path / "ray")
+    assert len(produced) >= 50
+    assert produced == _json(tmp_path / "local")
+    assert (tmp_path / "ray" / "review.xlsx").is_file()
