@@ -142,7 +142,8 @@ def test_layout_memory_twenty_forms_one_call(fake: FakeOpenAI, tmp_path: Path) -
     fake.default = _columns(RIGHT)
     env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
            "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
-    result = CliRunner().invoke(app, ["extract", str(tmp_path / "forms"), "-o", str(tmp_path / "out")], env=env)
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "forms"), "-o", str(tmp_path / "out"), "--jobs", "1"],
+                                 env=env)  # one at a time: worker processes started together each ask once
     assert result.exit_code in (0, 1), result.output
     assert len(fake.requests) == 1  # form 1 asks; forms 2–20 are read by the rules with the learned layout
     docs = {name: Document.model_validate_json((tmp_path / "out" / name.replace(".txt", ".json")).read_text())
@@ -154,7 +155,7 @@ def test_layout_memory_twenty_forms_one_call(fake: FakeOpenAI, tmp_path: Path) -
     assert all(any(f.code == "LAYOUT_LEARNED" for f in d.findings) for d in list(docs.values())[1:])
     store = json.loads((tmp_path / "cache" / "layouts.json").read_text(encoding="utf-8"))
     assert [item["fields"] for item in store["layouts"]] == [RIGHT]
-    # a later run, rules only, reads them too
+    # a later run, rules only, in worker processes (the default --jobs), reads them too
     again = CliRunner().invoke(app, ["extract", str(tmp_path / "forms"), "-o", str(tmp_path / "again"), "--no-llm"],
                                env={"JIXIAO_CACHE_DIR": str(tmp_path / "cache")})
     assert again.exit_code in (0, 1), again.output
@@ -301,3 +302,4 @@ def test_columns_the_rules_cannot_map_are_one_request_not_one_per_row(fake: Fake
     assert len(fake.requests) == 1 and again.llm_usage.calls == 0
     assert expected_from(again)["forms"][0]["indicators"] == truth[0]["indicators"]
     assert any(f.code == "LAYOUT_LEARNED" for f in again.findings)
+

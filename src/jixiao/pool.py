@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.checks import RuleProfile
+from jixiao.layouts import LayoutStore
 from jixiao.limits import Limits
 from jixiao.llm.config import LlmConfig
 from jixiao.pipeline import Outcome, RunOptions
@@ -58,6 +59,7 @@ class WorkerSetup(BaseModel):
     concurrency: int
     draft: bool
     limits: Limits = Field(default_factory=Limits)
+    layouts: str | None = Field(None, description="the layout store's file (learned layouts apply in every worker)")
     env: dict[str, str] = {}  # the run's JIXIAO_* settings (a forkserver keeps the environment it started with)
 
 
@@ -67,7 +69,8 @@ def worker_setup(options: RunOptions) -> WorkerSetup | None:
     if options.llm is not None and not isinstance(config, LlmConfig):
         return None
     return WorkerSetup(profile=options.profile, llm=config, concurrency=options.concurrency, draft=options.draft,
-                       limits=options.limits, env={k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)})
+                       limits=options.limits, layouts=None if options.layouts is None else str(options.layouts.path),
+                       env={k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)})
 
 
 def worker_options(setup: WorkerSetup, gate: Any) -> RunOptions:
@@ -80,7 +83,7 @@ def worker_options(setup: WorkerSetup, gate: Any) -> RunOptions:
         if gate is not None:
             service.gate = gate
     return RunOptions(profile=setup.profile, llm=service, concurrency=setup.concurrency, draft=setup.draft,
-                      limits=setup.limits)
+                      limits=setup.limits, layouts=None if setup.layouts is None else LayoutStore(Path(setup.layouts)))
 
 
 _options: RunOptions | None = None
