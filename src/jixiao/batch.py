@@ -196,6 +196,7 @@ def run_batch(inputs: list[Path], out_dir: Path, options: RunOptions, writer: Wr
     `resume`: the output suffixes of a complete input (e.g. (".md", ".html", ".json")); an input whose
     outputs are all there and record its sha256 is not processed again."""
     files, errors = expand_inputs(inputs, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)  # the CLI's folder lock makes it too; library callers need it
     report = BatchReport()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for message in errors:
