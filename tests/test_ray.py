@@ -34,7 +34,9 @@ CASES = [str(d) for d in sorted(GOLDEN.iterdir()) if d.is_dir() and (
 
 
 def test_the_golden_set_through_ray_gives_the_local_json(local_ray: None, tmp_path: Path) -> None:
-    local = runner.invoke(app, ["run", *CASES, "-o", str(tmp_path / "local"), "--jobs", "2", "-q"])
+    # the local reference runs serially: worker processes started from a process that has also started Ray lost
+    # inputs here (seen once, 2026-11-30, not yet understood: see the closing note of stop 19)
+    local = runner.invoke(app, ["run", *CASES, "-o", str(tmp_path / "local"), "--jobs", "1", "-q"])
     remote = runner.invoke(app, ["run", *CASES, "-o", str(tmp_path / "ray"), "--ray", "auto", "-q"])
     assert remote.exit_code == local.exit_code, remote.output
     assert "worker" not in remote.output and "Ray task" not in remote.output, remote.output
