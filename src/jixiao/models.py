@@ -6,6 +6,7 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Literal
 
@@ -131,16 +132,27 @@ COMPACT = {"compact": True}  # serialization context of the JSON file: no source
 _STEP = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
 
 
-def _at(data: object, path: str) -> object:
-    """The value at a provenance path ('indicators[3].name', 'goals.initial') of a form, as a model or a dict."""
+@functools.lru_cache(maxsize=4096)
+def _steps(path: str) -> tuple[tuple[str, int | None], ...] | None:
+    """'indicators[3].name' → (('indicators', 3), ('name', None)); None for a path of another shape."""
+    steps = []
     for part in path.split("."):
         step = _STEP.match(part)
         if step is None:
             return None
-        name, index = step.groups()
+        steps.append((step.group(1), int(step.group(2)) if step.group(2) is not None else None))
+    return tuple(steps)
+
+
+def _at(data: object, path: str) -> object:
+    """The value at a provenance path ('indicators[3].name', 'goals.initial') of a form, as a model or a dict."""
+    steps = _steps(path)
+    if steps is None:
+        return None
+    for name, index in steps:
         data = data.get(name) if isinstance(data, dict) else getattr(data, name, None)
         if index is not None:
-            data = data[int(index)] if isinstance(data, list) and int(index) < len(data) else None
+            data = data[index] if isinstance(data, list) and index < len(data) else None
     return data
 
 
@@ -178,7 +190,7 @@ class Form(Model):
         written: dict[str, str] = {}
         for path, entry in data.get("provenance", {}).items():
             prov = self.provenance[path]
-            key = prov.model_dump_json()
+            key = tuple(prov.__dict__.values())
             if key in written:
                 data["provenance"][path] = "=" + written[key]
                 continue

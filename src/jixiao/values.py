@@ -18,6 +18,7 @@ _OPERATOR_WORDS: tuple[tuple[str, OperatorSymbol], ...] = (
     ("≤", "≤"), ("<=", "≤"), ("≦", "≤"), ("小于等于", "≤"), ("不高于", "≤"), ("不超过", "≤"), ("不多于", "≤"),
     ("＝", "="), ("=", "="), ("＞", ">"), (">", ">"), ("大于", ">"), ("＜", "<"), ("<", "<"), ("小于", "<"),
 )
+_OPERATOR_FIRST = frozenset(word[0] for word, _ in _OPERATOR_WORDS)
 
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
@@ -60,6 +61,8 @@ def money_unit_of(text: str) -> Literal["万元", "元"] | None:
 def split_operator(text: str) -> tuple[OperatorSymbol | None, str]:
     """'≥90.00(%)' → ('≥', '90.00(%)'); '及时' → (None, '及时')."""
     s = text.strip()
+    if not s or s[0] not in _OPERATOR_FIRST:
+        return None, s
     for word, symbol in _OPERATOR_WORDS:
         if s.startswith(word):
             return symbol, s[len(word):].strip()
