@@ -53,8 +53,9 @@ def item_json(item: BaseModel) -> bytes:
 
 class DocumentWriter:
     """One document's JSON, written as its parts come: each list spooled in memory up to `SPOOL_BYTES`, then to an
-    unnamed temporary file in the target's folder (a 12,000-form dump stays on disk), the whole assembled into a temporary file and renamed into place by `finish` (a crash leaves the old JSON
-    or none, never half of one). Use as a context manager; the spools go with it."""
+    unnamed temporary file in the target's folder (a 12,000-form dump stays on disk), the whole assembled into a
+    temporary file and renamed into place by `finish` (a crash leaves the old JSON or none, never half of one).
+    Use as a context manager; the spools go with it."""
 
     def __init__(self, folder: Path, source: SourceInfo, profile: str) -> None:
         self.source, self.profile = source, profile
@@ -63,7 +64,7 @@ class DocumentWriter:
         self.usage = LlmUsage()
         self._facts: list[str] | None = None
         self._spools: dict[str, IO[bytes]] = {  # opening four files per input cost a quarter of the text path's time
-            name: tempfile.SpooledTemporaryFile(SPOOL_BYTES, dir=folder, prefix=TEMP_PREFIX)  # noqa: SIM115  closed by __exit__
+            name: tempfile.SpooledTemporaryFile(SPOOL_BYTES, dir=folder, prefix=TEMP_PREFIX)  # noqa: SIM115  see __exit__
             for name in SECTIONS}
 
     def __enter__(self) -> DocumentWriter:
