@@ -187,7 +187,7 @@ class Form(Model):
         data: dict[str, Any] = handler(self)
         if not (isinstance(info.context, dict) and info.context.get("compact")):
             return data
-        written: dict[str, str] = {}
+        written: dict[tuple[Any, ...], str] = {}
         for path, entry in data.get("provenance", {}).items():
             prov = self.provenance[path]
             key = tuple(prov.__dict__.values())

@@ -64,7 +64,7 @@ class DocumentWriter:
         self.usage = LlmUsage()
         self._facts: list[str] | None = None
         self._spools: dict[str, IO[bytes]] = {  # opening four files per input cost a quarter of the text path's time
-            name: tempfile.SpooledTemporaryFile(SPOOL_BYTES, dir=folder, prefix=TEMP_PREFIX)  # noqa: SIM115  see __exit__
+            name: tempfile.SpooledTemporaryFile(SPOOL_BYTES, dir=str(folder), prefix=TEMP_PREFIX)  # noqa: SIM115  see __exit__
             for name in SECTIONS}
 
     def __enter__(self) -> DocumentWriter:
