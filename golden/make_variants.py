@@ -1,5 +1,6 @@
 """Layout-variant generator (issue 9): many forms across provincial layout families, each drawn as
-tab-separated text, collapsed text (tabs lost), digital PDF in several visual styles and a scan.
+tab-separated text, collapsed text (tabs lost), markdown and CSV as other programs print tables, digital PDF in
+several visual styles and a scan.
 
 Every form is drawn from one model (`variants_gen`): the sheet that is rendered and the
 expected.json (SPEC §3, without findings: compare_findings = false) come from the same printed

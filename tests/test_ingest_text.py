@@ -59,3 +59,57 @@ def test_bad_inputs_raise_one_line_errors(tmp_path: Path) -> None:
         ingest(binary)
     with pytest.raises(UnsupportedInput, match=r"\.key"):
         ingest(tmp_path / "a.key")
+
+
+# ---- tables printed by other programs: markdown (docling, marker, pandoc, LLM OCR) and CSV (Excel) ----------------
+
+DOCLING_MD = """## 2024年度项目支出绩效自评表
+
+| 项目名称         | 项目名称         | 乡村道路养护       | 乡村道路养护       | 实施单位 | 某镇农业服务中心 |
+|-----------------|-----------------|-------------------|-------------------|---------|-----------------|
+| 主管部门         | 主管部门         | 某县交通局         | 某县交通局         | 联系电话 | 0571-1234 |
+| 年度资金总额      | 年度资金总额      | 120.00            | 120.00            | 118.00  | 98.33% |
+| 一级指标         | 二级指标         | 三级指标           | 年度指标值          | 实际完成值 | 分值 |
+| 产出指标         | 数量指标         | 养护里程           | 162公里            | 162公里   | 20 |
+| 产出指标         | 质量指标         | 路况优良率 \\| 抽检 | 稳定达标           | 稳定达标   | 20 |
+"""
+
+
+def test_a_docling_markdown_table_reads_as_cells_and_merged_labels_once(tmp_path: Path) -> None:
+    path = tmp_path / "form.md"
+    path.write_text(DOCLING_MD, encoding="utf-8")
+    rows = [[c.text for c in r.filled] for r in ingest(path).rows()]
+    assert rows[0] == ["2024年度项目支出绩效自评表"]
+    assert rows[1] == ["项目名称", "乡村道路养护", "乡村道路养护", "实施单位", "某镇农业服务中心"]  # a short value stays
+    assert rows[3] == ["年度资金总额", "120.00", "120.00", "118.00", "98.33%"]  # equal amounts side by side stay
+    assert rows[5] == ["产出指标", "数量指标", "养护里程", "162公里", "162公里", "20"]  # actual equal to target stays
+    assert rows[6][2] == "路况优良率 | 抽检" and rows[6][3:5] == ["稳定达标", "稳定达标"]  # escaped pipe
+    assert not any(set(cell) <= {"-", "|", " "} for row in rows for cell in row)  # the |---| rule is no row
+    assert len(rows) == 7
+
+
+def test_marker_markdown_bold_and_line_breaks_are_markup(tmp_path: Path) -> None:
+    path = tmp_path / "form.md"
+    path.write_text("| **项目名称** | 乡村<br>道路养护 | **评分等级** | 优 |\n|---|---|---|---|\n", encoding="utf-8")
+    (row,) = [r for r in ingest(path).rows() if r.filled]
+    assert [c.text for c in row.filled] == ["项目名称", "乡村道路养护", "评分等级", "优"]
+    assert [c.index for c in row.filled] == [0, 1, 2, 3]
+
+
+def test_split_cells_keeps_tabs_first_and_pipes_inside_prose() -> None:
+    assert split_cells("a\tb | c") == ["a", "b | c"]
+    assert split_cells("说明 | 无  详见附件") == ["说明 | 无", "详见附件"]  # no leading pipe: not a table row
+
+
+def test_an_excel_csv_export_reads_as_its_grid(tmp_path: Path) -> None:
+    text = ('"项目支出绩效自评表",,,,\r\n项目名称,"乡村道路养护，二期",,实施单位,某镇\r\n'
+            '年度资金总额,120.00,"1,180.00",98.33%,\r\n说明,"第一行\n第二行",,,\r\n')
+    path = tmp_path / "form.csv"
+    path.write_bytes(text.encode("gb18030"))
+    layout = ingest(path)
+    rows = [r for r in layout.rows() if r.filled]
+    assert layout.encoding == "gb18030"
+    assert [c.text for c in rows[1].filled] == ["项目名称", "乡村道路养护，二期", "实施单位", "某镇"]
+    assert [c.index for c in rows[1].filled] == [0, 1, 3, 4]  # the empty field keeps the grid
+    assert [c.text for c in rows[2].filled][2] == "1,180.00"
+    assert [c.text for c in rows[3].filled] == ["说明", "第一行 第二行"] and rows[3].line == 4

@@ -12,11 +12,12 @@ from jixiao.models import Form
 from variants_gen import families
 from variants_gen.build import Spec, build
 from variants_gen.content import SemForm, make_form
+from variants_gen.markup import render_csv, render_markdown
 from variants_gen.table import Sheet, collapse, render_text
 
 SEED = 20260901
 PDF_STYLES = ("plain", "compact", "boxed")
-RENDERINGS = ("text", "collapsed", *(f"pdf-{s}" for s in PDF_STYLES), "scan")
+RENDERINGS = ("text", "collapsed", "markdown", "csv", *(f"pdf-{s}" for s in PDF_STYLES), "scan")
 
 
 def expected_json(forms: list[Form]) -> str:
@@ -77,6 +78,14 @@ def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed
             if "collapsed" in renderings:
                 write_case(out / f"{stem}-collapsed", f"{stem}.txt", collapse(text, draw_rng).encode("utf-8"), expected,
                            family, "collapsed", "collapsed")
+                count += 1
+            markup_rng = random.Random(f"{seed}-{stem}-markup")  # its own: the PDF and scan draws stay as they were
+            if "markdown" in renderings:
+                write_case(out / f"{stem}-markdown", f"{stem}.md", render_markdown(sheet, markup_rng).encode("utf-8"),
+                           expected, family, "markdown", "markdown")
+                count += 1
+            if "csv" in renderings:
+                write_case(out / f"{stem}-csv", f"{stem}.csv", render_csv(sheet, markup_rng), expected, family, "csv", "csv")
                 count += 1
             asked = [r for r in renderings if not r.startswith("pdf-") or not quick
                      or (n % pdf_stride == 0 and r == f"pdf-{PDF_STYLES[n // pdf_stride % len(PDF_STYLES)]}")]

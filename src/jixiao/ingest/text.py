@@ -1,14 +1,18 @@
-"""Plain-text ingest (.txt / .md): detect the encoding, split lines into cells, drop markup.
+"""Plain-text ingest (.txt / .md / .csv): detect the encoding, split lines into cells, drop markup.
 
-Cells are separated by tabs; a line without tabs is split on runs of two or more spaces.
-Markdown headings (`#`) and HTML emphasis (`<b>`) mark a row as a heading and are removed.
-Form feeds start a new page.
+Cells are separated by tabs; a markdown table row (`| a | b |`, as docling, marker, pandoc or an LLM print a
+table) by its pipes, its `|---|` rule skipped; any other line by runs of two or more spaces. A .csv file is read
+as CSV (quoted cells may span lines; the delimiter is sniffed). Markdown headings (`#`), bold (`**`, `<b>`) and
+backslash escapes are removed; a heading or bold marks the row as a heading. Form feeds start a new page.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
+import io
+import itertools
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.errors import EmptyInput, NotText
 from jixiao.layout import Block, Cell, LayoutDocument, Page, Row
 from jixiao.values import clean_text
@@ -23,6 +28,11 @@ from jixiao.values import clean_text
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _BOLD = re.compile(r"<b>|<strong>", re.IGNORECASE)
 _MULTI_SPACE = re.compile(r" {2,}|\u3000+")
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_PIPE = re.compile(r"(?<!\\)\|")
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -78,16 +88,69 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
 
 
 def split_cells(line: str) -> list[str]:
-    """Tab-separated cells, or cells separated by two or more spaces when the line has no tab."""
+    """Tab-separated cells; a markdown table row's cells; or cells separated by two or more spaces."""
     if "\t" in line:
         return line.split("\t")
+    if _PIPE_ROW.match(line):
+        inner = line.strip()[1:]
+        inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+        return [_MD_ESCAPE.sub(r"\1", cell).strip() for cell in _PIPE.split(inner)]
     return _MULTI_SPACE.split(line)
 
 
-def parse_line(line: str, number: int, page: int) -> Row:
+_ROW_LABELS = vocab.TOTAL_LABELS | vocab.NOTE_LABELS | vocab.GRADE_LABELS | vocab.BLOCK_LABELS
+
+
+def _label_like(text: str) -> bool:
+    """A label of the form (a header, column, block, 总分/说明/评分等级 label) or a long text."""
+    return bool(vocab.exact_header_label(text) or vocab.fund_column(text) or vocab.goal_column(text)
+                or vocab.indicator_column(text) or vocab.fund_kind(text) or vocab.header_key(text) in _ROW_LABELS
+                or len(text) >= 20)
+
+
+def repeats_spans(text: str, lines: int = 400) -> bool:
+    """Whether the markdown tables of a text print a merged cell's text in every column it covers (docling does):
+    a label or a long text twice side by side in a row. Read from the first `lines` table rows."""
+    seen = 0
+    for line in text.splitlines():
+        if "|" not in line or not _PIPE_ROW.match(line):
+            continue
+        cells = [c for c in split_cells(line)]
+        if any(a and a == b and _label_like(clean_text(a)) for a, b in itertools.pairwise(cells)):
+            return True
+        seen += 1
+        if seen >= lines:
+            break
+    return False
+
+
+def _merge_repeats(cells: list[str]) -> list[str]:
+    """A merged cell printed once per column it covers, printed once: a repeat of the label or long text to its
+    left becomes an empty field, as an Excel export leaves it. Short values stay: a 完成值 equal to its 指标值
+    ('稳定达标', '162人') or two equal amounts side by side are common."""
+    out = list(cells)
+    for k in range(1, len(cells)):
+        text = cells[k].strip()
+        if text and text == cells[k - 1].strip() and _label_like(clean_text(text)):
+            out[k] = ""
+    return out
+
+
+def parse_line(line: str, number: int, page: int, merge_repeats: bool = False) -> Row:
+    if "|" in line and _PIPE_RULE.match(line):  # a markdown table's |---|---| rule: no row
+        return Row(cells=(), page=page, line=number)
     heading = bool(_HEADING.match(line)) or bool(_BOLD.search(line))
     body = _HEADING.sub("", line)
-    raw_cells = split_cells(body.rstrip("\r\n"))
+    if "**" in body or "__" in body:
+        heading = heading or bool(_MD_BOLD.search(body))
+        body = _MD_BOLD.sub(lambda m: m.group(1) or m.group(2), body)
+    cells = split_cells(body.rstrip("\r\n"))
+    if merge_repeats and "\t" not in body and _PIPE_ROW.match(body):
+        cells = _merge_repeats(cells)
+    return _row(cells, number, page, heading)
+
+
+def _row(raw_cells: list[str], number: int, page: int, heading: bool = False) -> Row:
     while raw_cells and not raw_cells[-1].strip():
         raw_cells.pop()
     cells = tuple(_cell(raw, i) if len(raw) <= _CACHED_CELL else Cell(text=clean_text(raw), raw=raw, index=i)
@@ -95,12 +158,39 @@ def parse_line(line: str, number: int, page: int) -> Row:
     return Row(cells=cells, page=page, line=number, heading=heading)
 
 
-def text_rows(text: str) -> Iterator[Row]:
+def _csv_rows(text: str, page: int) -> Iterator[Row]:
+    """The records of a CSV page (a quoted cell may hold line breaks), each at the line it starts on."""
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    start = 1
+    try:
+        for record in reader:
+            yield _row([" ".join(cell.splitlines()) for cell in record], start, page)
+            start = reader.line_num + 1
+    except csv.Error as exc:  # an unclosed quote: the rest of the page as plain lines, not lost
+        for offset, line in enumerate(text.splitlines()[start - 1:]):
+            yield parse_line(line, start + offset, page)
+        del exc
+
+
+def page_rows(page_text: str, page: int, as_csv: bool = False, merge_repeats: bool = False) -> Iterator[Row]:
+    """Every row of one page of text (empty rows included: a text block ends at one)."""
+    if as_csv:
+        yield from _csv_rows(page_text, page)
+        return
+    for line_no, line in enumerate(page_text.splitlines(), start=1):
+        yield parse_line(line, line_no, page, merge_repeats)
+
+
+def text_rows(text: str, as_csv: bool = False) -> Iterator[Row]:
     """The filled rows of a decoded text, in reading order, made one at a time (a large dump is never held as
     rows all at once)."""
+    merge = not as_csv and repeats_spans(text)
     for page_number, page_text in enumerate(text.split("\f"), start=1):
-        for line_no, line in enumerate(page_text.splitlines(), start=1):
-            row = parse_line(line, line_no, page_number)
+        for row in page_rows(page_text, page_number, as_csv, merge):
             if row.filled:
                 yield row
 
@@ -112,7 +202,11 @@ def stream_text(path: Path) -> tuple[LayoutDocument, Iterator[Row]]:
     head = LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="text", encoding=encoding,
                           pages=[Page(number=n) for n in range(1, text.count("\f") + 2)])
     del data
-    return head, text_rows(text)
+    return head, text_rows(text, is_csv(path))
+def is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
 _CACHED_CELL = 200  # characters: longer cells (prose, hostile 1 MB lines) are not kept in the cache
 
 
@@ -126,12 +220,12 @@ def ingest_text(path: Path) -> LayoutDocument:
     """Read a .txt/.md file into the layout IR."""
     data = path.read_bytes()
     text, encoding = decode(data, str(path))
+    merge = not is_csv(path) and repeats_spans(text)
     pages: list[Page] = []
     for page_number, page_text in enumerate(text.split("\f"), start=1):
         page = Page(number=page_number)
         current: Block | None = None
-        for line_no, line in enumerate(page_text.splitlines(), start=1):
-            row = parse_line(line, line_no, page_number)
+        for row in page_rows(page_text, page_number, is_csv(path), merge):
             if not row.filled:
                 current = None
                 continue

@@ -68,7 +68,10 @@ class _Context:
 
 
 def _is_filler(row: Row) -> bool:
-    rest = [c for c in row.filled if not (vocab.is_level1(c.text) or vocab.is_level2(c.text))]
+    """A row that only says 无 (or —, /) beside its level names and block label: no indicator, however many
+    columns the 无 is printed in (a merged cell repeated by a markdown export)."""
+    rest = [c for c in row.filled if not (vocab.is_level1(c.text) or vocab.is_level2(c.text)
+                                          or vocab.header_key(c.text) in vocab.BLOCK_LABELS)]
     return bool(rest) and all(c.text in vocab.FILLER_WORDS for c in rest)
 
 
