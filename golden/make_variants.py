@@ -1,5 +1,5 @@
 """Layout-variant generator (issue 9): many forms across provincial layout families, each drawn as
-tab-separated text, collapsed text (tabs lost), markdown and CSV as other programs print tables, digital PDF in
+tab-separated text, collapsed text (tabs lost), markdown, CSV and HTML as other programs print tables, digital PDF in
 several visual styles and a scan.
 
 Every form is drawn from one model (`variants_gen`): the sheet that is rendered and the

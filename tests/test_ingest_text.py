@@ -113,3 +113,37 @@ def test_an_excel_csv_export_reads_as_its_grid(tmp_path: Path) -> None:
     assert [c.index for c in rows[1].filled] == [0, 1, 3, 4]  # the empty field keeps the grid
     assert [c.text for c in rows[2].filled][2] == "1,180.00"
     assert [c.text for c in rows[3].filled] == ["说明", "第一行 第二行"] and rows[3].line == 4
+
+
+SAVED_PAGE = """<html><head><meta charset="gbk"><title>自评表</title><style>td{color:red}</style>
+<script>document.write('项目名称 假的');</script></head><body>
+<p align=center><b>2024年度项目支出绩效自评表</b></p><p>填报单位：某县交通局</p>
+<table border=1>
+<tr><td rowspan=2>项目资金（万元）</td><td>年初预算数</td><td>全年执行数</td></tr>
+<tr><td>1,200.00</td><td>&nbsp;</td></tr>
+<tr><th colspan=99999>绩效指标</th></tr>
+<tr><td>数量指标</td><td>养护里程<br/>（公里）</td><td><table><tr><td>甲</td><td>乙</td></tr></table></td></tr>
+</table><p>说明：无</p></body></html>"""
+
+
+def test_a_saved_web_page_reads_its_table_as_a_browser_lays_it_out(tmp_path: Path) -> None:
+    path = tmp_path / "form.html"
+    path.write_bytes(SAVED_PAGE.encode("gb18030"))
+    rows = [r for r in ingest(path).rows() if r.filled]
+    texts = [[c.text for c in r.filled] for r in rows]
+    assert texts[0] == ["2024年度项目支出绩效自评表"] and texts[1] == ["填报单位：某县交通局"]
+    assert not any("假的" in t or "color" in t for row in texts for t in row)  # script and style are not read
+    assert [(c.text, c.index) for c in rows[3].filled] == [("1,200.00", 1)]  # pushed right by the rowspan
+    assert rows[4].filled[0].span == 1000  # colspan clamped as browsers clamp it
+    assert texts[5] == ["数量指标", "养护里程（公里）", "甲 乙"]  # <br/> joined; a nested table read as text
+    assert texts[-1] == ["说明：无"] and rows[2].line == 5
+
+
+def test_a_mineru_markdown_with_an_html_table(tmp_path: Path) -> None:
+    path = tmp_path / "form.md"
+    path.write_text("# 项目支出绩效自评表\n\n（2023年度）\n\n<table><tr><td colspan=\"2\">项目名称</td>"
+                    "<td>乡村道路</td></tr><tr><td>一级指标</td><td>二级指标</td><td>三级指标</td></tr></table>\n",
+                    encoding="utf-8")
+    texts = [[c.text for c in r.filled] for r in ingest(path).rows() if r.filled]
+    assert texts == [["项目支出绩效自评表"], ["（2023年度）"], ["项目名称", "乡村道路"],
+                     ["一级指标", "二级指标", "三级指标"]]

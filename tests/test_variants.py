@@ -45,7 +45,7 @@ def test_every_family_and_rendering_is_produced(tmp_path: Path) -> None:
     assert len(families.FAMILIES) >= 12
     for family in families.FAMILIES:
         got = {m["rendering"] for m in metas if m["template"] == family}
-        assert got == {"text", "collapsed", "markdown", "csv", "pdf-plain", "pdf-compact", "pdf-boxed"}, family
+        assert got == {"text", "collapsed", "markdown", "csv", "html", "pdf-plain", "pdf-compact", "pdf-boxed"}, family
     for case in out.glob("*/case.toml"):
         meta = tomllib.loads(case.read_text(encoding="utf-8"))
         assert (case.parent / meta["input"]).stat().st_size > 0

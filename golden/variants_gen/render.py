@@ -12,12 +12,12 @@ from jixiao.models import Form
 from variants_gen import families
 from variants_gen.build import Spec, build
 from variants_gen.content import SemForm, make_form
-from variants_gen.markup import render_csv, render_markdown
+from variants_gen.markup import render_csv, render_html, render_markdown
 from variants_gen.table import Sheet, collapse, render_text
 
 SEED = 20260901
 PDF_STYLES = ("plain", "compact", "boxed")
-RENDERINGS = ("text", "collapsed", "markdown", "csv", *(f"pdf-{s}" for s in PDF_STYLES), "scan")
+RENDERINGS = ("text", "collapsed", "markdown", "csv", "html", *(f"pdf-{s}" for s in PDF_STYLES), "scan")
 
 
 def expected_json(forms: list[Form]) -> str:
@@ -86,6 +86,10 @@ def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed
                 count += 1
             if "csv" in renderings:
                 write_case(out / f"{stem}-csv", f"{stem}.csv", render_csv(sheet, markup_rng), expected, family, "csv", "csv")
+                count += 1
+            if "html" in renderings:
+                suffix, data = render_html(sheet, markup_rng)
+                write_case(out / f"{stem}-html", f"{stem}{suffix}", data, expected, family, "html", "html")
                 count += 1
             asked = [r for r in renderings if not r.startswith("pdf-") or not quick
                      or (n % pdf_stride == 0 and r == f"pdf-{PDF_STYLES[n // pdf_stride % len(PDF_STYLES)]}")]

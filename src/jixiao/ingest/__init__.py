@@ -15,7 +15,7 @@ from jixiao.ingest.text import ingest_text, stream_text
 from jixiao.layout import IngestNote, LayoutDocument, Row
 from jixiao.models import PageGeometry
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown", ".csv"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown", ".csv", ".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES | OFFICE_SUFFIXES

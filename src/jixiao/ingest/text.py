@@ -22,6 +22,7 @@ from charset_normalizer import from_bytes
 
 from jixiao.domain import vocabulary as vocab
 from jixiao.errors import EmptyInput, NotText
+from jixiao.ingest.html import HTML_TABLE, html_items
 from jixiao.layout import Block, Cell, LayoutDocument, Page, Row
 from jixiao.values import clean_text
 
@@ -185,14 +186,33 @@ def page_rows(page_text: str, page: int, as_csv: bool = False, merge_repeats: bo
         yield parse_line(line, line_no, page, merge_repeats)
 
 
-def text_rows(text: str, as_csv: bool = False) -> Iterator[Row]:
-    """The filled rows of a decoded text, in reading order, made one at a time (a large dump is never held as
-    rows all at once)."""
+def is_html(path: Path, text: str) -> bool:
+    """A web page, or a text with HTML tables in it (MinerU prints merged tables so)."""
+    return path.suffix.lower() in HTML_SUFFIXES or (not is_csv(path) and bool(HTML_TABLE.search(text[:1 << 20])))
+
+
+def all_rows(text: str, path: Path) -> Iterator[Row]:
+    """Every row of a decoded text in reading order (empty rows included: a text block ends at one), made one at a
+    time where the text allows it (a large dump is never held as rows all at once; HTML is parsed whole)."""
+    if is_html(path, text):
+        merge = repeats_spans(text)
+        for item in html_items(text):
+            if isinstance(item, tuple):
+                yield parse_line(item[1], item[0], 1, merge)
+            else:
+                yield Row(cells=(), page=1)
+                yield from item
+                yield Row(cells=(), page=1)
+        return
+    as_csv = is_csv(path)
     merge = not as_csv and repeats_spans(text)
     for page_number, page_text in enumerate(text.split("\f"), start=1):
-        for row in page_rows(page_text, page_number, as_csv, merge):
-            if row.filled:
-                yield row
+        yield from page_rows(page_text, page_number, as_csv, merge)
+
+
+def text_rows(text: str, path: Path) -> Iterator[Row]:
+    """The filled rows of a decoded text (`all_rows`)."""
+    return (row for row in all_rows(text, path) if row.filled)
 
 
 def stream_text(path: Path) -> tuple[LayoutDocument, Iterator[Row]]:
@@ -200,9 +220,12 @@ def stream_text(path: Path) -> tuple[LayoutDocument, Iterator[Row]]:
     data = path.read_bytes()
     text, encoding = decode(data, str(path))
     head = LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="text", encoding=encoding,
-                          pages=[Page(number=n) for n in range(1, text.count("\f") + 2)])
+                          pages=[Page(number=n) for n in range(1, 2 if is_html(path, text) else text.count("\f") + 2)])
     del data
-    return head, text_rows(text, is_csv(path))
+    return head, text_rows(text, path)
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+
+
 def is_csv(path: Path) -> bool:
     return path.suffix.lower() == ".csv"
 
@@ -220,22 +243,22 @@ def ingest_text(path: Path) -> LayoutDocument:
     """Read a .txt/.md file into the layout IR."""
     data = path.read_bytes()
     text, encoding = decode(data, str(path))
-    merge = not is_csv(path) and repeats_spans(text)
-    pages: list[Page] = []
-    for page_number, page_text in enumerate(text.split("\f"), start=1):
-        page = Page(number=page_number)
-        current: Block | None = None
-        for row in page_rows(page_text, page_number, is_csv(path), merge):
-            if not row.filled:
-                current = None
-                continue
-            kind = "table" if len(row.cells) > 1 else "text"
-            if current is None or current.kind != kind:
-                current = Block(kind=kind, rows=[])
-                page.blocks.append(current)
-            current.rows.append(row)
-        pages.append(page)
+    pages: dict[int, Page] = {}
+    current: Block | None = None
+    for row in all_rows(text, path):
+        if row.page not in pages:
+            pages[row.page], current = Page(number=row.page), None
+        page = pages[row.page]
+        if not row.filled:
+            current = None
+            continue
+        kind = "table" if len(row.cells) > 1 else "text"
+        if current is None or current.kind != kind:
+            current = Block(kind=kind, rows=[])
+            page.blocks.append(current)
+        current.rows.append(row)
+    count = 1 if is_html(path, text) else text.count("\f") + 1
     return LayoutDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="text",
-        encoding=encoding, pages=pages,
+        encoding=encoding, pages=[pages.get(n, Page(number=n)) for n in range(1, count + 1)],
     )
