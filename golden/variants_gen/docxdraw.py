@@ -119,10 +119,11 @@ def to_docx(sheet: Sheet, rng: random.Random) -> bytes:
     header_rows = [rows.get(r, []) for r in range(marks["header"], marks["funds"])]
     if header_rows and all(_is_pairs(cells) for cells in header_rows) and rng.random() < 0.45:
         gap = rng.choice(["    ", "\t", "　　"])
+        pad = rng.choice(["", "", "　　"])  # a value typed into a blank of full-width spaces
         for cells in header_rows:
             ordered = sorted(cells, key=lambda c: c.col)
-            _paragraph(document, gap.join(f"{a.text}：{b.text}" for a, b in zip(ordered[::2], ordered[1::2],
-                                                                                  strict=True)))
+            _paragraph(document, gap.join(f"{a.text}：{pad}{b.text}{pad}" for a, b in zip(ordered[::2], ordered[1::2],
+                                                                                          strict=True)))
         start = marks["funds"]
     cuts = {1: [], 2: [marks["goals"]], 3: [marks["funds"], marks["goals"]]}[rng.choice([1, 1, 2, 3])]
     bounds = sorted({start, *[c for c in cuts if start < c < sheet.rows], sheet.rows})

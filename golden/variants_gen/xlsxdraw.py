@@ -50,8 +50,11 @@ class Habits:
     wrap_labels: bool  # label cells broken with Alt+Enter
     wrap_names: bool
     money_format: str
-    noted_budget: bool  # the 预算数 column head carries what it includes, on a second line
     int_format: str
+    noted_budget: bool  # the 预算数 column head carries what it includes, on a second line
+    gaps: tuple[int, ...] = ()  # sheet rows before which an empty bordered row was left between blocks
+    label_colon: bool = False  # header labels typed as 项目名称：
+    stray_spaces: float = 0.0  # share of text cells with a leading or trailing space typed in
 
 
 def habits(rng: random.Random) -> Habits:
@@ -134,10 +137,15 @@ class _Writer:
             cell.font = Font(name="宋体", size=16, bold=True)
             ws.row_dimensions[r].height = 30
 
+    def row(self, top: int, r: int) -> int:
+        """Sheet row `r` → worksheet row (empty rows left between blocks move the rest down)."""
+        return top + r + sum(1 for g in self.h.gaps if g <= r)
+
     def table(self, top: int) -> int:
         sheet, ws, h, rng = self.sheet, self.ws, self.h, self.rng
+        header_rows = range(sheet.marks.get("header", 0), sheet.marks.get("funds", 0))
         for cell in sheet.cells:
-            r, c = top + cell.row, self.col(cell.col)
+            r, c = self.row(top, cell.row), self.col(cell.col)
             end = self.col(cell.col + cell.colspan - 1)
             text = cell.text
             if cell.head and h.noted_budget and text.startswith(("全年预算数", "全年（调整）预算数", "预算数")):
@@ -146,6 +154,10 @@ class _Writer:
                 text = _wrapped(text, rng, at_paren=True)
             elif cell.role == "name" and h.wrap_names and len(text) >= 8 and rng.random() < 0.4:
                 text = _wrapped(text, rng, at_paren=False)
+            if cell.head and h.label_colon and cell.row in header_rows and not text.endswith("："):
+                text += "："
+            if h.stray_spaces and not cell.head and text and rng.random() < h.stray_spaces:
+                text = rng.choice([" " + text, text + " ", text + "  "])
             value, fmt = typed(text, cell.role, h, rng) if text and not cell.head else (text or None, "General")
             target = ws.cell(row=r, column=c, value=value)
             if isinstance(value, str) and value.startswith("="):  # '=95% typed as text, not a formula
@@ -160,12 +172,13 @@ class _Writer:
                 self.typed_cells[id(cell)] = (r, c, value)
             if cell.colspan > 1 or cell.rowspan > 1 or end != c:
                 ws.merge_cells(start_row=r, start_column=c, end_row=r + cell.rowspan - 1, end_column=end)
-        for r in range(top, top + sheet.rows):
+        end = self.row(top, sheet.rows)
+        for r in range(top, end):
             for c in range(self.col(0), self.last_col() + 1):
                 ws.cell(row=r, column=c).border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
         if h.formulas:
-            self.formulas(top)
-        return top + sheet.rows
+            self.formulas()
+        return end
 
     def _address(self, cell: Cell) -> str | None:
         at = self.typed_cells.get(id(cell))
@@ -182,7 +195,7 @@ class _Writer:
         target.number_format = fmt
         self.cached[target.coordinate] = repr(value)
 
-    def formulas(self, top: int) -> None:
+    def formulas(self) -> None:
         cells = self.sheet.cells
         by_row: dict[int, dict[str, Cell]] = {}
         for cell in cells:
@@ -223,6 +236,9 @@ def _declaration(ws: Worksheet, form: Form) -> None:
     ws.append(["一级指标", "二级指标", "三级指标", "指标值"])
     for ind in form.indicators:
         ws.append([ind.level1 or "", ind.level2 or "", ind.name, ind.target or ""])
+        if (target := ws.cell(row=ws.max_row, column=4)).data_type == "f":  # '=95% is text, not a formula
+            target.data_type = "s"
+            target.quotePrefix = True
     for r in (1, 2):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
 
@@ -239,6 +255,10 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     h = habits(rng)
     if rng.random() < 0.25:
         h.spacer = rng.randrange(1, sheet.ncols)
+    if rng.random() < 0.2:
+        h.gaps = tuple(sorted(rng.sample([sheet.marks["goals"], sheet.marks["indicators"]], k=rng.choice([1, 2]))))
+    h.label_colon = rng.random() < 0.25
+    h.stray_spaces = rng.choice([0.0, 0.0, 0.1])
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -269,6 +289,10 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
         other = wb.create_sheet(rng.choice(["绩效目标申报表", "申报表"]) if extra == "申报表" else "填报说明",
                                 index=rng.choice([0, 1]))
         _declaration(other, form) if extra == "申报表" else _instructions(other)
+    if rng.random() < 0.3:  # the empty sheets an old Excel workbook starts with
+        for name in ("Sheet2", "Sheet3"):
+            if name not in wb.sheetnames:
+                wb.create_sheet(name)
     wb.properties.creator = rng.choice(["Administrator", "user", "财务科"])
     buffer = io.BytesIO()
     wb.save(buffer)
