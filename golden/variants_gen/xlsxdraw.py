@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass
 
 import openpyxl
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -55,6 +57,9 @@ class Habits:
     gaps: tuple[int, ...] = ()  # sheet rows before which an empty bordered row was left between blocks
     label_colon: bool = False  # header labels typed as 项目名称：
     stray_spaces: float = 0.0  # share of text cells with a leading or trailing space typed in
+    rich_labels: bool = False  # a label's bracketed part in another font (rich text: several runs in one cell)
+    shared_strings: bool = True  # strings in xl/sharedStrings.xml, as Excel and WPS save; else inline, as
+    # streaming writers do (which also leave the sheet's <dimension> at A1)
 
 
 def habits(rng: random.Random) -> Habits:
@@ -160,6 +165,8 @@ class _Writer:
                 text = rng.choice([" " + text, text + " ", text + "  "])
             value, fmt = typed(text, cell.role, h, rng) if text and not cell.head else (text or None, "General")
             target = ws.cell(row=r, column=c, value=value)
+            if cell.head and h.rich_labels and (k := max(text.find("（"), text.find("("))) > 0:
+                target.value = CellRichText([text[:k], TextBlock(InlineFont(b=True, color="FFFF0000"), text[k:])])
             if isinstance(value, str) and value.startswith("="):  # '=95% typed as text, not a formula
                 target.data_type = "s"
                 target.quotePrefix = True
@@ -258,6 +265,8 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     if rng.random() < 0.2:
         h.gaps = tuple(sorted(rng.sample([sheet.marks["goals"], sheet.marks["indicators"]], k=rng.choice([1, 2]))))
     h.label_colon = rng.random() < 0.25
+    h.rich_labels = rng.random() < 0.25
+    h.shared_strings = rng.random() < 0.7
     h.stray_spaces = rng.choice([0.0, 0.0, 0.1])
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -296,7 +305,60 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     wb.properties.creator = rng.choice(["Administrator", "user", "财务科"])
     buffer = io.BytesIO()
     wb.save(buffer)
-    return stable_zip(buffer.getvalue(), {ws.title: writer.cached}, wb.sheetnames)
+    data = stable_zip(buffer.getvalue(), {ws.title: writer.cached}, wb.sheetnames)
+    return shared_strings(data) if h.shared_strings else streamed(data)
+
+
+_INLINE = re.compile(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is>(.*?)</is></c>', re.S)
+
+
+def shared_strings(data: bytes) -> bytes:
+    """Move every inline string (what openpyxl writes) into xl/sharedStrings.xml (what Excel writes)."""
+    table: dict[bytes, int] = {}
+
+    def to_index(m: re.Match[bytes]) -> bytes:
+        index = table.setdefault(m.group(2), len(table))
+        return m.group(1) + b' t="s"><v>' + str(index).encode() + b"</v></c>"
+
+    parts: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                body = _INLINE.sub(to_index, body)
+            parts[info.filename] = body
+    if not table:
+        return data
+    ns = b"http://schemas.openxmlformats.org/"
+    parts["xl/sharedStrings.xml"] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + ns
+                                     + b'spreadsheetml/2006/main" count="' + str(len(table)).encode() + b'" uniqueCount="'
+                                     + str(len(table)).encode() + b'">'
+                                     + b"".join(b"<si>" + si + b"</si>" for si in table) + b"</sst>")
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdSST" Type="' + ns + b'officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    return _zipped(parts)
+
+
+def streamed(data: bytes) -> bytes:
+    """As a streaming writer leaves it: inline strings, and each sheet's <dimension> left at A1."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        parts = {i.filename: src.read(i) for i in src.infolist()}
+    for name, body in parts.items():
+        if name.startswith("xl/worksheets/"):
+            parts[name] = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', body)
+    return _zipped(parts)
+
+
+def _zipped(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, body in parts.items():
+            dst.writestr(zipfile.ZipInfo(name, date_time=(2024, 3, 1, 0, 0, 0)), body, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def stable_zip(data: bytes, cached: dict[str, dict[str, str]] | None = None, names: list[str] | None = None) -> bytes:
