@@ -10,6 +10,7 @@ Text outside any table is grouped into lines and split into cells at wide gaps.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from jixiao.layout import Block, Cell, Origin, Row
@@ -110,13 +111,14 @@ def _components(segments: list[Segment], tol: float) -> list[list[Segment]]:
         return i
 
     hs = [i for i, s in enumerate(segments) if s.horizontal]
-    vs = [i for i, s in enumerate(segments) if not s.horizontal]
+    vs = sorted((i for i, s in enumerate(segments) if not s.horizontal), key=lambda j: segments[j].x0)
+    vx = [segments[j].x0 for j in vs]
     for i in hs:
         h = segments[i]
-        for j in vs:
+        lo = bisect.bisect_left(vx, min(h.x0, h.x1) - tol)
+        for j in vs[lo:bisect.bisect_right(vx, max(h.x0, h.x1) + tol, lo)]:  # the verticals within its x range
             v = segments[j]
-            if (min(h.x0, h.x1) - tol <= v.x0 <= max(h.x0, h.x1) + tol
-                    and min(v.y0, v.y1) - tol <= h.y0 <= max(v.y0, v.y1) + tol):
+            if min(v.y0, v.y1) - tol <= h.y0 <= max(v.y0, v.y1) + tol:
                 parent[find(i)] = find(j)
     groups: dict[int, list[Segment]] = {}
     for i, seg in enumerate(segments):

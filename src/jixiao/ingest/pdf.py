@@ -8,6 +8,7 @@ joined strings (with some fonts `find_tables().extract()` splits '63.6' into '63
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import sys
@@ -82,6 +83,15 @@ def _words(page: pymupdf.Page, rulings: list[Segment]) -> list[TextBox]:
     font size, or a vertical ruling line (MuPDF's own words run across a cell border when two
     cells' texts nearly touch: '工作运' + '无' became '工作运无')."""
     words: list[TextBox] = []
+    verticals = sorted((v.x0, min(v.y0, v.y1), max(v.y0, v.y1)) for v in rulings)
+    xs = [v[0] for v in verticals]
+
+    def crosses(left: float, right: float, cy: float) -> bool:
+        """A vertical ruling strictly between two x positions spans height `cy` (bisect: only those in range)."""
+        start = bisect.bisect_right(xs, left)
+        return any(verticals[k][1] <= cy <= verticals[k][2]
+                   for k in range(start, bisect.bisect_left(xs, right, start)))
+
     for block in page.get_text("rawdict")["blocks"]:
         for line in block.get("lines", []):
             run: list[tuple[float, float, float, float, str]] = []
@@ -102,10 +112,7 @@ def _words(page: pymupdf.Page, rulings: list[Segment]) -> list[TextBox]:
                         continue
                     if run:
                         prev = run[-1]
-                        cy = (y0 + y1) / 2
-                        crosses = any((prev[0] + prev[2]) / 2 < v.x0 < (x0 + x1) / 2
-                                      and min(v.y0, v.y1) <= cy <= max(v.y0, v.y1) for v in rulings)
-                        if x0 - prev[2] > size / 3 or crosses:
+                        if x0 - prev[2] > size / 3 or crosses((prev[0] + prev[2]) / 2, (x0 + x1) / 2, (y0 + y1) / 2):
                             flush()
                     run.append((x0, y0, x1, y1, c))
             flush()

@@ -14,8 +14,9 @@ from pydantic import BaseModel
 from jixiao.atomic import write_atomic
 from jixiao.domain.codes import label
 from jixiao.domain.format import fmt
-from jixiao.outputs.overview import NOT_READ, SCORE_BANDS, FormSummary, Overview, overview, report_name, top_codes
+from jixiao.outputs.overview import NOT_READ, SCORE_BANDS, Overview, overview, report_name, top_codes
 from jixiao.outputs.schema import SEVERITY_NAMES
+from jixiao.outputs.summary import FormSummary
 from jixiao.templating import render
 
 DASHBOARD_FILE = "index.html"
@@ -47,10 +48,10 @@ def _bars(items: list[tuple[str, int, str, str]]) -> list[Bar]:
 
 
 def _row(summary: FormSummary, out_dir: Path, review_base: str | None) -> Row:
-    html, docx = f"{summary.stem}.html", report_name(summary.stem, summary.form, summary.forms_in_document)
+    html, docx = f"{summary.stem}.html", report_name(summary.stem, summary.index, summary.forms_in_document)
     return Row(summary=summary, html=quote(html) if (out_dir / html).is_file() else None,
                docx=quote(docx) if (out_dir / docx).is_file() else None,
-               review=f"{review_base}{quote(summary.stem)}#form-{summary.form}" if review_base is not None else None,
+               review=f"{review_base}{quote(summary.stem)}#form-{summary.index}" if review_base is not None else None,
                problems=bool(summary.errors or summary.warnings or summary.short))
 
 

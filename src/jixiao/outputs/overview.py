@@ -1,113 +1,19 @@
-"""Small per-form summaries for the batch deliverables (batch report, dashboard): a few numbers and names per
-form, read from the checked Document (recorded findings and assessments, never recomputed). The batch writers
-take an iterable of them, so a batch never needs all its Documents in memory: `folder_summaries` reads the
-folder's JSON files one at a time."""
+"""The batch view the batch report and the dashboard share: totals over the per-form summaries
+(`outputs.summary.FormSummary`, made as each document was written or read back from its JSON), never recomputed
+from the forms. The writers take an iterable of summaries, so a batch never needs all its documents in memory."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from jixiao.models import Document
-
-BATCH_FILE = "batch_summary.json"
-SHORT_CODE = "SHORT_WITHOUT_EXPLANATION"
-
-class FormSummary(BaseModel):
-    """One form of one document, as the batch report and the dashboard show it."""
-
-    stem: str = Field(description="the document's output stem (<stem>.json)")
-    form: int = Field(description="0-based index of the form in the document")
-    forms_in_document: int = 1
-    project_name: str | None = Field(None, description="项目名称")
-    department: str | None = Field(None, description="主管部门")
-    form_type: str = Field("project", description="项目支出 / 部门整体")
-    year: int | None = None
-    status: str = Field("ok", description="the document's status")
-    amount_unit: str | None = None
-    adjusted_budget: float | None = Field(None, description="全年预算数 of the total row")
-    executed: float | None = Field(None, description="全年执行数 of the total row")
-    rate: float | None = Field(None, description="执行率 (%) as printed")
-    total_score: float | None = Field(None, description="自评总分")
-    grade: str | None = Field(None, description="评分等级")
-    errors: int = 0
-    warnings: int = 0
-    codes: dict[str, int] = Field(default_factory=dict, description="error/warning finding codes → count")
-    severities: dict[str, str] = Field(default_factory=dict, description="those codes → their severity here")
-    short: list[str] = Field(default_factory=list, description="指标 short of target without 偏差原因 (the checks' "
-                             "SHORT_WITHOUT_EXPLANATION findings)")
-    examples: dict[str, str] = Field(default_factory=dict, description="each of those codes → its first message here")
-    drafts_pending: int = 0
-    drafts_decided: int = 0
+from jixiao.outputs.summary import FormSummary
 
 
 def report_name(stem: str, form: int, forms: int) -> str:
     """The Word report of one form: <stem>.docx, or <stem>-<n>.docx when the input holds several forms."""
     return f"{stem}.docx" if forms == 1 else f"{stem}-{form + 1}.docx"
-
-
-def _indicator_name(document: Document, form: int, path: str | None) -> str | None:
-    if not path or not path.startswith("indicators["):
-        return None
-    try:
-        index = int(path[len("indicators["):path.index("]")])
-        return document.forms[form].indicators[index].name
-    except (ValueError, IndexError):
-        return None
-
-
-def form_summaries(document: Document, stem: str) -> list[FormSummary]:
-    """One summary per form (file-level findings count toward every form of the file)."""
-    out = []
-    file_level = [f for f in document.findings if f.form is None and f.severity != "info"]
-    for i, form in enumerate(document.forms):
-        mine = [f for f in document.findings if f.form == i and f.severity != "info"] + file_level
-        mine.sort(key=lambda f: f.severity != "error")
-        short = [_indicator_name(document, i, f.path) for f in mine if f.code == SHORT_CODE]
-        total = next((f for f in form.funds if f.kind == "total"), form.funds[0] if form.funds else None)
-        drafts = [d for d in document.drafts if d.form == i]
-        out.append(FormSummary(
-            stem=stem, form=i, forms_in_document=len(document.forms), project_name=form.project_name,
-            department=form.department, form_type=form.form_type, year=form.year, status=document.status,
-            amount_unit=form.amount_unit, adjusted_budget=total.adjusted_budget if total else None,
-            executed=total.executed if total else None, rate=form.budget_execution.rate,
-            total_score=form.total_score, grade=form.grade,
-            errors=sum(f.severity == "error" for f in mine), warnings=sum(f.severity == "warning" for f in mine),
-            codes=dict(Counter(f.code for f in mine)), severities={f.code: f.severity for f in reversed(mine)},
-            short=[s for s in short if s],
-            examples={f.code: f.message for f in reversed(mine)},
-            drafts_pending=sum(d.status == "draft" for d in drafts),
-            drafts_decided=sum(d.status != "draft" for d in drafts)))
-    return out
-
-
-def read_document(path: Path) -> Document | None:
-    """A jixiao document, or None for any other file (batch_summary.json, a foreign or damaged JSON)."""
-    try:
-        return Document.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError, ValueError):
-        return None
-
-
-def folder_documents_iter(out_dir: Path) -> Iterator[tuple[str, Document]]:
-    """(stem, document) of every jixiao JSON in the folder, read one at a time."""
-    for path in sorted(out_dir.glob("*.json")):
-        if path.name == BATCH_FILE:
-            continue
-        document = read_document(path)
-        if document is not None:
-            yield path.stem, document
-
-
-def folder_summaries(out_dir: Path, stems: Iterable[str] | None = None) -> Iterator[FormSummary]:
-    """The summaries of the folder's documents (only `stems` when given), one JSON in memory at a time."""
-    wanted = None if stems is None else set(stems)
-    for stem, document in folder_documents_iter(out_dir):
-        if wanted is None or stem in wanted:
-            yield from form_summaries(document, stem)
 
 
 NOT_READ = "未读到"  # not printed, or not read (the form's JSON says which)

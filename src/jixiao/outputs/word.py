@@ -23,8 +23,9 @@ from jixiao.domain.codes import label
 from jixiao.domain.format import fmt, plain
 from jixiao.models import Document, Draft, Form
 from jixiao.outputs.html import field_rows
-from jixiao.outputs.overview import NOT_READ, FormSummary, overview, report_name, top_codes
+from jixiao.outputs.overview import NOT_READ, overview, report_name, top_codes
 from jixiao.outputs.schema import ASSESSMENT_NAMES, PLACEHOLDER, SEVERITY_NAMES
+from jixiao.outputs.summary import FormSummary
 from jixiao.templating import markup_environment, template_file
 
 FORM_TEMPLATE = "form_report.docx"

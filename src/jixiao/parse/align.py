@@ -86,19 +86,24 @@ def align(cells: list[Cell], columns: list[Column]) -> Alignment:
                     total = here + place[i][j]
                     if total < below[j + 1]:
                         below[j + 1], back[i + 1][j + 1] = total, (i, j, "place")
-    placements: list[Placement] = []
-    dropped: list[Cell] = []
+    steps = backtrack(back, n, m)
+    placements = [Placement(field=columns[pj].field, cell=cells[pi], column_index=columns[pj].index)
+                  for pi, _, pj, move in steps if move == "place"]
+    return Alignment(placements=placements, dropped=[cells[pi] for pi, _, _, move in steps if move == "drop"],
+                     cost=cost[n][m])
+
+
+def backtrack(back: list[list[tuple[int, int, str]]], n: int, m: int) -> list[tuple[int, int, int, str]]:
+    """The moves of a monotone alignment's best path, first to last, from its back-pointer table (`back[i][j]`:
+    the state (i', j') the best way to (i, j) came from, and the move): (first cell, end cell, column, move)."""
+    steps = []
     i, j = n, m
     while i > 0 or j > 0:
         pi, pj, move = back[i][j]
-        if move == "place":
-            placements.append(Placement(field=columns[pj].field, cell=cells[pi], column_index=columns[pj].index))
-        elif move == "drop":
-            dropped.append(cells[pi])
+        steps.append((pi, i, pj, move))
         i, j = pi, pj
-    placements.reverse()
-    dropped.reverse()
-    return Alignment(placements=placements, dropped=dropped, cost=cost[n][m])
+    steps.reverse()
+    return steps
 
 
 def positional(cells: list[Cell], header: list[Cell], columns: list[Column], ignored: frozenset[str]) -> Alignment | None:

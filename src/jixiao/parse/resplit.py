@@ -17,7 +17,7 @@ from functools import lru_cache
 from jixiao.domain import vocabulary as vocab
 from jixiao.domain.columns import type_cost
 from jixiao.layout import Cell, Row
-from jixiao.parse.align import Alignment, Column, Placement
+from jixiao.parse.align import Alignment, Column, Placement, backtrack
 from jixiao.values import is_date_like, money_unit_of, parse_number, parse_operator_cell, squash
 
 RESPLIT_CONFIDENCE = 0.8
@@ -362,16 +362,11 @@ def fit(cells: list[Cell], columns: list[Column]) -> Alignment:
                             cost[i + size][j + 1], back[i + size][j + 1] = total, (i, j, "place")
     placements: list[Placement] = []
     dropped: list[Cell] = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        pi, pj, move = back[i][j]
+    for pi, i, pj, move in backtrack(back, n, m):
         if move == "place":
             text = " ".join(words[pi:i])
             cell = cells[pi].model_copy(update={"text": text, "raw": text, "index": columns[pj].index})
             placements.append(Placement(field=columns[pj].field, cell=cell, column_index=columns[pj].index))
         elif move == "drop":
             dropped.append(cells[pi])
-        i, j = pi, pj
-    placements.reverse()
-    dropped.reverse()
     return Alignment(placements=placements, dropped=dropped, cost=cost[n][m])

@@ -24,10 +24,16 @@ from jixiao.models import Document, Draft, Finding, SourceInfo
 from jixiao.outputs.dashboard import write_dashboard
 from jixiao.outputs.document import output_stem, summary_markdown
 from jixiao.outputs.html import report_html
-from jixiao.outputs.jsonfile import DocumentWriter, iter_items, read_head, read_llm_usage
-from jixiao.outputs.overview import FormSummary, form_summaries
-from jixiao.outputs.overview import folder_summaries as form_summaries_of
-from jixiao.outputs.summary import DocumentSummary
+from jixiao.outputs.jsonfile import DocumentWriter, iter_items, read_llm_usage
+from jixiao.outputs.summary import (
+    BATCH_FILE,
+    DocumentSummary,
+    FormSummary,
+    folder_rows,
+    folder_summaries,
+    form_rows,
+    summarise,
+)
 from jixiao.outputs.word import write_batch_report, write_form_reports
 from jixiao.outputs.workbook import write_review_book
 from jixiao.review.carry import Decisions
@@ -35,7 +41,6 @@ from jixiao.review.duplicates import find_duplicates
 from jixiao.review.importer import BatchDrafts
 from jixiao.testhook import hook
 
-BATCH_FILE = "batch_summary.json"
 BOOK_FILE = "review.xlsx"
 BATCH_REPORT = "batch_report.docx"
 REPORT_FORMS = 500  # the .md summary and the .html report of a longer input show its first forms, and say so
@@ -55,31 +60,6 @@ def read_document(path: Path) -> Document | None:
         return Document.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError):
         return None
-
-
-def summarise(path: Path) -> DocumentSummary | None:
-    """The summary of a document JSON, read one item at a time; None for any other file."""
-    try:
-        head = read_head(path)
-        summary = DocumentSummary(stem=path.stem, source=head.source, profile=head.profile)
-        for form in iter_items(path, "forms"):
-            summary.add_form(form)
-        for finding in iter_items(path, "findings"):
-            summary.add_finding(finding)
-        for assessment in iter_items(path, "assessments"):
-            summary.add_assessment(assessment)
-        for draft in iter_items(path, "drafts"):
-            summary.add_draft(draft)
-    except (OSError, ValidationError, ValueError):
-        return None
-    summary.status = head.status
-    return summary
-
-
-def folder_summaries(out_dir: Path) -> dict[str, DocumentSummary]:
-    """Every jixiao document in the folder, by stem, as its summary."""
-    found = {p.stem: summarise(p) for p in sorted(out_dir.glob("*.json")) if p.name != BATCH_FILE}
-    return {stem: summary for stem, summary in found.items() if summary is not None}
 
 
 def _reset_note(reset: int) -> Finding:
@@ -143,7 +123,7 @@ class RunWriter:
                 self.resets[stem] = carried.reset
             report.write(out_dir, stem, writer.status)
             writer.finish(target)  # last: a JSON present means its .md and .html are too
-        self.summaries[stem] = summary
+        self.summaries[stem] = summary.finish(writer.status)
         return summary
 
     def merge(self, other: RunWriter) -> None:
@@ -202,8 +182,8 @@ def write_batch_pack(fresh: dict[str, DocumentSummary], out_dir: Path, drafter: 
 
 def write_batch_reports(out_dir: Path, batch: Draft | None) -> list[Path]:
     """batch_report.docx and the dashboard index.html over the folder's documents, read one JSON at a time."""
-    report = write_batch_report(form_summaries_of(out_dir), batch, out_dir / BATCH_REPORT)
-    return [report, write_dashboard(form_summaries_of(out_dir), out_dir)]
+    report = write_batch_report(folder_rows(out_dir), batch, out_dir / BATCH_REPORT)
+    return [report, write_dashboard(folder_rows(out_dir), out_dir)]
 
 
 def _others(out_dir: Path, fresh: dict[str, DocumentSummary]) -> bool:
@@ -281,10 +261,7 @@ def report_files(files: list[Path], out_dir: Path) -> tuple[list[Path], list[str
         return written, errors
 
     def summaries() -> Iterator[FormSummary]:
-        for path, stem in good:
-            document = read_document(path)
-            if document is not None:
-                yield from form_summaries(document, stem)
+        return form_rows(summarise(path, stem) for path, stem in good)
 
     folders = {path.parent.resolve() for path, _ in good}
     batch = _batch_of(next(iter(folders))) if len(folders) == 1 else None

@@ -28,8 +28,8 @@ from jixiao.models import Document
 from jixiao.outputs.dashboard import dashboard_html
 from jixiao.outputs.folder import FolderError, member, output_lock, recover
 from jixiao.outputs.html import ReviewControls, report_html
-from jixiao.outputs.overview import folder_summaries
 from jixiao.outputs.schema import DECISIONS, STATUS_NAMES, draft_id
+from jixiao.outputs.summary import folder_rows
 from jixiao.review.importer import Decision, ReviewError, apply_decisions, shown_text
 from jixiao.review.pack import refresh_reports
 
@@ -131,7 +131,7 @@ def _handler(site: ReviewSite, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
             path = unquote(urlsplit(self.path).path)
             try:
                 if path == "/":
-                    body = dashboard_html(folder_summaries(site.folder), site.folder, review_base="/review/")
+                    body = dashboard_html(folder_rows(site.folder), site.folder, review_base="/review/")
                     self._send(HTTPStatus.OK, body.encode("utf-8"), SERVED[".html"])
                     return
                 if path.startswith("/review/"):
