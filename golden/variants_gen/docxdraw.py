@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import itertools
 import random
+from dataclasses import replace
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -33,7 +34,7 @@ def _run(text: str) -> object:
 
 
 def _fill(table: Table, cells: list[Cell], first: int, nrows: int, grid: list[int], split_lines: bool,
-          rng: random.Random) -> None:
+          rng: random.Random, short_rows: bool = False) -> None:
     """Rows first..first+nrows of `cells` into `table` (grid: sheet column boundaries kept as grid lines)."""
     col_of = {b: k for k, b in enumerate(grid)}
     ncols = len(grid) - 1
@@ -50,7 +51,17 @@ def _fill(table: Table, cells: list[Cell], first: int, nrows: int, grid: list[in
         for tc in list(tr.tc_lst):
             tr.remove(tc)
         c = 0
-        while c < ncols:
+        ends = ncols
+        if short_rows:  # trailing empty cells deleted in Word ("右侧单元格左移"): the row ends early, w:gridAfter
+            while ends > 1 and (r, ends - 1) not in starts and (r, ends - 1) not in below and not any(
+                    (r, k) in starts and k + col_of[starts[(r, k)].col + starts[(r, k)].colspan]
+                    - col_of[starts[(r, k)].col] > ends - 1 for k in range(ends - 1)):
+                ends -= 1
+            if ends < ncols:
+                after = OxmlElement("w:gridAfter")
+                after.set(qn("w:val"), str(ncols - ends))
+                tr.get_or_add_trPr().append(after)
+        while c < ends:
             text, vmerge, span = "", None, 1
             if (r, c) in starts:
                 cell = starts[(r, c)]
@@ -109,15 +120,18 @@ def to_docx(sheet: Sheet, rng: random.Random) -> bytes:
     document.styles["Normal"].font.size = Pt(10.5)
     fonts = document.styles["Normal"].element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), rng.choice(["宋体", "仿宋_GB2312"]))
+    pasted = rng.random() < 0.2
+    if pasted:  # the range copied out of Excel and pasted: title and year lines are merged rows of the table
+        sheet = _with_lines_in_table(sheet)
     for k, line in enumerate(sheet.above):
         _paragraph(document, line, center=k == 0 or rng.random() < 0.5, size=16 if k == 0 else None, bold=k == 0)
     marks = sheet.marks
     rows: dict[int, list[Cell]] = {}
     for cell in sheet.cells:
         rows.setdefault(cell.row, []).append(cell)
-    start = marks["header"]
+    start = marks.get("top", marks["header"])
     header_rows = [rows.get(r, []) for r in range(marks["header"], marks["funds"])]
-    if header_rows and all(_is_pairs(cells) for cells in header_rows) and rng.random() < 0.45:
+    if not pasted and header_rows and all(_is_pairs(cells) for cells in header_rows) and rng.random() < 0.45:
         gap = rng.choice(["    ", "\t", "　　"])
         pad = rng.choice(["", "", "　　"])  # a value typed into a blank of full-width spaces
         for cells in header_rows:
@@ -129,6 +143,7 @@ def to_docx(sheet: Sheet, rng: random.Random) -> bytes:
     bounds = sorted({start, *[c for c in cuts if start < c < sheet.rows], sheet.rows})
     sections = _joined(list(itertools.pairwise(bounds)), sheet.cells)
     split_lines = rng.random() < 0.3
+    short_rows = rng.random() < 0.25
     for n, (a, b) in enumerate(sections):
         cells = [c for c in sheet.cells if a <= c.row < b]
         if len(sections) == 1:
@@ -137,7 +152,7 @@ def to_docx(sheet: Sheet, rng: random.Random) -> bytes:
             grid = sorted({c.col for c in cells} | {c.col + c.colspan for c in cells} | {0, sheet.ncols})
         table = document.add_table(rows=b - a, cols=len(grid) - 1)
         table.style = "Table Grid"
-        _fill(table, cells, a, b - a, grid, split_lines, rng)
+        _fill(table, cells, a, b - a, grid, split_lines, rng, short_rows)
         if n < len(sections) - 1 and rng.random() < 0.5:
             document.add_paragraph("")
     for line in sheet.below:
@@ -148,6 +163,15 @@ def to_docx(sheet: Sheet, rng: random.Random) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return stable_zip(buffer.getvalue())
+
+
+def _with_lines_in_table(sheet: Sheet) -> Sheet:
+    """The sheet with the lines above its table as the table's first rows, each merged across."""
+    k = len(sheet.above)
+    lines = [Cell(i, 0, text, colspan=sheet.ncols, head=i == 0) for i, text in enumerate(sheet.above)]
+    moved = [replace(c, row=c.row + k) for c in sheet.cells]
+    return Sheet(widths=sheet.widths, cells=lines + moved, below=sheet.below, rows=sheet.rows + k,
+                 breaks=[b + k for b in sheet.breaks], marks={"top": 0, **{m: v + k for m, v in sheet.marks.items()}})
 
 
 def _joined(sections: list[tuple[int, int]], cells: list[Cell]) -> list[tuple[int, int]]:

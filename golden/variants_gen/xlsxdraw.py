@@ -12,6 +12,7 @@ every number is stored so that Excel displays the same number the other renderin
 from __future__ import annotations
 
 import io
+import math
 import random
 import re
 import zipfile
@@ -58,6 +59,8 @@ class Habits:
     label_colon: bool = False  # header labels typed as 项目名称：
     stray_spaces: float = 0.0  # share of text cells with a leading or trailing space typed in
     rich_labels: bool = False  # a label's bracketed part in another font (rich text: several runs in one cell)
+    float_noise: bool = False  # General numbers carry a float artefact (8.700000000000001) Excel does not show
+    literal_percent: bool = False  # 87.65 with the format 0.00"%": the sign is a literal, the value not a ratio
     shared_strings: bool = True  # strings in xl/sharedStrings.xml, as Excel and WPS save; else inline, as
     # streaming writers do (which also leave the sheet's <dimension> at A1)
 
@@ -78,17 +81,25 @@ def typed(text: str, role: str, h: Habits, rng: random.Random) -> tuple[object, 
         return float(text.replace(",", "")), "#,##0." + "0" * len(m.group(1))
     if m := _PERCENT.match(text):
         places = len(m.group(1) or "")
-        return round(float(text[:-1]) / 100, places + 2), "0" + ("." + "0" * places if places else "") + "%"
+        digits = "0" + ("." + "0" * places if places else "")
+        if h.literal_percent:
+            return float(text[:-1]), digits + rng.choice(['"%"', "\\%"])
+        return round(float(text[:-1]) / 100, places + 2), digits + "%"
     if (m := _WANYUAN.match(text)) and rng.random() < 0.5:
         places = len(m.group(2) or "")
         return float(text[:-2]), ("0." + "0" * places if places else "0") + '"万元"'
     if _INT.match(text) and not (len(text.lstrip("-")) > 1 and text.lstrip("-")[0] == "0"):
+        if h.float_noise and h.int_format == "General" and role in ("weight", "score") and rng.random() < 0.3:
+            return math.nextafter(float(text), math.inf), "General"
         return int(text), h.int_format
     if m := _DEC.match(text):
         places = len(m.group(1))
         if role in ("initial", "adjusted", "executed") and places == 2:
             return float(text), h.money_format
-        return float(text), "0." + "0" * places if rng.random() < 0.7 or text.endswith("0") else "General"
+        if rng.random() < 0.7 or text.endswith("0"):
+            return float(text), "0." + "0" * places
+        noise = h.float_noise and rng.random() < 0.5
+        return (math.nextafter(float(text), rng.choice([math.inf, -math.inf])) if noise else float(text)), "General"
     return text, "General"
 
 
@@ -250,8 +261,21 @@ def _declaration(ws: Worksheet, form: Form) -> None:
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
 
 
-def _instructions(ws: Worksheet) -> None:
-    for line in ("填报说明", "一、本表由预算单位在年度终了后填报。", "二、金额单位以表内标注为准。",
+def _monitoring(ws: Worksheet, form: Form) -> None:
+    """A 执行监控表 sheet: mid-year progress on the same indicators (预计完成, not the year's 完成值)."""
+    ws.append(["项目支出绩效目标执行监控表"])
+    ws.append(["项目名称", form.project_name or form.department or "", "", "主管部门", form.department or ""])
+    ws.append(["一级指标", "二级指标", "三级指标", "年度指标值", "1-7月执行情况", "全年预计完成情况", "偏差原因分析"])
+    for ind in form.indicators:
+        ws.append([ind.level1 or "", ind.level2 or "", ind.name, ind.target or "", "", ind.actual or "", ""])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # '=95% is text, not a formula
+                cell.data_type, cell.quotePrefix = "s", True
+
+
+def _instructions(ws: Worksheet, rng: random.Random) -> None:
+    title = rng.choice(["填报说明", "自评表填报说明", "项目支出绩效自评表填报说明"])
+    for line in (title, "一、本表由预算单位在年度终了后填报。", "二、金额单位以表内标注为准。",
                  "三、得分保留两位小数，总分为各项得分之和。"):
         ws.append([line])
     ws.column_dimensions["A"].width = 60
@@ -267,6 +291,8 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     h.label_colon = rng.random() < 0.25
     h.rich_labels = rng.random() < 0.25
     h.shared_strings = rng.random() < 0.7
+    h.float_noise = rng.random() < 0.3
+    h.literal_percent = rng.random() < 0.15
     h.stray_spaces = rng.choice([0.0, 0.0, 0.1])
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -293,11 +319,20 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     if h.spacer is not None:
         ws.column_dimensions[get_column_letter(writer.col(h.spacer) - 1)].width = 1.5
     ws.page_setup.orientation = "landscape"
-    extra = rng.choice([None, None, "申报表", "说明"])
+    extra = rng.choice([None, None, "申报表", "监控表", "说明"])
     if extra is not None:
-        other = wb.create_sheet(rng.choice(["绩效目标申报表", "申报表"]) if extra == "申报表" else "填报说明",
-                                index=rng.choice([0, 1]))
-        _declaration(other, form) if extra == "申报表" else _instructions(other)
+        name = {"申报表": rng.choice(["绩效目标申报表", "申报表"]), "监控表": "执行监控表", "说明": "填报说明"}[extra]
+        other = wb.create_sheet(name, index=rng.choice([0, 1]))
+        if extra == "申报表":
+            _declaration(other, form)
+        elif extra == "监控表":
+            _monitoring(other, form)
+        else:
+            _instructions(other, rng)
+    if rng.random() < 0.15:  # an earlier copy of the form, hidden (Excel names a copy "… (2)")
+        copy = wb.copy_worksheet(ws)
+        copy.title = f"{ws.title[:26]} (2)"
+        copy.sheet_state = "hidden"
     if rng.random() < 0.3:  # the empty sheets an old Excel workbook starts with
         for name in ("Sheet2", "Sheet3"):
             if name not in wb.sheetnames:
