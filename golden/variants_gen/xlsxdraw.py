@@ -33,6 +33,7 @@ _DEC = re.compile(r"^-?\d{1,12}\.(\d+)$")
 _GROUPED = re.compile(r"^-?\d{1,3}(?:,\d{3})+\.(\d+)$")
 _PERCENT = re.compile(r"^-?\d+(?:\.(\d+))?%$")
 _WANYUAN = re.compile(r"^(\d+)(?:\.(\d+))?万元$")
+_YEAR_LINE = re.compile(r"^([（(]?)(20\d\d)(\s*年度[）)]?)$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 THIN = Side(style="thin")
 NOTES = ("备注：1.本表由项目实施单位填报，主管部门审核。2.未完成的绩效指标须逐项说明原因及改进措施。",
@@ -145,6 +146,9 @@ class _Writer:
     def line(self, r: int, text: str, title: bool = False) -> None:
         ws, first = self.ws, self.col(0)
         cell = ws.cell(row=r, column=first, value=text)
+        if (m := _YEAR_LINE.match(text)) and self.rng.random() < 0.4:  # the year typed as a number, the rest format
+            cell.value = int(m.group(2))
+            cell.number_format = (f'"{m.group(1)}"' if m.group(1) else "") + f'0"{m.group(3)}"'
         if title or self.rng.random() < 0.6:
             ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=self.last_col())
             cell.alignment = Alignment(horizontal="center" if title or self.rng.random() < 0.5 else "left",
