@@ -20,8 +20,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.table import Table
 
+from variants_gen.ooxmlzip import stable_zip
 from variants_gen.table import Cell, Sheet
-from variants_gen.xlsxdraw import NOTES, _wrapped, stable_zip
+from variants_gen.xlsxdraw import NOTES, wrapped
 
 
 def _run(text: str) -> object:
@@ -68,7 +69,7 @@ def _fill(table: Table, cells: list[Cell], first: int, nrows: int, grid: list[in
                 span = col_of[cell.col + cell.colspan] - c
                 text, vmerge = cell.text, "restart" if cell.rowspan > 1 else None
                 if cell.head and split_lines and rng.random() < 0.4:
-                    text = _wrapped(text, rng, at_paren=True)
+                    text = wrapped(text, rng, at_paren=True)
             elif (r, c) in below:
                 span, vmerge = below[(r, c)], "continue"
             tc = tr.add_tc()

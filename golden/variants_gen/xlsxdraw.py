@@ -15,7 +15,6 @@ import io
 import math
 import random
 import re
-import zipfile
 from dataclasses import dataclass
 
 import openpyxl
@@ -26,6 +25,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.models import Form
+from variants_gen import sidesheets
+from variants_gen.ooxmlzip import shared_strings, stable_zip, streamed
 from variants_gen.table import Cell, Sheet
 
 _INT = re.compile(r"^-?\d{1,12}$")
@@ -104,7 +105,7 @@ def typed(text: str, role: str, h: Habits, rng: random.Random) -> tuple[object, 
     return text, "General"
 
 
-def _wrapped(text: str, rng: random.Random, at_paren: bool) -> str:
+def wrapped(text: str, rng: random.Random, at_paren: bool) -> str:
     """A label or name broken with a line break inside the cell, as Alt+Enter does."""
     if "\n" in text or len(text) < 4:
         return text
@@ -171,9 +172,9 @@ class _Writer:
             if cell.head and h.noted_budget and text.startswith(("全年预算数", "全年（调整）预算数", "预算数")):
                 text += "\n（年初预算+上年结转+本年追加追减）"
             elif cell.head and h.wrap_labels and rng.random() < 0.4:
-                text = _wrapped(text, rng, at_paren=True)
+                text = wrapped(text, rng, at_paren=True)
             elif cell.role == "name" and h.wrap_names and len(text) >= 8 and rng.random() < 0.4:
-                text = _wrapped(text, rng, at_paren=False)
+                text = wrapped(text, rng, at_paren=False)
             if cell.head and h.label_colon and cell.row in header_rows and not text.endswith("："):
                 text += "："
             if h.stray_spaces and not cell.head and text and rng.random() < h.stray_spaces:
@@ -248,43 +249,6 @@ class _Writer:
                       ["0.00"] if "." in total.text and len(total.text.split(".")[1]) == 2 else ["0.00", "General"])
 
 
-def _declaration(ws: Worksheet, form: Form) -> None:
-    """A 绩效目标申报表 sheet: what the unit declared at the start of the year (no 完成值, no 得分)."""
-    ws.append(["项目支出绩效目标申报表"])
-    ws.append([f"（{form.year}年度）"])
-    ws.append(["项目名称", form.project_name or form.department or ""])
-    ws.append(["主管部门", form.department or ""])
-    ws.append(["年度绩效目标", form.goals.initial or ""])
-    ws.append(["一级指标", "二级指标", "三级指标", "指标值"])
-    for ind in form.indicators:
-        ws.append([ind.level1 or "", ind.level2 or "", ind.name, ind.target or ""])
-        if (target := ws.cell(row=ws.max_row, column=4)).data_type == "f":  # '=95% is text, not a formula
-            target.data_type = "s"
-            target.quotePrefix = True
-    for r in (1, 2):
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-
-
-def _monitoring(ws: Worksheet, form: Form) -> None:
-    """A 执行监控表 sheet: mid-year progress on the same indicators (预计完成, not the year's 完成值)."""
-    ws.append(["项目支出绩效目标执行监控表"])
-    ws.append(["项目名称", form.project_name or form.department or "", "", "主管部门", form.department or ""])
-    ws.append(["一级指标", "二级指标", "三级指标", "年度指标值", "1-7月执行情况", "全年预计完成情况", "偏差原因分析"])
-    for ind in form.indicators:
-        ws.append([ind.level1 or "", ind.level2 or "", ind.name, ind.target or "", "", ind.actual or "", ""])
-        for cell in ws[ws.max_row]:
-            if cell.data_type == "f":  # '=95% is text, not a formula
-                cell.data_type, cell.quotePrefix = "s", True
-
-
-def _instructions(ws: Worksheet, rng: random.Random) -> None:
-    title = rng.choice(["填报说明", "自评表填报说明", "项目支出绩效自评表填报说明"])
-    for line in (title, "一、本表由预算单位在年度终了后填报。", "二、金额单位以表内标注为准。",
-                 "三、得分保留两位小数，总分为各项得分之和。"):
-        ws.append([line])
-    ws.column_dimensions["A"].width = 60
-
-
 def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     """The form as a workbook: bytes of a real .xlsx (the same bytes for the same rng)."""
     h = habits(rng)
@@ -328,11 +292,11 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
         name = {"申报表": rng.choice(["绩效目标申报表", "申报表"]), "监控表": "执行监控表", "说明": "填报说明"}[extra]
         other = wb.create_sheet(name, index=rng.choice([0, 1]))
         if extra == "申报表":
-            _declaration(other, form)
+            sidesheets.declaration(other, form)
         elif extra == "监控表":
-            _monitoring(other, form)
+            sidesheets.monitoring(other, form)
         else:
-            _instructions(other, rng)
+            sidesheets.instructions(other, rng)
     if rng.random() < 0.15:  # an earlier copy of the form, hidden (Excel names a copy "… (2)")
         copy = wb.copy_worksheet(ws)
         copy.title = f"{ws.title[:26]} (2)"
@@ -347,75 +311,3 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     data = stable_zip(buffer.getvalue(), {ws.title: writer.cached}, wb.sheetnames)
     return shared_strings(data) if h.shared_strings else streamed(data)
 
-
-_INLINE = re.compile(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is>(.*?)</is></c>', re.S)
-
-
-def shared_strings(data: bytes) -> bytes:
-    """Move every inline string (what openpyxl writes) into xl/sharedStrings.xml (what Excel writes)."""
-    table: dict[bytes, int] = {}
-
-    def to_index(m: re.Match[bytes]) -> bytes:
-        index = table.setdefault(m.group(2), len(table))
-        return m.group(1) + b' t="s"><v>' + str(index).encode() + b"</v></c>"
-
-    parts: dict[str, bytes] = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as src:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename.startswith("xl/worksheets/"):
-                body = _INLINE.sub(to_index, body)
-            parts[info.filename] = body
-    if not table:
-        return data
-    ns = b"http://schemas.openxmlformats.org/"
-    parts["xl/sharedStrings.xml"] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + ns
-                                     + b'spreadsheetml/2006/main" count="' + str(len(table)).encode() + b'" uniqueCount="'
-                                     + str(len(table)).encode() + b'">'
-                                     + b"".join(b"<si>" + si + b"</si>" for si in table) + b"</sst>")
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rIdSST" Type="' + ns + b'officeDocument/2006/relationships/'
-        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
-    return _zipped(parts)
-
-
-def streamed(data: bytes) -> bytes:
-    """As a streaming writer leaves it: inline strings, and each sheet's <dimension> left at A1."""
-    with zipfile.ZipFile(io.BytesIO(data)) as src:
-        parts = {i.filename: src.read(i) for i in src.infolist()}
-    for name, body in parts.items():
-        if name.startswith("xl/worksheets/"):
-            parts[name] = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', body)
-    return _zipped(parts)
-
-
-def _zipped(parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, body in parts.items():
-            dst.writestr(zipfile.ZipInfo(name, date_time=(2024, 3, 1, 0, 0, 0)), body, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-def stable_zip(data: bytes, cached: dict[str, dict[str, str]] | None = None, names: list[str] | None = None) -> bytes:
-    """The same bytes on every run (fixed dates); formula cells get their cached values written in, as Excel
-    saves them (openpyxl writes an empty <v/>)."""
-    sheet_files = {name: f"xl/worksheets/sheet{k + 1}.xml" for k, name in enumerate(names or [])}
-    patch = {sheet_files[name]: values for name, values in (cached or {}).items() if values}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-03-01T00:00:00Z", body)
-            for address, value in patch.get(info.filename, {}).items():
-                body, n = re.subn(rf'(<c r="{address}"[^>]*>(?:<f>[^<]*</f>))<v\s*>\s*</v>|(<c r="{address}"[^>]*>'
-                                  rf'(?:<f>[^<]*</f>))<v\s*/>'.encode(),
-                                  lambda m, v=value: (m.group(1) or m.group(2)) + f"<v>{v}</v>".encode(), body)
-                assert n == 1, (info.filename, address)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 3, 1, 0, 0, 0)), body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
