@@ -297,10 +297,12 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
             sidesheets.monitoring(other, form)
         else:
             sidesheets.instructions(other, rng)
+    cached = {ws.title: writer.cached}
     if rng.random() < 0.15:  # an earlier copy of the form, hidden (Excel names a copy "… (2)")
         copy = wb.copy_worksheet(ws)
         copy.title = f"{ws.title[:26]} (2)"
         copy.sheet_state = "hidden"
+        cached[copy.title] = writer.cached  # its formulas were saved with their values too
     if rng.random() < 0.3:  # the empty sheets an old Excel workbook starts with
         for name in ("Sheet2", "Sheet3"):
             if name not in wb.sheetnames:
@@ -308,6 +310,6 @@ def to_xlsx(sheet: Sheet, form: Form, rng: random.Random) -> bytes:
     wb.properties.creator = rng.choice(["Administrator", "user", "财务科"])
     buffer = io.BytesIO()
     wb.save(buffer)
-    data = stable_zip(buffer.getvalue(), {ws.title: writer.cached}, wb.sheetnames)
+    data = stable_zip(buffer.getvalue(), cached, wb.sheetnames)
     return shared_strings(data) if h.shared_strings else streamed(data)
 
