@@ -41,7 +41,7 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
 	$(BIN)/jixiao eval golden/review-labels
-	$(BIN)/python golden/make_variants.py out/variants-quick --quick --pdf-stride 2 --scans 1 --scan-stride 3
+	$(BIN)/python golden/make_variants.py out/variants-quick --quick --pdf-stride 2 --scans 1 --scan-stride 3 --office-stride 4
 	$(BIN)/jixiao eval out/variants-quick --jobs 2 --errors 0
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 	$(BIN)/jixiao eval out/variants-seeds --errors 5
@@ -63,7 +63,7 @@ check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy
 eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)
 	$(BIN)/jixiao eval golden $(ARGS)
 
-variants: $(STAMP) ## generate the layout-variant forms (18 families × 14 forms; text, collapsed, 3 PDF styles, scans) into out/variants/
+variants: $(STAMP) ## generate the layout-variant forms (18 families × 14 forms; text, collapsed, 3 PDF styles, scans, .xlsx, .docx) into out/variants/
 	$(BIN)/python golden/make_variants.py out/variants --scans 2
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 

@@ -1,6 +1,6 @@
 """Layout-variant generator (issue 9): many forms across provincial layout families, each drawn as
-tab-separated text, collapsed text (tabs lost), markdown, CSV and HTML as other programs print tables, digital PDF in
-several visual styles and a scan.
+tab-separated text, collapsed text (tabs lost), markdown, CSV and HTML as other programs print tables, digital
+PDF in several visual styles, a scan, and as a unit fills it in Excel (.xlsx) and Word (.docx).
 
 Every form is drawn from one model (`variants_gen`): the sheet that is rendered and the
 expected.json (SPEC §3, without findings: compare_findings = false) come from the same printed
@@ -35,6 +35,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=render.SEED)
     parser.add_argument("--quick", action="store_true", help="each form in one PDF style only (styles take turns)")
     parser.add_argument("--pdf-stride", type=int, default=1, help="with --quick: only every Nth form as a PDF")
+    parser.add_argument("--office-stride", type=int, default=1, help="only every Nth form as .xlsx and .docx")
     parser.add_argument("--seeds", action="store_true", help="instead: the four seed forms as national 附件1 PDFs")
     args = parser.parse_args()
     if args.seeds:
@@ -43,5 +44,5 @@ if __name__ == "__main__":
         raise SystemExit(0)
     floors = HERE / "variants" / ("thresholds.toml" if args.quick else "thresholds-full.toml")
     count = render.generate(args.out, args.forms, args.scans, args.renderings.split(","), args.seed, args.quick,
-                            floors, args.scan_stride, args.pdf_stride)
+                            floors, args.scan_stride, args.pdf_stride, args.office_stride)
     print(f"{args.out}: {count} cases")

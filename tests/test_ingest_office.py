@@ -249,3 +249,42 @@ def test_folder_search_skips_office_lock_files(tmp_path: Path) -> None:
     (tmp_path / "~$form.xlsx").write_bytes(b"\x05owner" + b"\0" * 160)  # Excel's lock file while the form is open
     files, errors = expand_inputs([tmp_path])
     assert [p.name for p in files] == ["form.xlsx"] and not errors
+
+
+_NO_TOTAL_ROWS = [  # a one-level table: the name is the first column
+    ["2023年度项目支出绩效自评表"],
+    ["项目名称", "农村公路安全生命防护工程", "", "自评总分", "94.5"],
+    ["指标名称", "计量单位", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施", "备注"],
+    ["安装波形护栏长度", "公里", "≥42", "43.5", 40, 40, "", ""],
+    ["农村公路事故率下降", "", "明显下降", "有所下降", 30, 27, "部分路段未完工", ""],
+    ["沿线群众满意度", "%", "≥90", "93", 20, 20, "", ""],
+]
+_REMARKS = ["注1：本表金额保留两位小数。", "备注:各项指标须附佐证材料", "填报说明：定性指标按达成程度填列。"]
+
+
+def test_remarks_under_a_table_without_a_totals_row_are_not_indicators(tmp_path: Path, profile: RuleProfile) -> None:
+    """The table ends on its last indicator (the total is in the header); under it, in the table's grid, the
+    template's remarks (`注1：…`, `备注:…`, `填报说明：…`) merged across the row: notes, not indicators."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in _NO_TOTAL_ROWS:
+        ws.append(row)
+    for text in _REMARKS:
+        ws.append([text])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=8)
+    ws.append(["说明", "部分路段因雨季延误"])  # a 说明 row with its label in a cell of its own stays the 说明
+    wb.save(tmp_path / "remarks.xlsx")
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=8)
+    for row in [r for r in _NO_TOTAL_ROWS if len(r) > 1] + [[t] for t in _REMARKS]:
+        cells = table.add_row().cells
+        if len(row) == 1:
+            cells[0].merge(cells[7])
+        for cell, value in zip(cells, row, strict=False):
+            cell.text = str(value)
+    document.save(str(tmp_path / "remarks.docx"))
+    for name in ("remarks.xlsx", "remarks.docx"):
+        form = extract(tmp_path / name, profile).forms[0]
+        assert [i.name for i in form.indicators] == ["安装波形护栏长度", "农村公路事故率下降", "沿线群众满意度"], name
+        assert form.explanation == ("部分路段因雨季延误" if name.endswith("xlsx") else None), name

@@ -45,11 +45,45 @@ def test_every_family_and_rendering_is_produced(tmp_path: Path) -> None:
     assert len(families.FAMILIES) >= 12
     for family in families.FAMILIES:
         got = {m["rendering"] for m in metas if m["template"] == family}
-        assert got == {"text", "collapsed", "markdown", "csv", "html", "pdf-plain", "pdf-compact", "pdf-boxed"}, family
+        assert got == {"text", "collapsed", "markdown", "csv", "html", "pdf-plain", "pdf-compact", "pdf-boxed", "xlsx",
+                       "docx"}, family
     for case in out.glob("*/case.toml"):
         meta = tomllib.loads(case.read_text(encoding="utf-8"))
         assert (case.parent / meta["input"]).stat().st_size > 0
         assert (case.parent / "expected.json").exists()
+
+
+def test_office_renderings_store_what_the_others_print(tmp_path: Path) -> None:
+    """.xlsx/.docx variants: the same bytes for the same seed; numbers stored as numbers, every formula with a
+    cached value; the Word file holds every printed name and target."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    render.generate(tmp_path / "a", 2, 0, ["xlsx", "docx"], office_stride=1)
+    render.generate(tmp_path / "b", 2, 0, ["xlsx", "docx"], office_stride=1)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    formulas = numbers = 0
+    for case in sorted((tmp_path / "a").glob("*-xlsx")):
+        path = next(case.glob("*.xlsx"))
+        shown = openpyxl.load_workbook(path, data_only=True)  # cached values, as Excel saved them
+        written = openpyxl.load_workbook(path)
+        for ws in written.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    cached = shown[ws.title][cell.coordinate].value
+                    if cell.data_type == "f":
+                        formulas += 1
+                        assert isinstance(cached, float | int), (path.name, cell.coordinate)
+                    elif isinstance(cell.value, float | int):
+                        numbers += 1
+    assert formulas > 0 and numbers > 0
+    for case in sorted((tmp_path / "a").glob("*-docx")):
+        xml = zipfile.ZipFile(next(case.glob("*.docx"))).read("word/document.xml").decode()
+        text = re.sub(r"<[^>]+>", "", xml).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+        for ind in json.loads((case / "expected.json").read_text(encoding="utf-8"))["forms"][0]["indicators"]:
+            assert ind["name"] in text and (ind["target"] or "") in text, (case.name, ind["name"])
 
 
 def test_a_scan_is_an_image_only_pdf(tmp_path: Path) -> None:

@@ -102,12 +102,12 @@ class BodyMixin:
                 span = 1 + (pad if k == len(cols) - 1 else 0)
                 if c == "level1" and merged:
                     if i in starts1:
-                        sheet.add(offset + k, texts[c], span, rowspan=starts1[i])
+                        sheet.add(offset + k, texts[c], span, rowspan=starts1[i]).role = c
                 elif c == "level2" and merged:
                     if i in starts2:
-                        sheet.add(offset + k, texts[c], span, rowspan=starts2[i])
+                        sheet.add(offset + k, texts[c], span, rowspan=starts2[i]).role = c
                 else:
-                    sheet.add(offset + k, texts[c], span)
+                    sheet.add(offset + k, texts[c], span).role = c if isinstance(row, SemIndicator) else ""
             sheet.next_row()
 
     def _indicator_cells(self, row: SemIndicator | tuple[str, str], cols: list[str]) -> dict[str, str]:
@@ -175,6 +175,8 @@ class BodyMixin:
                 cells.append((rest[0], spec.total_label))
             sheet.row(*sorted(cells, key=lambda c: c[0]))
             sheet.cells[-1].seal = True
+            for cell in sheet.cells[-len(cells):]:
+                cell.role = {w_at: "total_weight", s_at: "total_score"}.get(cell.col, "")
         if spec.grade:
             sheet.row((0, "评分等级", 2), (2, self.sem.grade, self.n - 2))
             self.form.grade = self.sem.grade

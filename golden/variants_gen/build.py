@@ -201,6 +201,8 @@ class Builder(BodyMixin):
             wt, st = self._exec(self.form.funds[-1].rate) if i == 0 else ("—", "—")
             sheet.row((1, label, lw), (1 + lw, init), (2 + lw, adj), (3 + lw, exe), (4 + lw, wt), (5 + lw, rate_text),
                       (6 + lw, st))
+            sheet.tag("fund_label", "initial", "adjusted", "executed", "exec_weight" if i == 0 else "",
+                      "rate" if rate_text else "", "exec_score" if i == 0 else "")
             if i == 0:
                 sheet.cells[-4].seal = True
 
@@ -233,6 +235,7 @@ class Builder(BodyMixin):
                 st = self._exec(self.form.funds[-1].rate)[1]
                 self.form.budget_execution.weight = w
             sheet.row(*[(starts[k], t, widths[k]) for k, t in enumerate([fund.label, adj, exe, rate_text, st])])
+            sheet.tag("fund_label", "adjusted", "executed", "rate" if rate_text else "", "exec_score" if i == 0 else "")
 
     def funds_simple(self) -> None:
         sheet = self.sheet
@@ -245,6 +248,8 @@ class Builder(BodyMixin):
             adj, exe, rate_text = self._fund(fund, fund.label, i == 0 or self.spec.rate_all_rows, initial=False)
             wt, st = self._exec(self.form.funds[-1].rate) if i == 0 else ("", "")
             sheet.row(*[(starts[k], t, widths[k]) for k, t in enumerate([fund.label, adj, exe, rate_text, wt, st])])
+            sheet.tag("fund_label", "adjusted", "executed", "rate" if rate_text else "", "exec_weight" if i == 0 else "",
+                      "exec_score" if i == 0 else "")
 
     def funds_chongqing(self) -> None:
         sheet = self.sheet
@@ -259,15 +264,16 @@ class Builder(BodyMixin):
             wt, st = self._exec(self.form.funds[-1].rate) if i == 1 else ("", "")
             sheet.row(*[(starts[k], t, widths[k]) for k, t in enumerate([self.form.funds[-1].label, init, adj, exe,
                                                                           rate_text, wt, st])])
+            sheet.tag("fund_label", "initial", "adjusted", "executed", "rate" if rate_text else "",
+                      "exec_weight" if i == 1 else "", "exec_score" if i == 1 else "")
 
 
 def build(spec: Spec, sem: SemForm) -> tuple[Sheet, Form]:
     """The sheet to draw and the form a reader must get from it."""
     b = Builder(spec, sem)
     b.title_lines()
-    b.header()
-    b.funds()
-    b.goals()
-    b.indicators()
-    b.totals()
+    for block in ("header", "funds", "goals", "indicators", "totals"):
+        b.sheet.marks[block] = b.sheet.rows
+        getattr(b, block)()
+    b.sheet.marks["end"] = b.sheet.rows
     return b.sheet, b.form

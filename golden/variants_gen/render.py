@@ -17,7 +17,7 @@ from variants_gen.table import Sheet, collapse, render_text
 
 SEED = 20260901
 PDF_STYLES = ("plain", "compact", "boxed")
-RENDERINGS = ("text", "collapsed", "markdown", "csv", "html", *(f"pdf-{s}" for s in PDF_STYLES), "scan")
+RENDERINGS = ("text", "collapsed", "markdown", "csv", "html", *(f"pdf-{s}" for s in PDF_STYLES), "scan", "xlsx", "docx")
 
 
 def expected_json(forms: list[Form]) -> str:
@@ -48,12 +48,12 @@ def write_case(folder: Path, name: str, data: bytes, expected: str, family: str,
 
 
 def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed: int = SEED, quick: bool = False,
-             thresholds: Path | None = None, scan_stride: int = 1, pdf_stride: int = 1) -> int:
+             thresholds: Path | None = None, scan_stride: int = 1, pdf_stride: int = 1, office_stride: int = 1) -> int:
     """Every family's forms in the asked renderings; returns the number of cases written.
 
     `scans` forms of every `scan_stride`-th family are also scanned. `quick`: each form in one PDF style
-    only (the styles take turns), and only every `pdf_stride`-th form as a PDF at all. `thresholds` is
-    copied into `out`."""
+    only (the styles take turns), and only every `pdf_stride`-th form as a PDF at all. Only every
+    `office_stride`-th form as .xlsx and .docx. `thresholds` is copied into `out`."""
     unknown = set(renderings) - set(RENDERINGS)
     if unknown:
         raise SystemExit(f"unknown renderings: {', '.join(sorted(unknown))}")
@@ -91,9 +91,30 @@ def generate(out: Path, per_family: int, scans: int, renderings: list[str], seed
                 suffix, data = render_html(sheet, markup_rng)
                 write_case(out / f"{stem}-html", f"{stem}{suffix}", data, expected, family, "html", "html")
                 count += 1
+            if n % office_stride == 0:
+                count += _office(out, stem, sheet, form, expected, family, renderings, seed)
             asked = [r for r in renderings if not r.startswith("pdf-") or not quick
                      or (n % pdf_stride == 0 and r == f"pdf-{PDF_STYLES[n // pdf_stride % len(PDF_STYLES)]}")]
             count += _pdfs(out, stem, sheet, expected, family, asked, draw_rng, scan=n < family_scans)
+    return count
+
+
+def _office(out: Path, stem: str, sheet: Sheet, form: Form, expected: str, family: str, renderings: list[str],
+            seed: int) -> int:
+    """The form as a unit fills it in Excel and in Word (each with its own seeded habits)."""
+    count = 0
+    if "xlsx" in renderings:
+        from variants_gen import xlsxdraw
+
+        data = xlsxdraw.to_xlsx(sheet, form, random.Random(f"{seed}-{stem}-xlsx"))
+        write_case(out / f"{stem}-xlsx", f"{stem}.xlsx", data, expected, family, "xlsx", "xlsx")
+        count += 1
+    if "docx" in renderings:
+        from variants_gen import docxdraw
+
+        data = docxdraw.to_docx(sheet, random.Random(f"{seed}-{stem}-docx"))
+        write_case(out / f"{stem}-docx", f"{stem}.docx", data, expected, family, "docx", "docx")
+        count += 1
     return count
 
 

@@ -20,6 +20,7 @@ class Cell:
     rowspan: int = 1
     head: bool = False  # a label cell (drawn bold/shaded by some PDF styles)
     seal: bool = False  # a red seal goes here on scans
+    role: str = ""  # what the cell holds, for renderings that store meaning (a formula, a typed number)
 
 
 @dataclass
@@ -32,6 +33,12 @@ class Sheet:
     below: list[str] = field(default_factory=list)
     breaks: list[int] = field(default_factory=list)  # rows that start a new page (continuation without header)
     rows: int = 0
+    marks: dict[str, int] = field(default_factory=dict)  # first row of each block: header, funds, goals, …
+
+    def tag(self, *roles: str) -> None:
+        """Name what the last len(roles) cells hold ("" leaves a cell untagged)."""
+        for cell, role in zip(self.cells[-len(roles):], roles, strict=True):
+            cell.role = role or cell.role
 
     def add(self, col: int, text: str, colspan: int = 1, rowspan: int = 1, head: bool = False,
             seal: bool = False) -> Cell:

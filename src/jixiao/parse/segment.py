@@ -21,6 +21,8 @@ Region = Literal["header", "funds", "goals", "indicators", "totals"]
 
 _TITLE = re.compile(r"(绩效自评表|绩效自评价表|绩效自评报表|绩效评价表)(?:[(（]\d{4}年度?[)）])?$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
+# a remark printed under the table (`注：…`, `备注：1.…`, `填表说明：…`): one cell, no values of the form
+_FOOTNOTE = re.compile(r"^(?:注|备注|附注|填表说明|填报说明)\s*\d?\s*[：:]")
 YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
 
 
@@ -166,6 +168,12 @@ def is_note_row(row: Row) -> bool:
     return len(row.filled) >= 2 and _first_key(row) in vocab.NOTE_LABELS
 
 
+def is_footnote(row: Row) -> bool:
+    """A remark under the table (`注：各单位对…负责`, `填表说明：1.…`) in one cell: not a row of the table."""
+    filled = row.filled
+    return len(filled) == 1 and _FOOTNOTE.match(filled[0].text) is not None
+
+
 def has_header_label(row: Row) -> bool:
     return any(vocab.header_field(c.text.split("：")[0].split(":")[0].split(" ")[0]) for c in row.filled)
 
@@ -211,7 +219,8 @@ def _route(section: FormSection, row: Row) -> None:
         section.region = "goals"
     elif is_indicator_header(row):
         section.indicator_header, section.region = row, "indicators"
-    elif is_total_row(row) or is_grade_row(row) or (is_note_row(row) and section.region in ("indicators", "totals")):
+    elif is_total_row(row) or is_grade_row(row) or (
+            (is_note_row(row) or is_footnote(row)) and section.region in ("indicators", "totals")):
         section.totals.append(row)
         section.region = "totals"
     elif section.region == "header":
