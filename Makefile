@@ -63,7 +63,7 @@ check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy
 eval: $(STAMP) ## golden evaluation report (add ARGS=--update to rewrite expected.json, then review the diff)
 	$(BIN)/jixiao eval golden $(ARGS)
 
-variants: $(STAMP) ## generate the layout-variant forms (18 families × 14 forms; text, collapsed, 3 PDF styles, scans, .xlsx, .docx) into out/variants/
+variants: $(STAMP) ## generate the layout-variant forms (18 families × 14 forms; text, collapsed, markdown, CSV, HTML, 3 PDF styles, scans, .xlsx, .docx) into out/variants/
 	$(BIN)/python golden/make_variants.py out/variants --scans 2
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
 
