@@ -8,7 +8,6 @@ rule parser reads only this, so text, digital-PDF and scanned inputs share one p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,10 +52,16 @@ class Row(BaseModel):
     bbox: BBox | None = None
     heading: bool = Field(False, description="marked as a heading in the source (markdown #, <b>)")
 
-    @cached_property
+    @property
     def filled(self) -> list[Cell]:
-        """The cells that hold text, in order (a row is frozen; the parser asks ~15 times per row)."""
-        return [c for c in self.cells if c.text]
+        """The cells that hold text, in order. Kept for these very cells (the parser asks ~15 times per row): a copy
+        made with other cells (`model_copy(update={"cells": …})` copies the keep too) works it out again."""
+        kept = self.__dict__.get("_filled")
+        if kept is not None and kept[0] is self.cells:
+            return list(kept[1])
+        filled = [c for c in self.cells if c.text]
+        self.__dict__["_filled"] = (self.cells, tuple(filled))
+        return filled
 
     def cell_at(self, index: int) -> Cell | None:
         for cell in self.cells:
