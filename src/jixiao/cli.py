@@ -61,6 +61,10 @@ MaxCells = Annotated[int | None, typer.Option("--max-cells", help="cells of a wo
                                               "(default 200000; JIXIAO_MAX_CELLS)", show_default=False)]
 MaxForms = Annotated[int | None, typer.Option("--max-forms", help="forms of one input (default 100000; "
                                               "JIXIAO_MAX_FORMS)", show_default=False)]
+PageSeconds = Annotated[int | None, typer.Option("--max-page-seconds", help="seconds to read one PDF page or image "
+                                                 "frame (default 120; JIXIAO_MAX_PAGE_SECONDS)", show_default=False)]
+PageMemory = Annotated[int | None, typer.Option("--max-page-memory", help="MiB the memory may grow while one page is "
+                                                "read (default 2048; JIXIAO_MAX_PAGE_MEMORY)", show_default=False)]
 Resume = Annotated[bool, typer.Option("--resume", help="skip inputs whose outputs are complete and record the "
                                       "input's sha256 (after an interrupted run)")]
 
@@ -159,10 +163,11 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
             local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
             max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
-            ray: RayAddress = None) -> None:
+            page_seconds: PageSeconds = None, page_memory: PageMemory = None, ray: RayAddress = None) -> None:
     """Extract and check: writes <stem>.json per input."""
     options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs, limits={
-        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms,
+        "page_seconds": page_seconds, "page_memory": page_memory}, ray=ray)
     with _output_folder(out):
         report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet,
                            resume=(".json",) if resume else ())
@@ -174,12 +179,13 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
         local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
         max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
-        ray: RayAddress = None) -> None:
+        page_seconds: PageSeconds = None, page_memory: PageMemory = None, ray: RayAddress = None) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import RunWriter, write_batch_pack
 
     options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs, limits={
-        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms,
+        "page_seconds": page_seconds, "page_memory": page_memory}, ray=ray)
     with _output_folder(out):
         writer = RunWriter()
         report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet,
