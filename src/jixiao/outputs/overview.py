@@ -11,7 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from jixiao.models import Document
+from jixiao.models import Document, Finding, Form
+from jixiao.outputs.jsonfile import iter_items, read_head
 
 BATCH_FILE = "batch_summary.json"
 SHORT_CODE = "SHORT_WITHOUT_EXPLANATION"
@@ -49,65 +50,80 @@ def report_name(stem: str, form: int, forms: int) -> str:
     return f"{stem}.docx" if forms == 1 else f"{stem}-{form + 1}.docx"
 
 
-def _indicator_name(document: Document, form: int, path: str | None) -> str | None:
+def _indicator_name(form: Form, path: str | None) -> str | None:
+    """The name of the indicator a finding's path points at (indicators[3].… → its name)."""
     if not path or not path.startswith("indicators["):
         return None
     try:
         index = int(path[len("indicators["):path.index("]")])
-        return document.forms[form].indicators[index].name
+        return form.indicators[index].name
     except (ValueError, IndexError):
         return None
 
 
+def _summary(stem: str, i: int, form: Form, mine: list[Finding], status: str, drafts: tuple[int, int],
+             forms: int) -> FormSummary:
+    """One form's summary: `mine` its error/warning findings in file order, then the file-level ones; `drafts`
+    (pending, decided)."""
+    mine = sorted(mine, key=lambda f: f.severity != "error")
+    short = [_indicator_name(form, f.path) for f in mine if f.code == SHORT_CODE]
+    total = next((f for f in form.funds if f.kind == "total"), form.funds[0] if form.funds else None)
+    return FormSummary(
+        stem=stem, form=i, forms_in_document=forms, project_name=form.project_name,
+        department=form.department, form_type=form.form_type, year=form.year, status=status,
+        amount_unit=form.amount_unit, adjusted_budget=total.adjusted_budget if total else None,
+        executed=total.executed if total else None, rate=form.budget_execution.rate,
+        total_score=form.total_score, grade=form.grade,
+        errors=sum(f.severity == "error" for f in mine), warnings=sum(f.severity == "warning" for f in mine),
+        codes=dict(Counter(f.code for f in mine)), severities={f.code: f.severity for f in reversed(mine)},
+        short=[s for s in short if s], examples={f.code: f.message for f in reversed(mine)},
+        drafts_pending=drafts[0], drafts_decided=drafts[1])
+
+
+def _by_form(findings: Iterable[Finding]) -> tuple[dict[int, list[Finding]], list[Finding]]:
+    """The error/warning findings per form, in file order, and the file-level ones (they count toward every form)."""
+    per_form: dict[int, list[Finding]] = {}
+    file_level: list[Finding] = []
+    for f in findings:
+        if f.severity != "info":
+            (file_level if f.form is None else per_form.setdefault(f.form, [])).append(f)
+    return per_form, file_level
+
+
 def form_summaries(document: Document, stem: str) -> list[FormSummary]:
-    """One summary per form (file-level findings count toward every form of the file)."""
-    out = []
-    file_level = [f for f in document.findings if f.form is None and f.severity != "info"]
-    for i, form in enumerate(document.forms):
-        mine = [f for f in document.findings if f.form == i and f.severity != "info"] + file_level
-        mine.sort(key=lambda f: f.severity != "error")
-        short = [_indicator_name(document, i, f.path) for f in mine if f.code == SHORT_CODE]
-        total = next((f for f in form.funds if f.kind == "total"), form.funds[0] if form.funds else None)
-        drafts = [d for d in document.drafts if d.form == i]
-        out.append(FormSummary(
-            stem=stem, form=i, forms_in_document=len(document.forms), project_name=form.project_name,
-            department=form.department, form_type=form.form_type, year=form.year, status=document.status,
-            amount_unit=form.amount_unit, adjusted_budget=total.adjusted_budget if total else None,
-            executed=total.executed if total else None, rate=form.budget_execution.rate,
-            total_score=form.total_score, grade=form.grade,
-            errors=sum(f.severity == "error" for f in mine), warnings=sum(f.severity == "warning" for f in mine),
-            codes=dict(Counter(f.code for f in mine)), severities={f.code: f.severity for f in reversed(mine)},
-            short=[s for s in short if s],
-            examples={f.code: f.message for f in reversed(mine)},
-            drafts_pending=sum(d.status == "draft" for d in drafts),
-            drafts_decided=sum(d.status != "draft" for d in drafts)))
-    return out
+    """One summary per form of a document in memory."""
+    per_form, file_level = _by_form(document.findings)
+    pending = Counter(d.form for d in document.drafts if d.status == "draft")
+    decided = Counter(d.form for d in document.drafts if d.status != "draft")
+    return [_summary(stem, i, form, per_form.get(i, []) + file_level, document.status, (pending[i], decided[i]),
+                     len(document.forms)) for i, form in enumerate(document.forms)]
 
 
-def read_document(path: Path) -> Document | None:
-    """A jixiao document, or None for any other file (batch_summary.json, a foreign or damaged JSON)."""
+def document_summaries(path: Path, stem: str) -> list[FormSummary]:
+    """One summary per form of a document JSON, read one item at a time (a 12,000-form JSON is never held whole);
+    [] for any other file (batch_summary.json, a foreign or damaged JSON)."""
     try:
-        return Document.model_validate_json(path.read_bytes())
+        status = read_head(path).status
+        per_form, file_level = _by_form(iter_items(path, "findings"))
+        pending: Counter[int | None] = Counter()
+        decided: Counter[int | None] = Counter()
+        for draft in iter_items(path, "drafts", raw=True):
+            (pending if draft.get("status", "draft") == "draft" else decided)[draft.get("form")] += 1
+        made = [_summary(stem, i, form, per_form.get(i, []) + file_level, status, (pending[i], decided[i]), 0)
+                for i, form in enumerate(iter_items(path, "forms"))]
     except (OSError, ValidationError, ValueError):
-        return None
-
-
-def folder_documents_iter(out_dir: Path) -> Iterator[tuple[str, Document]]:
-    """(stem, document) of every jixiao JSON in the folder, read one at a time."""
-    for path in sorted(out_dir.glob("*.json")):
-        if path.name == BATCH_FILE:
-            continue
-        document = read_document(path)
-        if document is not None:
-            yield path.stem, document
+        return []
+    for summary in made:
+        summary.forms_in_document = len(made)
+    return made
 
 
 def folder_summaries(out_dir: Path, stems: Iterable[str] | None = None) -> Iterator[FormSummary]:
-    """The summaries of the folder's documents (only `stems` when given), one JSON in memory at a time."""
+    """The summaries of the folder's documents (only `stems` when given), one JSON item in memory at a time."""
     wanted = None if stems is None else set(stems)
-    for stem, document in folder_documents_iter(out_dir):
-        if wanted is None or stem in wanted:
-            yield from form_summaries(document, stem)
+    for path in sorted(out_dir.glob("*.json")):
+        if path.name != BATCH_FILE and (wanted is None or path.stem in wanted):
+            yield from document_summaries(path, path.stem)
 
 
 NOT_READ = "未读到"  # not printed, or not read (the form's JSON says which)

@@ -25,7 +25,7 @@ from jixiao.outputs.dashboard import write_dashboard
 from jixiao.outputs.document import output_stem, summary_markdown
 from jixiao.outputs.html import report_html
 from jixiao.outputs.jsonfile import DocumentWriter, iter_items, read_head, read_llm_usage
-from jixiao.outputs.overview import FormSummary, form_summaries
+from jixiao.outputs.overview import FormSummary, document_summaries
 from jixiao.outputs.overview import folder_summaries as form_summaries_of
 from jixiao.outputs.summary import DocumentSummary
 from jixiao.outputs.word import write_batch_report, write_form_reports
@@ -282,9 +282,7 @@ def report_files(files: list[Path], out_dir: Path) -> tuple[list[Path], list[str
 
     def summaries() -> Iterator[FormSummary]:
         for path, stem in good:
-            document = read_document(path)
-            if document is not None:
-                yield from form_summaries(document, stem)
+            yield from document_summaries(path, stem)
 
     folders = {path.parent.resolve() for path, _ in good}
     batch = _batch_of(next(iter(folders))) if len(folders) == 1 else None
