@@ -77,3 +77,22 @@ def test_resume_after_kill_mid_dump_gives_the_uninterrupted_outputs(kill_at: int
     assert resumed.output.count("skipped") == (0 if kill_at == 4 else 1)
     assert _outputs(out) == _outputs(whole)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_check_streams_to_the_bytes_check_document_writes(tmp_path: Path) -> None:
+    """`jixiao check` re-checks one form at a time; its file is the one the whole-document path would write."""
+    from jixiao.checks import check_document, load_profile
+    from jixiao.recheck import recheck_file
+
+    dump = tmp_path / "dump.txt"
+    write_dump(dump, 30)
+    for source in (dump, *sorted(SEEDS.values())[:2]):
+        document = _drafted(source)
+        edited = document.model_copy(update={"findings": document.findings[::2]})  # as if a hand edit dropped some
+        path = tmp_path / f"{source.stem}.json"
+        path.write_bytes(document_bytes(edited))
+        profile = load_profile(document.profile)
+        expected = document_bytes(check_document(edited, profile))
+        result = recheck_file(path, path, profile)
+        assert path.read_bytes() == expected
+        assert result.findings == len(Document.model_validate_json(expected).findings)

@@ -24,6 +24,7 @@ from jixiao.llm.service import LlmService
 from jixiao.models import Document
 from jixiao.outputs.document import document_json
 from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
+from jixiao.outputs.jsonfile import read_head
 from jixiao.pipeline import RunOptions, draft
 from jixiao.pool import default_jobs
 from jixiao.textsafe import terminal_text
@@ -337,14 +338,25 @@ def check(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
           profile: KeptProfile = None,
           out: Annotated[Path | None, typer.Option("--out", "-o", help="write here instead of in place")] = None
           ) -> None:
-    """Re-run the checks on a JSON document (e.g. after human edits) and rewrite its findings."""
-    document = _read_document(file)
-    checked = check_document(document, _profile(profile if profile is not None else document.profile))
+    """Re-run the checks on a JSON document (e.g. after human edits) and rewrite its findings (one form at a time:
+    a document of any size)."""
+    from jixiao.recheck import recheck_file
+
     target = out or file
-    write_atomic(target, document_json(checked))
-    errors = sum(1 for f in checked.findings if f.severity == "error")
-    err.print(f"{target}: {len(checked.findings)} findings ({errors} errors), status {checked.status}")
-    raise typer.Exit(1 if errors else 0)
+    try:
+        rules = _profile(profile if profile is not None else read_head(file).profile)
+        checked = recheck_file(file, target, rules)
+    except OSError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(exc.filename or file))}: cannot read or write: "
+                  f"{exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    except ValueError as exc:  # pydantic's ValidationError is one
+        err.print(f"[red]error[/red] {terminal_text(str(file))}: not a jixiao document "
+                  f"({terminal_text(str(exc).splitlines()[0])})")
+        raise typer.Exit(1) from exc
+    err.print(f"{terminal_text(str(target))}: {checked.findings} findings ({checked.errors} errors), "
+              f"status {checked.status}")
+    raise typer.Exit(1 if checked.errors else 0)
 
 
 @app.command("eval")
