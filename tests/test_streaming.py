@@ -96,3 +96,24 @@ def test_check_streams_to_the_bytes_check_document_writes(tmp_path: Path) -> Non
         result = recheck_file(path, path, profile)
         assert path.read_bytes() == expected
         assert result.findings == len(Document.model_validate_json(expected).findings)
+
+
+def test_draft_streams_to_the_bytes_the_whole_document_path_writes(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`jixiao draft` re-checks and drafts a part of the forms at a time, keeping the reviewer's decisions."""
+    from jixiao import recheck
+    from jixiao.checks import check_document
+
+    monkeypatch.setattr(recheck, "PARTS", 7)
+    dump = tmp_path / "dump.txt"
+    write_dump(dump, 30)
+    document = _drafted(dump)
+    decided = document.drafts[3].model_copy(update={"status": "edited", "decided_by": "human", "text": "改过的文字"})
+    edited = document.model_copy(update={"drafts": [decided], "findings": document.findings[::3]})
+    path = tmp_path / "dump.json"
+    path.write_bytes(document_bytes(edited))
+    options = RunOptions(draft=True)
+    expected = document_bytes(pipeline.draft(check_document(edited, options.profile_for(edited)), options))
+    _, drafts, _ = recheck.redraft_file(path, path, options)
+    assert path.read_bytes() == expected and drafts == len(Document.model_validate_json(expected).drafts)
+    assert "改过的文字" in path.read_text(encoding="utf-8")

@@ -13,19 +13,17 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from jixiao import __version__
-from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
-from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
+from jixiao.checks import RuleProfile, builtin_profiles, load_profile
 from jixiao.cli_layouts import layouts_app
 from jixiao.layouts import LayoutStore
 from jixiao.limits import LimitError, Limits, limits_from
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
-from jixiao.outputs.document import document_json
 from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
 from jixiao.outputs.jsonfile import read_head
-from jixiao.pipeline import RunOptions, draft
+from jixiao.pipeline import RunOptions
 from jixiao.pool import default_jobs
 from jixiao.textsafe import terminal_text
 
@@ -210,12 +208,19 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
 def draft_cmd(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
               profile: KeptProfile = None, use_llm: UseLlm = True, local_only: LocalOnly = False) -> None:
     """(Re)draft 偏差原因 and the form summaries of a JSON document; reviewer decisions are kept."""
-    document = _read_document(file)
+    from jixiao.recheck import redraft_file
+
     options = _options(profile, use_llm, local_only, False, drafting=True)
-    drafted = draft(check_document(document, options.profile_for(document)), options)
-    write_atomic(file, document_json(drafted))
-    attention = sum(1 for d in drafted.drafts if not d.grounded)
-    err.print(f"{file}: {len(drafted.drafts)} drafts, {attention} with numbers the form does not support")
+    try:
+        _, drafts, attention = redraft_file(file, file, options)  # a part of the forms at a time: any size
+    except OSError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(file))}: cannot read or write: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    except ValueError as exc:  # pydantic's ValidationError is one
+        err.print(f"[red]error[/red] {terminal_text(str(file))}: not a jixiao document "
+                  f"({terminal_text(str(exc).splitlines()[0])})")
+        raise typer.Exit(1) from exc
+    err.print(f"{terminal_text(str(file))}: {drafts} drafts, {attention} with numbers the form does not support")
 
 
 review_app = typer.Typer(help="the review workbook", no_args_is_help=True)

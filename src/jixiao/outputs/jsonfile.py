@@ -63,6 +63,7 @@ class DocumentWriter:
         self.counts: dict[str, int] = dict.fromkeys(SECTIONS, 0)
         self.severities = {"error": 0, "warning": 0, "info": 0}
         self.usage = LlmUsage()
+        self.ungrounded = 0  # drafts with numbers the form does not support
         self._facts: list[str] | None = None
         self._context: dict[str, Any] = {**COMPACT, "rests": []}
         self._spools: dict[str, IO[bytes]] = {  # opening four files per input cost a quarter of the text path's time
@@ -93,6 +94,7 @@ class DocumentWriter:
         if isinstance(item, Finding):
             self.severities[item.severity] += 1
         if isinstance(item, Draft):
+            self.ungrounded += not item.grounded
             if self._facts is not None and item.facts and item.facts == self._facts:
                 data = item_json(item.model_copy(update={"facts": []}))[:-1] + f',"facts":"{SAME_FACTS}"}}'.encode()
             self._facts = item.facts
