@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from jixiao.models import Assessment, Document, Draft, Finding, Form, Fund, Severity, SourceInfo
+from jixiao.outputs.jsonfile import iter_items
 
 
 class FormSummary(BaseModel):
@@ -123,4 +126,22 @@ class DocumentSummary(BaseModel):
                         forms=[f.light_form() for f in self.forms], findings=list(self.notable))
 
 
-__all__ = ["DocumentSummary", "FormSummary", "content_key"]
+def light_documents(summaries: dict[str, DocumentSummary], out_dir: Path) -> list[Document]:
+    """The documents as the batch draft reads them: light forms and notable findings, and in full the forms whose
+    findings it quotes as examples (read back from their JSON in `out_dir`)."""
+    documents = {stem: s.light_document() for stem, s in summaries.items()}
+    codes = Counter((f.code, f.severity) for d in documents.values() for f in d.findings)
+    for code, _ in [key for key, _ in codes.most_common(5)]:
+        for stem, d in documents.items():
+            example = next((f for f in d.findings if f.code == code), None)
+            if example is not None:
+                if example.form is not None:
+                    full = next((form for k, form in enumerate(iter_items(out_dir / f"{stem}.json", "forms"))
+                                 if k == example.form), None)
+                    if full is not None:
+                        d.forms[example.form] = full
+                break
+    return list(documents.values())
+
+
+__all__ = ["DocumentSummary", "FormSummary", "content_key", "light_documents"]
