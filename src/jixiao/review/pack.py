@@ -10,7 +10,6 @@ source of truth).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
