@@ -13,18 +13,17 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from jixiao import __version__
-from jixiao.atomic import write_atomic
 from jixiao.batch import BatchReport, run_batch, write_json
-from jixiao.checks import RuleProfile, builtin_profiles, check_document, load_profile
+from jixiao.checks import RuleProfile, builtin_profiles, load_profile
 from jixiao.cli_layouts import layouts_app
 from jixiao.layouts import LayoutStore
 from jixiao.limits import LimitError, Limits, limits_from
 from jixiao.llm.config import EndpointRefused, LlmConfig, config_from_env
 from jixiao.llm.service import LlmService
 from jixiao.models import Document
-from jixiao.outputs.document import document_json
 from jixiao.outputs.folder import FolderError, Journal, output_lock, recover
-from jixiao.pipeline import RunOptions, draft
+from jixiao.outputs.jsonfile import read_head
+from jixiao.pipeline import RunOptions
 from jixiao.pool import default_jobs
 from jixiao.textsafe import terminal_text
 
@@ -61,6 +60,10 @@ MaxCells = Annotated[int | None, typer.Option("--max-cells", help="cells of a wo
                                               "(default 200000; JIXIAO_MAX_CELLS)", show_default=False)]
 MaxForms = Annotated[int | None, typer.Option("--max-forms", help="forms of one input (default 100000; "
                                               "JIXIAO_MAX_FORMS)", show_default=False)]
+PageSeconds = Annotated[int | None, typer.Option("--max-page-seconds", help="seconds to read one PDF page or image "
+                                                 "frame (default 120; JIXIAO_MAX_PAGE_SECONDS)", show_default=False)]
+PageMemory = Annotated[int | None, typer.Option("--max-page-memory", help="MiB the memory may grow while one page is "
+                                                "read (default 2048; JIXIAO_MAX_PAGE_MEMORY)", show_default=False)]
 Resume = Annotated[bool, typer.Option("--resume", help="skip inputs whose outputs are complete and record the "
                                       "input's sha256 (after an interrupted run)")]
 
@@ -159,10 +162,11 @@ def extract(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "natio
             json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
             local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
             max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
-            ray: RayAddress = None) -> None:
+            page_seconds: PageSeconds = None, page_memory: PageMemory = None, ray: RayAddress = None) -> None:
     """Extract and check: writes <stem>.json per input."""
     options = _options(profile, use_llm, local_only, quiet or json_logs, jobs=jobs, limits={
-        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms,
+        "page_seconds": page_seconds, "page_memory": page_memory}, ray=ray)
     with _output_folder(out):
         report = run_batch(inputs, out, options, write_json, json_logs=json_logs, quiet=quiet,
                            resume=(".json",) if resume else ())
@@ -174,12 +178,13 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
         json_logs: JsonLogs = False, quiet: Quiet = False, use_llm: UseLlm = True,
         local_only: LocalOnly = False, jobs: Jobs = None, resume: Resume = False, max_pages: MaxPages = None,
         max_pixels: MaxPixels = None, max_cells: MaxCells = None, max_forms: MaxForms = None,
-        ray: RayAddress = None) -> None:
+        page_seconds: PageSeconds = None, page_memory: PageMemory = None, ray: RayAddress = None) -> None:
     """The main job: extract, check, draft; <stem>.json/.md/.html per input, review.xlsx for the batch."""
     from jixiao.review.pack import RunWriter, write_batch_pack
 
     options = _options(profile, use_llm, local_only, quiet or json_logs, drafting=True, jobs=jobs, limits={
-        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms}, ray=ray)
+        "max_pages": max_pages, "max_pixels": max_pixels, "max_cells": max_cells, "max_forms": max_forms,
+        "page_seconds": page_seconds, "page_memory": page_memory}, ray=ray)
     with _output_folder(out):
         writer = RunWriter()
         report = run_batch(inputs, out, options, writer, json_logs=json_logs, quiet=quiet,
@@ -203,12 +208,19 @@ def run(inputs: Inputs, out: OutDir = Path("out"), profile: Profile = "national"
 def draft_cmd(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
               profile: KeptProfile = None, use_llm: UseLlm = True, local_only: LocalOnly = False) -> None:
     """(Re)draft 偏差原因 and the form summaries of a JSON document; reviewer decisions are kept."""
-    document = _read_document(file)
+    from jixiao.recheck import redraft_file
+
     options = _options(profile, use_llm, local_only, False, drafting=True)
-    drafted = draft(check_document(document, options.profile_for(document)), options)
-    write_atomic(file, document_json(drafted))
-    attention = sum(1 for d in drafted.drafts if not d.grounded)
-    err.print(f"{file}: {len(drafted.drafts)} drafts, {attention} with numbers the form does not support")
+    try:
+        _, drafts, attention = redraft_file(file, file, options)  # a part of the forms at a time: any size
+    except OSError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(file))}: cannot read or write: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    except ValueError as exc:  # pydantic's ValidationError is one
+        err.print(f"[red]error[/red] {terminal_text(str(file))}: not a jixiao document "
+                  f"({terminal_text(str(exc).splitlines()[0])})")
+        raise typer.Exit(1) from exc
+    err.print(f"{terminal_text(str(file))}: {drafts} drafts, {attention} with numbers the form does not support")
 
 
 review_app = typer.Typer(help="the review workbook", no_args_is_help=True)
@@ -331,14 +343,25 @@ def check(file: Annotated[Path, typer.Argument(help="a jixiao JSON document")],
           profile: KeptProfile = None,
           out: Annotated[Path | None, typer.Option("--out", "-o", help="write here instead of in place")] = None
           ) -> None:
-    """Re-run the checks on a JSON document (e.g. after human edits) and rewrite its findings."""
-    document = _read_document(file)
-    checked = check_document(document, _profile(profile if profile is not None else document.profile))
+    """Re-run the checks on a JSON document (e.g. after human edits) and rewrite its findings (one form at a time:
+    a document of any size)."""
+    from jixiao.recheck import recheck_file
+
     target = out or file
-    write_atomic(target, document_json(checked))
-    errors = sum(1 for f in checked.findings if f.severity == "error")
-    err.print(f"{target}: {len(checked.findings)} findings ({errors} errors), status {checked.status}")
-    raise typer.Exit(1 if errors else 0)
+    try:
+        rules = _profile(profile if profile is not None else read_head(file).profile)
+        checked = recheck_file(file, target, rules)
+    except OSError as exc:
+        err.print(f"[red]error[/red] {terminal_text(str(exc.filename or file))}: cannot read or write: "
+                  f"{exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    except ValueError as exc:  # pydantic's ValidationError is one
+        err.print(f"[red]error[/red] {terminal_text(str(file))}: not a jixiao document "
+                  f"({terminal_text(str(exc).splitlines()[0])})")
+        raise typer.Exit(1) from exc
+    err.print(f"{terminal_text(str(target))}: {checked.findings} findings ({checked.errors} errors), "
+              f"status {checked.status}")
+    raise typer.Exit(1 if checked.errors else 0)
 
 
 @app.command("eval")

@@ -1,6 +1,7 @@
 """Input limits (docs/cli.md): what one input may hold before it is refused with a one-line error naming the limit.
 
-Set by `--max-pages`, `--max-pixels`, `--max-cells`, `--max-forms` or JIXIAO_MAX_PAGES / _PIXELS / _CELLS / _FORMS,
+Set by `--max-pages`, `--max-pixels`, `--max-cells`, `--max-forms`, `--max-page-seconds`, `--max-page-memory` or
+JIXIAO_MAX_PAGES / _PIXELS / _CELLS / _FORMS / _PAGE_SECONDS / _PAGE_MEMORY,
 checked when the command starts (exit 2 naming the setting). The run's limits travel in `RunOptions`; the stage
 that reads an input (ingest, the pipeline) asks `current()`, which `use` sets for the input being read.
 """
@@ -13,9 +14,10 @@ from contextvars import ContextVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ENV = {"max_pages": "JIXIAO_MAX_PAGES", "max_pixels": "JIXIAO_MAX_PIXELS", "max_cells": "JIXIAO_MAX_CELLS",
-       "max_forms": "JIXIAO_MAX_FORMS"}
+       "max_forms": "JIXIAO_MAX_FORMS", "page_seconds": "JIXIAO_MAX_PAGE_SECONDS",
+       "page_memory": "JIXIAO_MAX_PAGE_MEMORY"}
 OPTION = {"max_pages": "--max-pages", "max_pixels": "--max-pixels", "max_cells": "--max-cells",
-          "max_forms": "--max-forms"}
+          "max_forms": "--max-forms", "page_seconds": "--max-page-seconds", "page_memory": "--max-page-memory"}
 
 
 class Limits(BaseModel):
@@ -27,6 +29,9 @@ class Limits(BaseModel):
     max_pixels: int = Field(60_000_000, ge=1_000_000, description="pixels of a page or frame (~A2 at 300 dpi)")
     max_cells: int = Field(200_000, ge=1_000, description="cells of a workbook's sheets")
     max_forms: int = Field(100_000, ge=1, description="forms of one input (a text dump of many forms)")
+    page_seconds: int = Field(120, ge=1, description="seconds one PDF page or image frame may take to read (render, "
+                              "OCR); past it the page is left unread with an error finding")
+    page_memory: int = Field(2048, ge=64, description="MiB the worker's memory may grow while it reads one page")
 
 
 class LimitError(ValueError):

@@ -6,19 +6,20 @@ Chinese domain terms live in the field descriptions.
 
 from __future__ import annotations
 
-import functools
-import re
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializationInfo,
+    FieldSerializationInfo,
     SerializerFunctionWrapHandler,
-    model_serializer,
+    ValidationInfo,
+    field_serializer,
     model_validator,
 )
+
+from jixiao import provcodec
 
 BBox = tuple[float, float, float, float]
 Method = Literal["rule", "llm", "ocr", "human"]
@@ -129,31 +130,6 @@ class Indicator(Model):
 
 
 COMPACT = {"compact": True}  # serialization context of the JSON file: no source_text that repeats its value
-_STEP = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
-
-
-@functools.lru_cache(maxsize=4096)
-def _steps(path: str) -> tuple[tuple[str, int | None], ...] | None:
-    """'indicators[3].name' → (('indicators', 3), ('name', None)); None for a path of another shape."""
-    steps = []
-    for part in path.split("."):
-        step = _STEP.match(part)
-        if step is None:
-            return None
-        steps.append((step.group(1), int(step.group(2)) if step.group(2) is not None else None))
-    return tuple(steps)
-
-
-def _at(data: object, path: str) -> object:
-    """The value at a provenance path ('indicators[3].name', 'goals.initial') of a form, as a model or a dict."""
-    steps = _steps(path)
-    if steps is None:
-        return None
-    for name, index in steps:
-        data = data.get(name) if isinstance(data, dict) else getattr(data, name, None)
-        if index is not None:
-            data = data[index] if isinstance(data, list) and index < len(data) else None
-    return data
 
 
 class Form(Model):
@@ -179,47 +155,24 @@ class Form(Model):
     layout: str | None = Field(None, description="detected indicator-table layout, e.g. 'deviation' or 'three-level'")
     provenance: dict[str, Provenance] = Field(default_factory=dict)
 
-    @model_serializer(mode="wrap")
-    def _compact(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
-        """In the JSON file (context COMPACT) a provenance entry is written shortest first: "=<path>" when it is
-        the same as an earlier entry's; [page, line] or [page, line, source_text] when it has nothing else; a
-        source_text that is the value's own text is left out."""
-        data: dict[str, Any] = handler(self)
+    @field_serializer("provenance", mode="wrap")
+    def _compact(self, value: dict[str, Provenance], handler: SerializerFunctionWrapHandler,
+                 info: FieldSerializationInfo) -> Any:
+        """In the JSON file (context COMPACT) provenance is written short and lossless (`provcodec.compact`;
+        context "rests": the notes numbered by the document's earlier forms)."""
         if not (isinstance(info.context, dict) and info.context.get("compact")):
-            return data
-        written: dict[tuple[Any, ...], str] = {}
-        for path, entry in data.get("provenance", {}).items():
-            prov = self.provenance[path]
-            key = tuple(prov.__dict__.values())
-            if key in written:
-                data["provenance"][path] = "=" + written[key]
-                continue
-            written[key] = path
-            value = _at(self, path)
-            if isinstance(value, str) and entry.get("source_text") == value:
-                del entry["source_text"]
-            if entry.keys() <= {"page", "line", "source_text"} and prov.page is not None and prov.line is not None:
-                data["provenance"][path] = [prov.page, prov.line] + (
-                    [entry["source_text"]] if "source_text" in entry else [])
-        return data
+            return handler(value)
+        rests = info.context.get("rests")
+        return provcodec.compact(value, self, rests if isinstance(rests, list) else None)
 
     @model_validator(mode="before")
     @classmethod
-    def _restore(cls, data: Any) -> Any:
-        """The compact provenance entries of the JSON file read back (see `_compact`)."""
-        if not (isinstance(data, dict) and isinstance(data.get("provenance"), dict)):
-            return data
-        entries: dict[str, Any] = data["provenance"]
-        for path, entry in list(entries.items()):
-            if isinstance(entry, list) and len(entry) in (2, 3):
-                entry = {"page": entry[0], "line": entry[1], **({"source_text": entry[2]} if len(entry) == 3 else {})}
-                entries[path] = entry
-            if isinstance(entry, dict) and "source_text" not in entry:
-                value = _at(data, path)
-                entries[path] = {**entry, "source_text": value if isinstance(value, str) else ""}
-        for path, entry in list(entries.items()):
-            if isinstance(entry, str) and entry.startswith("=") and isinstance(entries.get(entry[1:]), dict):
-                entries[path] = entries[entry[1:]]
+    def _restore(cls, data: Any, info: ValidationInfo) -> Any:
+        """The JSON file's provenance read back (`provcodec.restore`; context "rests": the notes numbered by the
+        document's earlier forms, when its forms are read one by one)."""
+        if isinstance(data, dict) and isinstance(data.get("provenance"), dict):
+            rests = info.context.get("rests") if isinstance(info.context, dict) else None
+            provcodec.restore(data, rests if isinstance(rests, list) else None)
         return data
 
 
@@ -308,7 +261,13 @@ class Document(Model):
     @model_validator(mode="before")
     @classmethod
     def _shared_facts(cls, data: Any) -> Any:
-        """A draft whose facts are "^" has the previous draft's (the JSON file writes repeated facts once)."""
+        """A draft whose facts are "^" has the previous draft's (the JSON file writes repeated facts once); the
+        forms' provenance notes are numbered across the document (`provcodec`)."""
+        if isinstance(data, dict) and isinstance(data.get("forms"), list):  # the forms' numbered notes are shared
+            rests: list[Any] = []
+            for form in data["forms"]:
+                if isinstance(form, dict) and isinstance(form.get("provenance"), dict):
+                    provcodec.restore(form, rests)
         if isinstance(data, dict) and isinstance(data.get("drafts"), list):
             previous: Any = []
             for draft in data["drafts"]:

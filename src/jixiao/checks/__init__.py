@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from jixiao.checks import budget, confidence, indicators, review_explain, review_text, totals
 from jixiao.checks.base import Sink
@@ -37,13 +37,25 @@ def status_of(findings: list[Finding]) -> str:
     return "partial" if any(f.severity in ("error", "warning") for f in findings) else "ok"
 
 
+def kept_findings(findings: Iterable[Finding]) -> tuple[list[Finding], set[int | None]]:
+    """The findings a re-check keeps (of reading and gap-filling, and the LLM judge's), and the forms they say were
+    cut short."""
+    kept_codes = kept_on_recheck()
+    kept = [f for f in findings if f.code in kept_codes or f.method == "llm"]
+    return kept, {f.form for f in kept if f.code in (FindingCode.INPUT_TRUNCATED, FindingCode.INDICATOR_TABLE_TRUNCATED)}
+
+
+def check_one(index: int, form: Form, profile: RuleProfile, cut: bool = False) -> tuple[list[Finding], list[Assessment]]:
+    """One form's findings and assessments (`cut`: the form was cut short)."""
+    sink = _run(index, form, profile, cut)
+    return sink.findings, sink.assessments
+
+
 def check_document(document: Document, profile: RuleProfile) -> Document:
     """Run (or re-run, e.g. after a human edit) the checks; findings of reading and gap-filling are kept.
 
     The document records the profile, its findings and one assessment per indicator."""
-    kept_codes = kept_on_recheck()
-    findings = [f for f in document.findings if f.code in kept_codes or f.method == "llm"]  # the judge's kept too
-    cut = {f.form for f in findings if f.code in (FindingCode.INPUT_TRUNCATED, FindingCode.INDICATOR_TABLE_TRUNCATED)}
+    findings, cut = kept_findings(document.findings)
     assessments: list[Assessment] = []
     for i, form in enumerate(document.forms):
         sink = _run(i, form, profile, i in cut)
@@ -53,5 +65,5 @@ def check_document(document: Document, profile: RuleProfile) -> Document:
                                        "assessments": assessments})
 
 
-__all__ = ["CHECKS", "RuleProfile", "builtin_profiles", "check_document", "check_form",
-           "load_profile", "status_of"]
+__all__ = ["CHECKS", "RuleProfile", "builtin_profiles", "check_document", "check_form", "check_one",
+           "kept_findings", "load_profile", "status_of"]

@@ -41,6 +41,7 @@ class FindingCode(StrEnum):
     TEXT_LAYER_UNREADABLE = "TEXT_LAYER_UNREADABLE"
     PDF_REPAIRED = "PDF_REPAIRED"
     PAGE_UNREADABLE = "PAGE_UNREADABLE"
+    PAGE_OVER_BUDGET = "PAGE_OVER_BUDGET"
     MIXED_PDF = "MIXED_PDF"
     LOW_CONFIDENCE = "LOW_CONFIDENCE"
     PAGE_BLANK = "PAGE_BLANK"
@@ -114,6 +115,8 @@ _TABLE: dict[FindingCode, tuple[Stage, Severity, str, str]] = {
     FindingCode.TEXT_LAYER_UNREADABLE: (_I, "info", "文字层不可用，已OCR", "a PDF page's text layer was garbage; OCR'd"),
     FindingCode.PDF_REPAIRED: (_I, "warning", "PDF已修复", "a damaged PDF MuPDF could repair"),
     FindingCode.PAGE_UNREADABLE: (_I, "error", "页面无法读取", "a page could not be read at all"),
+    FindingCode.PAGE_OVER_BUDGET: (_I, "error", "页面超出读取预算", "a page took longer or grew the memory more than "
+                                   "--max-page-seconds / --max-page-memory allow; left unread, the others read"),
     FindingCode.MIXED_PDF: (_I, "info", "PDF含扫描页", "a PDF with both digital and scanned pages"),
     FindingCode.PAGE_BLANK: (_I, "info", "空白页", "a blank page, noted and not OCR'd"),
     FindingCode.CONTENT_NOT_SUFFIX: (_I, "info", "内容与扩展名不符", "the content decided the reader (a .pdf that is "

@@ -23,6 +23,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES | OFFICE_SUFF
 
 # codes of the findings ingest notes become (kept when the checks are re-run)
 INGEST_CODES = frozenset({"SCAN_TURNED", "SEAL_REMOVED", "TEXT_LAYER_UNREADABLE", "PDF_REPAIRED", "PAGE_UNREADABLE",
+                          "PAGE_OVER_BUDGET",
                           "MIXED_PDF", "PAGE_BLANK", "CONTENT_NOT_SUFFIX", "SHEET_SKIPPED", "HIDDEN_CELLS_SKIPPED",
                           "SUFFIX_MISMATCH", "CONVERTED"})
 # codes of ingest notes about the form's own data (a cell showing #REF!, a formula never calculated, values

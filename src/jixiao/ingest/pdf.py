@@ -19,6 +19,7 @@ import pymupdf
 from PIL import Image, ImageSequence
 
 from jixiao.errors import EmptyInput, InputError
+from jixiao.ingest.budget import PageOverBudget, page_budget
 from jixiao.ingest.grid import Segment, TextBox, page_blocks
 from jixiao.ingest.scan import read_scanned_page, turn_clockwise
 from jixiao.layout import IngestNote, InputKind, LayoutDocument, Page
@@ -178,6 +179,26 @@ def _render(page: pymupdf.Page, path: Path) -> np.ndarray:
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
 
 
+def _pdf_page(page: pymupdf.Page, number: int, path: Path, notes: list[IngestNote]) -> Page:
+    """One page: its text layer when readable, else blank or OCR'd."""
+    text = page.get_text()
+    if usable_text(text):
+        return _digital_page(page, number)
+    if not text.strip() and not page.get_images() and not page.get_drawings():
+        return _blank_page(number, notes, page.rect.width, page.rect.height)
+    if text.strip():
+        notes.append(IngestNote(code="TEXT_LAYER_UNREADABLE", severity="info", page=number,
+                                message=f"第{number}页文字层为乱码，已改用OCR识别"))
+    image, dpi = page_image(page, path)
+    return _ocr_page(image, dpi, number, notes)
+
+
+def _over_budget(number: int, why: str, notes: list[IngestNote]) -> Page:
+    notes.append(IngestNote(code="PAGE_OVER_BUDGET", severity="error", page=number,
+                            message=f"第{number}页{why}，未能识别；其余页照常读取"))
+    return Page(number=number)
+
+
 def ingest_pdf(path: Path) -> LayoutDocument:
     """Read a PDF: text-layer pages through the grid builder, image-only or garbage pages through OCR."""
     data = path.read_bytes()
@@ -202,19 +223,10 @@ def ingest_pdf(path: Path) -> LayoutDocument:
         pages: list[Page] = []
         for index in range(doc.page_count):
             try:
-                page = doc[index]
-                text = page.get_text()
-                if usable_text(text):
-                    pages.append(_digital_page(page, index + 1))
-                    continue
-                if not text.strip() and not page.get_images() and not page.get_drawings():
-                    pages.append(_blank_page(index + 1, notes, page.rect.width, page.rect.height))
-                    continue
-                if text.strip():
-                    notes.append(IngestNote(code="TEXT_LAYER_UNREADABLE", severity="info", page=index + 1,
-                                            message=f"第{index + 1}页文字层为乱码，已改用OCR识别"))
-                image, dpi = page_image(page, path)
-                pages.append(_ocr_page(image, dpi, index + 1, notes))
+                with page_budget():
+                    pages.append(_pdf_page(doc[index], index + 1, path, notes))
+            except PageOverBudget as exc:  # a hostile page: keep the others
+                pages.append(_over_budget(index + 1, str(exc), notes))
             except (RuntimeError, ValueError) as exc:  # a damaged page: keep the others
                 notes.append(IngestNote(code="PAGE_UNREADABLE", severity="error", page=index + 1,
                                         message=f"第{index + 1}页无法读取（{exc}）"))
@@ -265,8 +277,11 @@ def ingest_image(path: Path) -> LayoutDocument:
         pages: list[Page] = []
         try:
             for index, frame in enumerate(ImageSequence.Iterator(img)):
-                rgb = np.asarray(frame.convert("RGB"))
-                pages.append(_ocr_page(rgb, dpi, index + 1, notes))
+                try:
+                    with page_budget():
+                        pages.append(_ocr_page(np.asarray(frame.convert("RGB")), dpi, index + 1, notes))
+                except PageOverBudget as exc:  # a hostile frame: keep the others
+                    pages.append(_over_budget(index + 1, str(exc), notes))
         except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
             raise CorruptInput(f"{path}: image data is damaged ({exc})") from None
     return LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="image", pages=pages,

@@ -17,9 +17,10 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from pydantic import BaseModel, ValidationError
 
@@ -100,22 +101,31 @@ def member(folder: Path, stem: str) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def commit(folder: Path, changes: list[tuple[Path, str]], note: str = "") -> None:
-    """Replace every (target, text) of the folder together: all applied, or (after a crash) none or all."""
+Content = str | Callable[[IO[bytes]], None]  # a file's text, or what writes its bytes (a document streamed)
+
+
+def commit(folder: Path, changes: list[tuple[Path, Content]], note: str = "") -> None:
+    """Replace every (target, content) of the folder together: all applied, or (after a crash) none or all."""
     token = secrets.token_hex(4)
     entries = []
-    for n, (target, text) in enumerate(changes):
-        data = text.encode("utf-8")
+    for n, (target, content) in enumerate(changes):
         staged = folder / f"{STAGE_PREFIX}{token}-{n}.tmp"
         fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode(target))
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(content, str):
+                handle.write(content.encode("utf-8"))
+            else:
+                content(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        entries.append(JournalEntry(target=target.name, staged=staged.name, sha256=hashlib.sha256(data).hexdigest()))
+        entries.append(JournalEntry(target=target.name, staged=staged.name, sha256=_sha256(staged)))
         hook("commit-staged")
     write_atomic(folder / JOURNAL_FILE, Journal(entries=entries, note=note).model_dump_json(indent=2) + "\n")
     _fsync_dir(folder)

@@ -46,9 +46,10 @@ _HEAD = b'{"source":'
 SPOOL_BYTES = 4 << 20  # per list, held in memory before it goes to a temporary file
 
 
-def item_json(item: BaseModel) -> bytes:
-    """One list item as the file writes it: compact, defaults left out."""
-    return item.__pydantic_serializer__.to_json(item, exclude_defaults=True, context=COMPACT)
+def item_json(item: BaseModel, context: dict[str, Any] | None = None) -> bytes:
+    """One list item as the file writes it: compact, defaults left out (`context`: the document's, whose "rests"
+    number the forms' provenance notes across the document; none: the item stands alone)."""
+    return item.__pydantic_serializer__.to_json(item, exclude_defaults=True, context=context or COMPACT)
 
 
 class DocumentWriter:
@@ -62,7 +63,9 @@ class DocumentWriter:
         self.counts: dict[str, int] = dict.fromkeys(SECTIONS, 0)
         self.severities = {"error": 0, "warning": 0, "info": 0}
         self.usage = LlmUsage()
+        self.ungrounded = 0  # drafts with numbers the form does not support
         self._facts: list[str] | None = None
+        self._context: dict[str, Any] = {**COMPACT, "rests": []}
         self._spools: dict[str, IO[bytes]] = {  # opening four files per input cost a quarter of the text path's time
             name: tempfile.SpooledTemporaryFile(SPOOL_BYTES, dir=str(folder), prefix=TEMP_PREFIX)  # noqa: SIM115  see __exit__
             for name in SECTIONS}
@@ -87,10 +90,11 @@ class DocumentWriter:
             setattr(self.usage, key, getattr(self.usage, key) + getattr(part.llm_usage, key))
 
     def item(self, name: Section, item: BaseModel) -> None:
-        data = item_json(item)
+        data = item_json(item, self._context)
         if isinstance(item, Finding):
             self.severities[item.severity] += 1
         if isinstance(item, Draft):
+            self.ungrounded += not item.grounded
             if self._facts is not None and item.facts and item.facts == self._facts:
                 data = item_json(item.model_copy(update={"facts": []}))[:-1] + f',"facts":"{SAME_FACTS}"}}'.encode()
             self._facts = item.facts
@@ -170,13 +174,14 @@ def iter_items(path: Path, name: Section, raw: bool = False) -> Iterator[Any]:
         else:
             raise ValueError(f"{path}: no {name} list")
         facts: Any = []
+        context: dict[str, list[Any]] = {"rests": []}  # the forms' provenance notes, numbered across the document
         for line in handle:
             line = line.rstrip()
             if line.startswith(b"]"):
                 return
             text = line.removesuffix(b",")
             if name != "drafts" and not raw:
-                yield model.model_validate_json(text)
+                yield model.model_validate_json(text, context=context)
                 continue
             data = json.loads(text)
             if name == "drafts":

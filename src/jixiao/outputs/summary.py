@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -227,5 +228,23 @@ def folder_rows(out_dir: Path) -> Iterator[FormSummary]:
     return form_rows(summarise(p) for p in document_paths(out_dir))
 
 
+def light_documents(summaries: dict[str, DocumentSummary], out_dir: Path) -> list[Document]:
+    """The documents as the batch draft reads them: light forms and notable findings, and in full the forms whose
+    findings it quotes as examples (read back from their JSON in `out_dir`)."""
+    documents = {stem: s.light_document() for stem, s in summaries.items()}
+    codes = Counter((f.code, f.severity) for d in documents.values() for f in d.findings)
+    for code, _ in [key for key, _ in codes.most_common(5)]:
+        for stem, d in documents.items():
+            example = next((f for f in d.findings if f.code == code), None)
+            if example is not None:
+                if example.form is not None:
+                    full = next((form for k, form in enumerate(iter_items(out_dir / f"{stem}.json", "forms"))
+                                 if k == example.form), None)
+                    if full is not None:
+                        d.forms[example.form] = full
+                break
+    return list(documents.values())
+
+
 __all__ = ["BATCH_FILE", "DocumentSummary", "FormSummary", "content_key", "folder_rows", "folder_summaries",
-           "form_rows", "summarise"]
+           "form_rows", "light_documents", "summarise"]

@@ -12,26 +12,29 @@ text are checked again.
 
 from __future__ import annotations
 
-import json
 import re
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 from pydantic import BaseModel, Field, ValidationError
 
-from jixiao.checks import check_document
+from jixiao.checks import check_document, kept_findings
 from jixiao.checks.profile import RuleProfile, load_profile
 from jixiao.drafts.facts import batch_facts, form_facts
 from jixiao.drafts.grounding import Allowed, ungrounded
 from jixiao.errors import InputError
-from jixiao.models import Document, Draft
-from jixiao.outputs.document import document_json
-from jixiao.outputs.folder import FolderError, Journal, commit, member
+from jixiao.models import Document, Draft, Form
+from jixiao.outputs.folder import Content, FolderError, Journal, commit, member
+from jixiao.outputs.jsonfile import DocumentWriter, Head, iter_items, read_head, read_llm_usage
 from jixiao.outputs.schema import DECISIONS, DRAFT_HEADER, DRAFT_SHEET, META_SHEET, PLACEHOLDER, STATUS, draft_id
+from jixiao.outputs.summary import DocumentSummary, light_documents
 from jixiao.outputs.workbook import sha256_file
 from jixiao.testhook import hook
 from jixiao.textsafe import workbook_text
+
+PARTS = 100  # forms re-checked together
 
 
 class BatchDrafts(BaseModel):
@@ -138,38 +141,86 @@ def shown_text(draft: Draft) -> str:
 
 def _apply(drafts: list[Draft], stem: str, decisions: dict[str, Decision], allowed_for: dict[int | None, Allowed],
            result: ImportResult) -> list[Draft]:
-    out = []
-    for k, draft in enumerate(drafts):
-        d = decisions.pop(draft_id(stem, k), None)
-        if d is None:
-            out.append(draft)
-            continue
-        if d.shown.strip() != shown_text(draft).strip():
-            result.problems.append(f"{d.where}, 草稿内容: this column is protected and was changed; put the new "
-                                   "text in 修改后文本 and choose 修改 (the change was not applied)")
-            out.append(draft)
-            continue
-        status = STATUS[d.decision]
-        unchanged = (draft.decided_by == "human" and draft.status == status and (draft.review_note or "") == d.note
-                     and (status != "edited" or draft.text == d.text))
-        if unchanged:  # a decision the workbook shows as already taken
-            out.append(draft)
-            continue
-        update: dict[str, object] = {"status": status, "decided_by": "human", "review_note": d.note or None}
-        text = d.text if status == "edited" else draft.text
-        if status == "edited":
-            numbers = ungrounded(d.text, allowed_for.get(draft.form, Allowed()))
-            update |= {"text": d.text, "original_text": draft.original_text or draft.text,
-                       "grounded": not numbers, "ungrounded_numbers": numbers}
-            if numbers:
-                result.warnings.append(f"{d.where}, 修改后文本: numbers the form does not support: "
-                                       f"{'、'.join(numbers)} (kept; marked 需关注)")
-        if status != "rejected" and PLACEHOLDER in text:
-            result.warnings.append(f"{d.where}, {'修改后文本' if status == 'edited' else '审核结论'}: "
-                                   f"{d.decision} of a text that still holds a placeholder (【待补充…】)")
-        setattr(result, status, getattr(result, status) + 1)
-        out.append(draft.model_copy(update=update))
-    return out
+    return [_apply_one(k, draft, stem, decisions, allowed_for, result) for k, draft in enumerate(drafts)]
+
+
+def _apply_one(k: int, draft: Draft, stem: str, decisions: dict[str, Decision], allowed_for: dict[int | None, Allowed],
+               result: ImportResult) -> Draft:
+    """The document's draft number `k` with the workbook's decision on it, if any."""
+    d = decisions.pop(draft_id(stem, k), None)
+    if d is None:
+        return draft
+    if d.shown.strip() != shown_text(draft).strip():
+        result.problems.append(f"{d.where}, 草稿内容: this column is protected and was changed; put the new "
+                               "text in 修改后文本 and choose 修改 (the change was not applied)")
+        return draft
+    status = STATUS[d.decision]
+    unchanged = (draft.decided_by == "human" and draft.status == status and (draft.review_note or "") == d.note
+                 and (status != "edited" or draft.text == d.text))
+    if unchanged:  # a decision the workbook shows as already taken
+        return draft
+    update: dict[str, object] = {"status": status, "decided_by": "human", "review_note": d.note or None}
+    text = d.text if status == "edited" else draft.text
+    if status == "edited":
+        numbers = ungrounded(d.text, allowed_for.get(draft.form, Allowed()))
+        update |= {"text": d.text, "original_text": draft.original_text or draft.text,
+                   "grounded": not numbers, "ungrounded_numbers": numbers}
+        if numbers:
+            result.warnings.append(f"{d.where}, 修改后文本: numbers the form does not support: "
+                                   f"{'、'.join(numbers)} (kept; marked 需关注)")
+    if status != "rejected" and PLACEHOLDER in text:
+        result.warnings.append(f"{d.where}, {'修改后文本' if status == 'edited' else '审核结论'}: "
+                               f"{d.decision} of a text that still holds a placeholder (【待补充…】)")
+    setattr(result, status, getattr(result, status) + 1)
+    return draft.model_copy(update=update)
+
+
+def _recheck(target: Path, stem: str, head: Head, rules: RuleProfile, decisions: dict[str, Decision],
+             result: ImportResult, writer: DocumentWriter) -> DocumentSummary:
+    """One document re-checked and given its decisions into `writer`, PARTS forms at a time (a document of any size
+    is never held whole); its summary, for the batch draft's facts. Raises OSError or ValueError."""
+    summary = DocumentSummary(stem=stem, source=head.source, profile=rules.name)
+    kept, _ = kept_findings(iter_items(target, "findings"))
+    for finding in kept:
+        writer.item("findings", finding)
+    allowed: dict[int | None, Allowed] = {}
+    forms: list[Form] = []
+    base = 0
+
+    def flush() -> None:
+        end = base + len(forms)
+        mine = [f if f.form is None else f.model_copy(update={"form": f.form - base})
+                for f in kept if f.form is None or base <= f.form < end]
+        part = check_document(Document(source=head.source, profile=head.profile, forms=forms, findings=mine), rules)
+        for i, form in enumerate(part.forms):
+            allowed[base + i] = form_facts(part, i, rules).allowed
+            writer.item("forms", form)
+            summary.add_form(form)
+        for n, finding in enumerate(part.findings):
+            shifted = finding if finding.form is None else finding.model_copy(update={"form": finding.form + base})
+            if n >= len(mine):  # the kept ones are written first, as a whole re-check does
+                writer.item("findings", shifted)
+            if n >= len(mine) or shifted.form is not None or not base:
+                summary.add_finding(shifted)
+        for assessment in part.assessments:
+            shifted_assessment = assessment.model_copy(update={"form": assessment.form + base})
+            writer.item("assessments", shifted_assessment)
+            summary.add_assessment(shifted_assessment)
+
+    for form in iter_items(target, "forms"):
+        forms.append(form)
+        if len(forms) == PARTS:
+            flush()
+            base, forms = base + len(forms), []
+    if forms or not base:
+        flush()
+    for k, draft in enumerate(iter_items(target, "drafts")):
+        decided = _apply_one(k, draft, stem, decisions, allowed, result)
+        writer.item("drafts", decided)
+        summary.add_draft(decided)
+    writer.usage = read_llm_usage(target)
+    summary.status = writer.status
+    return summary
 
 
 def _row_of(problem: str) -> int:
@@ -227,35 +278,44 @@ def apply_decisions(folder: Path, files: dict[str, str], decisions: dict[str, De
                               f"(sha256 differs; already imported, or re-run) — "
                               + ("make a new workbook with `jixiao run`" if made == "workbook" else "reload the page"))
     result = ImportResult(workbook_sha256=origin_sha, problems=list(problems))
-    updates: list[tuple[Path, str]] = []
-    documents: list[Document] = []
+    updates: list[tuple[Path, Content]] = []
+    summaries: dict[str, DocumentSummary] = {}
     batch: tuple[Path, BatchDrafts, str] | None = None
-    for stem, target in targets.items():
-        try:
-            data = json.loads(target.read_text(encoding="utf-8"))
-            if "source" not in data:
-                batch = (target, BatchDrafts.model_validate(data), stem)
-                continue
-            doc = Document.model_validate(data)
-        except (ValueError, TypeError) as exc:  # bad JSON or not a document (ValidationError is a ValueError)
-            raise ReviewError(f"{origin}: {target.name} is not a jixiao document "
-                              f"({str(exc).splitlines()[0]}); nothing was changed") from None
-        rules = profile or load_profile(doc.profile)
-        doc = check_document(doc, rules)
-        allowed: dict[int | None, Allowed] = {i: form_facts(doc, i, rules).allowed for i in range(len(doc.forms))}
-        doc = doc.model_copy(update={"drafts": _apply(doc.drafts, stem, decisions, allowed, result)})
-        documents.append(doc)
-        updates.append((target, document_json(doc)))
-    if batch is not None:
-        target, drafts, stem = batch
-        allowed_batch: dict[int | None, Allowed] = {None: batch_facts(documents).allowed}
-        drafts.drafts = _apply(drafts.drafts, stem, decisions, allowed_batch, result)
-        updates.append((target, drafts.model_dump_json(indent=2) + "\n"))
-    result.problems += [f"{d.where}, 编号: “{ident}” names no draft of this folder" for ident, d in decisions.items()]
-    if result.problems:
-        raise ReviewError(f"{origin}: {len(result.problems)} problems, nothing was changed:\n  "
-                          + "\n  ".join(sorted(result.problems, key=_row_of)))
-    result.files = [str(target) for target, _ in updates]
-    hook("import-prepared")
-    commit(folder, updates, note=result.model_dump_json())  # every file checked and prepared before the first
+    with ExitStack() as stack:
+        for stem, target in targets.items():
+            try:
+                head = _head(target)
+                if head is None:
+                    batch = (target, BatchDrafts.model_validate_json(target.read_bytes()), stem)
+                    continue
+                rules = profile or load_profile(head.profile)
+                writer = stack.enter_context(DocumentWriter(folder, head.source, rules.name))
+                summaries[stem] = _recheck(target, stem, head, rules, decisions, result, writer)
+            except (ValueError, TypeError, OSError) as exc:  # bad JSON or not a document (ValidationError: ValueError)
+                raise ReviewError(f"{origin}: {target.name} is not a jixiao document "
+                                  f"({str(exc).splitlines()[0]}); nothing was changed") from None
+            updates.append((target, writer.write_to))
+        if batch is not None:
+            target, drafts, stem = batch
+            allowed_batch: dict[int | None, Allowed] = {None: batch_facts(light_documents(summaries, folder)).allowed}
+            drafts.drafts = _apply(drafts.drafts, stem, decisions, allowed_batch, result)
+            updates.append((target, drafts.model_dump_json(indent=2) + "\n"))
+        result.problems += [f"{d.where}, 编号: “{ident}” names no draft of this folder" for ident, d in decisions.items()]
+        if result.problems:
+            raise ReviewError(f"{origin}: {len(result.problems)} problems, nothing was changed:\n  "
+                              + "\n  ".join(sorted(result.problems, key=_row_of)))
+        result.files = [str(target) for target, _ in updates]
+        hook("import-prepared")
+        commit(folder, updates, note=result.model_dump_json())  # every file checked and prepared before the first
     return result
+
+
+def _head(target: Path) -> Head | None:
+    """A document JSON's head; None for batch_summary.json (a JSON without a source)."""
+    with target.open("rb") as handle:
+        start = handle.read(64).lstrip()
+    if start.startswith(b"{") and b'"source"' not in start and b'"documents"' in start:
+        return None
+    return read_head(target)
+
+

@@ -10,7 +10,6 @@ source of truth).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +31,7 @@ from jixiao.outputs.summary import (
     folder_rows,
     folder_summaries,
     form_rows,
+    light_documents,
     summarise,
 )
 from jixiao.outputs.word import write_batch_report, write_form_reports
@@ -141,25 +141,7 @@ def _batch_draft(summaries: dict[str, DocumentSummary], out_dir: Path, drafter: 
         old = None
     if old is not None and old.sources == sources and old.drafts and old.drafts[0].decided_by == "human":
         return old.drafts[0]
-    return draft_batch(_light_documents(summaries, out_dir), drafter, notes)
-
-
-def _light_documents(summaries: dict[str, DocumentSummary], out_dir: Path) -> list[Document]:
-    """The documents as the batch draft reads them: light forms and notable findings, and in full the forms whose
-    findings it quotes as examples (read back from their JSON)."""
-    documents = {stem: s.light_document() for stem, s in summaries.items()}
-    codes = Counter((f.code, f.severity) for d in documents.values() for f in d.findings)
-    for code, _ in [key for key, _ in codes.most_common(5)]:
-        for stem, d in documents.items():
-            example = next((f for f in d.findings if f.code == code), None)
-            if example is not None:
-                if example.form is not None:
-                    full = next((form for k, form in enumerate(iter_items(out_dir / f"{stem}.json", "forms"))
-                                 if k == example.form), None)
-                    if full is not None:
-                        d.forms[example.form] = full
-                break
-    return list(documents.values())
+    return draft_batch(light_documents(summaries, out_dir), drafter, notes)
 
 
 def write_batch_pack(fresh: dict[str, DocumentSummary], out_dir: Path, drafter: Drafter) -> list[Path]:
