@@ -36,8 +36,7 @@ class Recorder:
         """Record that `path` was read from `cell` of `row`."""
         ref = cell.ref or _NO_REF
         read = ocr_confidence(cell.confidence) if cell.origin == "ocr" else cell.confidence
-        # every argument comes from validated models (Cell, Row, CellRef): ~90 per form, so not validated again
-        self.provenance[path] = Provenance.model_construct(
+        self.provenance[path] = Provenance(
             method="ocr" if cell.origin == "ocr" else "rule", page=row.page, bbox=cell.bbox or row.bbox,
             source_text=cell.raw.strip(), confidence=round(min(confidence, read), 3), line=row.line, note=note,
             sheet=ref.sheet, cell=ref.cell, table=ref.table, row=ref.row, column=ref.column,
