@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
+from jixiao.domain.columns import SUSPICIOUS, type_cost
 from jixiao.gaps import Gap, TableRead, TableReader
 from jixiao.layouts import COLUMN_FIELDS, LayoutStore
 from jixiao.llm.prompts import render
@@ -96,14 +97,24 @@ def _key(index: int, header: str) -> str:
     return f"第{index + 1}列" if header == f"第{index + 1}列" else f"第{index + 1}列{header[:12]}"
 
 
-def mapping_model(headers: list[str]) -> type[ColumnMapping]:
-    """The reply model of one table: a key per column, each an enumerated choice of LABELS or 不读取."""
-    choice: Any = Literal[(*LABELS.values(), SKIP)]
-    columns: dict[str, Any] = {f"c{i}": (choice, Field(alias=_key(i, h))) for i, h in enumerate(headers)}
+def _plausible(samples: list[str]) -> tuple[str, ...]:
+    """The labels of the fields every sample of a column could be (the aligner's content types); a column with no
+    sample is not read."""
+    if not samples:
+        return (SKIP,)
+    return (*(LABELS[f] for f in LABELS if all(type_cost(text, f) < SUSPICIOUS for text in samples)), SKIP)
+
+
+def mapping_model(headers: list[str], samples: list[list[str]] | None = None) -> type[ColumnMapping]:
+    """The reply model of one table: a key per column, each an enumerated choice among the labels its samples can be
+    (all of LABELS without samples) or 不读取. Sent as the schema, it is the grammar of the reply."""
+    options = [_plausible(s) for s in samples] if samples is not None else [(*LABELS.values(), SKIP)] * len(headers)
+    columns: dict[str, Any] = {f"c{i}": (Literal[choices], Field(alias=_key(i, h)))
+                               for i, (h, choices) in enumerate(zip(headers, options, strict=True))}
     return create_model("ColumnMapping", __base__=ColumnMapping, **columns)
 
 
-def _samples(gap: Gap) -> list[dict[str, object]]:
+def _samples(gap: Gap) -> list[dict[str, Any]]:
     full = sorted(gap.rows, key=lambda row: -len(row.filled))[:_SAMPLES]
     return [{"key": _key(i, cell.text), "header": cell.text,
              "samples": [c.text for row in full if (c := row.cell_at(cell.index)) is not None and c.text]}
@@ -111,7 +122,8 @@ def _samples(gap: Gap) -> list[dict[str, object]]:
 
 
 def request_mapping(service: LlmService, document: Document, gap: Gap, reader: TableReader) -> tuple[Reply, str]:
-    user, sha = render("column_mapping.j2", reason=gap.reason, columns=_samples(gap), fields=FIELD_MEANINGS,
+    columns = _samples(gap)
+    user, sha = render("column_mapping.j2", reason=gap.reason, columns=columns, fields=FIELD_MEANINGS,
                        labels=LABELS, skip=SKIP)
     system, _ = render("system.j2")
 
@@ -119,7 +131,8 @@ def request_mapping(service: LlmService, document: Document, gap: Gap, reader: T
         return _read(document, gap, fields, reader)[1]
 
     reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               mapping_model([c.text for c in gap.cells]), {"check": check})
+                               mapping_model([c.text for c in gap.cells], [c["samples"] for c in columns]),
+                               {"check": check})
     return reply, sha
 
 
