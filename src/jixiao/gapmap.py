@@ -3,7 +3,8 @@
 The model sees the header cells and a few sample values per column and answers one field per
 column (or none): the reply's schema has one key per column (its number and header, so the key the model
 writes names the column it decides next), each an enumeration of the fields the column's samples can be by
-content type, and a server that compiles the schema into a grammar (llama.cpp) lets it write nothing else. The rules then read every row of the table with that mapping, so each value
+content type, and a server that compiles the schema into a grammar (llama.cpp) lets it write nothing else.
+The rules then read every row of the table with that mapping, so each value
 is read from its own cell and one call serves the whole table. A mapping is refused and reported
 when the table it produces breaks the arithmetic (得分 > 分值, Σ得分 ≠ 总分) or cannot be checked
 at all; a mapping the arithmetic confirms is stored in the layout memory (`jixiao.layouts`) under
