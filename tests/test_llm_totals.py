@@ -100,7 +100,7 @@ def test_a_total_not_printed_in_the_row_is_refused(fake: FakeOpenAI, tmp_path: P
 
 def test_one_printed_number_given_to_two_fields_is_refused_for_both(fake: FakeOpenAI, tmp_path: Path) -> None:
     """'9.86' is printed once (the 得分); a reply that makes it the 分值 too cannot say which it is: null beats wrong."""
-    path, expected = _case("shanxi-00-nofunds")
+    path, _ = _case("shanxi-00-nofunds")
     twice = _reply({"全年预算数": "71.5", "全年执行数": "70.52", "执行率": "98.63%", "分值": "9.86", "得分": "9.86"})
     fake.script(twice, twice)
     doc = _extract(path, fake, tmp_path)
