@@ -94,7 +94,7 @@ test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases
 	scripts/llm_serve.sh start
 	JIXIAO_LLM_BASE_URL=http://127.0.0.1:8765/v1 JIXIAO_LLM_MODEL=qwen2.5-coder-0.5b JIXIAO_LLM_LOCAL_ONLY=1 \
 	JIXIAO_LLM_CONCURRENCY=1 JIXIAO_CACHE_DIR=$${JIXIAO_CACHE_DIR:-.llm/cache} \
-	  sh -c 'JIXIAO_LLM_JUDGE=0 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline --drafts && \
+	  sh -c 'JIXIAO_LLM_JUDGE=0 JIXIAO_LLM_RETRIES=1 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline --drafts && \
 	         { timeout $(JUDGE_EVAL_S) $(BIN)/jixiao eval golden/review-labels --llm $(foreach c,$(JUDGE_CASES),--case $(c)); s=$$?; \
 	           if [ $$s -eq 124 ]; then echo "judge eval stopped after $(JUDGE_EVAL_S) s (slow model server): no LLM figures this run"; s=0; fi; \
 	           exit $$s; }'; status=$$?; scripts/llm_serve.sh stop; exit $$status

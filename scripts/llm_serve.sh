@@ -14,6 +14,10 @@ PARTS_VERSION=0.9.0
 GGUF=$DIR/qwen2.5-coder-0.5b-instruct.gguf
 SHA256=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
 SIZE=491400064
+# One thread by default: the server shares the cores with jixiao (and, in CI, with whatever else runs); two
+# threads that wait on each other at every step made a loaded 2-core machine 10-20x slower (26 s vs 1.6 s for
+# one short reply). JIXIAO_LLM_THREADS=N on a machine with cores to spare.
+THREADS=${JIXIAO_LLM_THREADS:-1}
 
 build() {
   [ -x "$DIR/venv/bin/python" ] && "$DIR/venv/bin/python" -c "import llama_cpp.server" 2>/dev/null && return
@@ -56,7 +60,7 @@ start() {
   build; model
   if curl -fsS "http://127.0.0.1:$PORT/v1/models" >/dev/null 2>&1; then echo "already serving on 127.0.0.1:$PORT"; return; fi
   setsid nohup "$DIR/venv/bin/python" -m llama_cpp.server --model "$GGUF" --host 127.0.0.1 --port "$PORT" \
-    --n_ctx 4096 --n_threads "$(nproc)" --model_alias qwen2.5-coder-0.5b > "$DIR/server.log" 2>&1 &
+    --n_ctx 4096 --n_threads "$THREADS" --model_alias qwen2.5-coder-0.5b > "$DIR/server.log" 2>&1 &
   echo $! > "$DIR/server.pid"
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$PORT/v1/models" >/dev/null 2>&1; then

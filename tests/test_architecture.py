@@ -76,7 +76,7 @@ ALLOWED: dict[str, set[str]] = {
 # modules not yet gathered into outputs/ count as outputs
 ROOMS = {"report": "outputs",
          "evaluate_breakdown": "evaluate",  # the golden report's tables, part of the evaluation
-         "gapmap": "gapfill", "gapfunds": "gapfill", "gapground": "gapfill",  # the LLM layer's request kinds
+         "gapmap": "gapfill", "gapfunds": "gapfill", "gapground": "gapfill", "gaptotal": "gapfill",  # request kinds
          "cli_layouts": "cli"}
 
 

@@ -135,12 +135,25 @@ def test_rate_limit_is_retried(fake: FakeOpenAI, damaged: Path, tmp_path: Path) 
 
 def test_auto_mode_falls_back_from_json_schema(fake: FakeOpenAI, damaged: Path, tmp_path: Path) -> None:
     refusal = json.dumps({"detail": "Input should be 'text' or 'json_object'"})
-    fake.script(Step(status=500, body=refusal), Step(status=500, body=refusal),
+    fake.script(*[Step(status=500, body=refusal)] * 4,
                 Step(content="```json\n" + _reply(weight=(4, "20.00"), score=(4, "18.00")) + "\n```"))
     doc = _extract(damaged, _service(fake, tmp_path, mode="auto"))
     assert doc.forms[0].indicators[ROW].score == 18.0
     assert fake.requests[0]["response_format"]["type"] == "json_schema"
+    assert fake.requests[2]["response_format"]["type"] == "json_object"  # then the schema llama.cpp's way
     assert "response_format" not in fake.requests[-1]
+
+
+def test_auto_mode_sends_the_schema_as_a_json_object_grammar(fake: FakeOpenAI, damaged: Path, tmp_path: Path) -> None:
+    """llama-cpp-python's server refuses `json_schema` but constrains its reply to `{"type": "json_object", "schema"}`."""
+    refusal = json.dumps({"detail": "Input should be 'text' or 'json_object'"})
+    fake.script(Step(status=500, body=refusal), Step(status=500, body=refusal))
+    fake.default = Step(content=_reply(weight=(4, "20.00"), score=(4, "18.00")))
+    doc = _extract(damaged, _service(fake, tmp_path, mode="auto"))
+    assert doc.forms[0].indicators[ROW].score == 18.0
+    sent = fake.requests[2]["response_format"]
+    assert sent["type"] == "json_object" and set(sent["schema"]["properties"]) >= {"weight", "score"}
+    assert all(r["response_format"]["type"] == "json_object" for r in fake.requests[2:])  # the mode is kept
 
 
 def test_local_only_refuses_a_public_endpoint_before_sending(fake: FakeOpenAI, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from jixiao.cli import app
 from jixiao.drafts import LlmDrafter, draft_document
 from jixiao.drafts.facts import form_facts
 from jixiao.evaluate import compare_forms, expected_from
+from jixiao.gapmap import LABELS, SKIP
 from jixiao.layouts import LayoutStore, signature
 from jixiao.llm.client import InstructorService
 from jixiao.llm.config import LlmConfig
@@ -37,8 +38,13 @@ RIGHT = [None, "level1", "level2", "name", "weight", "target", "actual", "score"
 SWAPPED = [None, "level1", "level2", "name", "score", "target", "actual", "weight", "explanation"]  # 得分 > 分值
 
 
+def _choices(columns: list[str | None]) -> dict[str, str]:
+    """A column-mapping reply: one choice per column, keyed by position (c0, c1, …)."""
+    return {f"c{i}": LABELS[c] if c else SKIP for i, c in enumerate(columns)}
+
+
 def _columns(columns: list[str | None]) -> Step:
-    return Step(content=json.dumps({"columns": [c or "none" for c in columns]}))
+    return Step(content=json.dumps(_choices(columns), ensure_ascii=False))
 
 
 def _service(fake: FakeOpenAI, tmp_path: Path, retries: int = 1) -> InstructorService:
@@ -69,7 +75,7 @@ def test_unmapped_header_is_one_column_mapping_request_read_by_the_rules(fake: F
     doc = _extract(path, fake, tmp_path)
     assert len(fake.requests) == 1 and doc.llm_usage.calls == 1
     prompt = fake.requests[0]["messages"][-1]["content"]
-    assert "表头“配分”" in prompt and "表头“实得”" in prompt  # header cells and sample values, not the whole form
+    assert "第5列配分" in prompt and "第8列实得" in prompt  # header cells and sample values, not the whole form
     found = expected_from(doc)["forms"][0]["indicators"]
     assert found == expected[0]["indicators"]  # every row read by the rules with the mapping
     assert doc.forms[0].goals == rules.forms[0].goals  # the header row is not taken for goal text
@@ -261,7 +267,7 @@ def test_eval_llm_reports_kinds_layout_memory_and_drafts(fake: FakeOpenAI, tmp_p
     golden = tmp_path / "golden"
     for name in ("anhui-00-unmapped", "anhui-01-unmapped", "anhui-02-unmapped"):
         shutil.copytree(DAMAGED / name, golden / name)
-    fake.default = Step(content=json.dumps({"columns": [c or "none" for c in RIGHT], "cause": None, "measure": None}))
+    fake.default = Step(content=json.dumps({**_choices(RIGHT), "cause": None, "measure": None}, ensure_ascii=False))
     env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
            "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
     result = CliRunner().invoke(app, ["eval", str(golden), "--llm", "--no-baseline", "--drafts"], env=env)

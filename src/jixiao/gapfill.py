@@ -23,6 +23,7 @@ from jixiao.gapfunds import fill_funds
 from jixiao.gapground import LABEL, NUMERIC, Grounded, Grounding, Value, as_number, ground, salvage
 from jixiao.gapmap import fill_tables
 from jixiao.gaps import Gap, TableReader
+from jixiao.gaptotal import fill_total
 from jixiao.layouts import LayoutStore
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
@@ -213,7 +214,9 @@ def fill_gaps(document: Document, gaps: list[Gap], service: LlmService, concurre
     gaps = [g for g in gaps if not (g.kind == "indicator_row" and g.form in mapped)]
     for reply in fill_funds(document, [g for g in gaps if g.kind == "funds"], service):
         add_usage(document.llm_usage, reply)
-    gaps = [g for g in gaps if g.kind not in ("columns", "funds")]
+    for reply in fill_total(document, [g for g in gaps if g.kind == "total"], service):  # after funds: 执行率得分
+        add_usage(document.llm_usage, reply)
+    gaps = [g for g in gaps if g.kind not in ("columns", "funds", "total")]
     context = copy_context()  # the input's LLM budget, seen by every request thread
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         outcomes = list(pool.map(lambda gap: context.copy().run(_request, service, gap), gaps))

@@ -8,9 +8,9 @@ refused and reported, then the domain checks run over the result like over any o
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from jixiao.domain.vocabulary import fund_kind
 from jixiao.gapground import Grounded, Grounding, Value, as_number, ground, salvage
@@ -18,21 +18,58 @@ from jixiao.gaps import Gap
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Fund, Provenance
+from jixiao.values import numbers_in_numeric_cell
 
 AMOUNTS = ("initial_budget", "adjusted_budget", "executed")
 EXECUTION = ("rate", "weight", "score")
 _RATE_TOLERANCE = 0.6
 
 
+LABELS = {"initial_budget": "年初预算数", "adjusted_budget": "全年预算数", "executed": "全年执行数",
+          "rate": "执行率", "weight": "分值", "score": "得分"}
+
+
 class FundsReply(Grounded):
     NUMERIC_FIELDS: ClassVar[frozenset[str]] = frozenset({*AMOUNTS, *EXECUTION})
+    model_config = ConfigDict(populate_by_name=True)
 
-    initial_budget: Value = Field(None, description="年初预算数")
-    adjusted_budget: Value = Field(None, description="全年预算数")
-    executed: Value = Field(None, description="全年执行数")
-    rate: Value = Field(None, description="执行率（%）")
-    weight: Value = Field(None, description="执行率分值")
-    score: Value = Field(None, description="执行率得分")
+    initial_budget: Value = Field(None, alias=LABELS["initial_budget"], description="年初预算数")
+    adjusted_budget: Value = Field(None, alias=LABELS["adjusted_budget"], description="全年预算数")
+    executed: Value = Field(None, alias=LABELS["executed"], description="全年执行数")
+    rate: Value = Field(None, alias=LABELS["rate"], description="执行率（%）")
+    weight: Value = Field(None, alias=LABELS["weight"], description="执行率分值")
+    score: Value = Field(None, alias=LABELS["score"], description="执行率得分")
+
+    @model_validator(mode="after")
+    def _adds_up(self, info: ValidationInfo) -> FundsReply:
+        if (info.context or {}).get("arithmetic"):  # re-asked when the funds arithmetic refuses the reply
+            values = {f: n for f in self.NUMERIC_FIELDS if (n := as_number(getattr(self, f))) is not None}
+            grounding = Grounding(cells={f: 0 for f in values})
+            _arithmetic(values, grounding)
+            if grounding.refused:
+                raise ValueError("；".join(dict.fromkeys(grounding.refused.values())) + "，请重新选择")
+        return self
+
+
+def total_numbers(cells: list[str]) -> list[str]:
+    """The numbers the total row prints (after its 合计/总额 label, up to the next fund label), else the block's."""
+    start = next((i for i, c in enumerate(cells) if fund_kind(c) == "total"), None)
+    row = cells if start is None else cells[start + 1:]
+    end = next((i for i, c in enumerate(row) if fund_kind(c) is not None), len(row))
+    numbers = [c.strip() for c in row[:end] if numbers_in_numeric_cell(c) is not None]
+    return list(dict.fromkeys(numbers)) or [c.strip() for c in cells if numbers_in_numeric_cell(c) is not None]
+
+
+def funds_model(cells: list[str]) -> type[FundsReply]:
+    """The reply model of one funds block: each field one of the total row's printed numbers, or null.
+
+    The keys are the Chinese column names (aliases), so the key the model writes names the choice it makes next."""
+    numbers = total_numbers(cells)
+    if not numbers:
+        return FundsReply
+    choice: Any = Literal[tuple(dict.fromkeys(numbers))] | None
+    fields: dict[str, Any] = {f: (choice, Field(None, alias=label)) for f, label in LABELS.items()}
+    return create_model("FundsReply", __base__=FundsReply, **fields)
 
 
 def _arithmetic(values: dict[str, float], grounding: Grounding) -> None:
@@ -60,10 +97,11 @@ def _label(gap: Gap, cells: list[int]) -> str:
 
 def _request(service: LlmService, gap: Gap) -> tuple[Reply, str]:
     cells = [c.text for c in gap.cells]
-    user, sha = render("funds_block.j2", reason=gap.reason, cells=cells)
+    user, sha = render("funds_block.j2", reason=gap.reason, cells=cells, header=gap.columns,
+                       numbers=total_numbers(cells), labels=LABELS)
     system, _ = render("system.j2")
     reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               FundsReply, {"cells": cells, "columns": None})
+                               funds_model(cells), {"cells": cells, "columns": None, "arithmetic": True})
     return reply, sha
 
 

@@ -42,6 +42,7 @@ def ground(reply: BaseModel, cells: list[str], columns: dict[int, str] | None = 
     used_text: set[int] = set()
     numbers_left = {i: numbers_in_numeric_cell(c) or [] for i, c in enumerate(cells)}
     numeric = getattr(reply, "NUMERIC_FIELDS", NUMERIC)
+    claimed: dict[float, str] = {}  # number → the field that took its last printed copy
     for field, value in reply:
         if value is None or value == "":
             continue
@@ -51,11 +52,17 @@ def ground(reply: BaseModel, cells: list[str], columns: dict[int, str] | None = 
                           if number is not None and any(abs(n - number) <= 1e-9 for n in numbers)]
             if columns is not None:
                 candidates = [i for i in candidates if columns.get(i) == field]
+            if number is not None and not candidates and number in claimed:
+                other = claimed[number]  # one printed number given to two fields: which one it is, is unknown
+                result.cells.pop(other, None)
+                result.refused[other] = result.refused[field] = f"“{value}”只印了一次，却被同时当作{other}和{field}"
+                continue
             if not candidates or number is None:
                 result.refused[field] = f"“{value}”不是该行（对应列）数字单元格中的数值"
                 continue
             cell = candidates[0]
             numbers_left[cell].remove(next(n for n in numbers_left[cell] if abs(n - number) <= 1e-9))
+            claimed[number] = field
         else:
             text = clean_text(str(value))
             matches = [i for i, c in enumerate(cells) if text in (clean_text(c), LABEL.sub("", clean_text(c)))]

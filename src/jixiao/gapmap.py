@@ -1,7 +1,10 @@
 """Column mapping: an indicator table whose header the rules cannot map, mapped once by the model.
 
 The model sees the header cells and a few sample values per column and answers one field per
-column (or none). The rules then read every row of the table with that mapping, so each value
+column (or none): the reply's schema has one key per column (its number and header, so the key the model
+writes names the column it decides next), each an enumeration of the fields the column's samples can be by
+content type, and a server that compiles the schema into a grammar (llama.cpp) lets it write nothing else.
+The rules then read every row of the table with that mapping, so each value
 is read from its own cell and one call serves the whole table. A mapping is refused and reported
 when the table it produces breaks the arithmetic (得分 > 分值, Σ得分 ≠ 总分) or cannot be checked
 at all; a mapping the arithmetic confirms is stored in the layout memory (`jixiao.layouts`) under
@@ -10,8 +13,11 @@ the header's signature, and applied by the rules, with 0 calls, to every later t
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
+
+from jixiao.domain.columns import SUSPICIOUS, type_cost
 from jixiao.gaps import Gap, TableRead, TableReader
 from jixiao.layouts import COLUMN_FIELDS, LayoutStore
 from jixiao.llm.prompts import render
@@ -22,17 +28,33 @@ MAPPED_CONFIDENCE = 0.8  # under the flag threshold: a reviewer confirms the fir
 _SAMPLES = 3
 _TOLERANCE = 0.051
 _NONE = {"none", "null", "", "无", "-"}
+# the choice the model makes for each column: the words forms print (a small model matches 配分 to 分值, not to
+# "weight"); the reply's schema lets it write only these, so a reply is always one choice per column
+LABELS: dict[str, str] = {
+    "level1": "一级指标", "level2": "二级指标", "name": "指标名称", "unit": "计量单位", "operator": "比较符号",
+    "target": "目标值", "actual": "完成值", "weight": "分值", "score": "得分", "explanation": "偏差原因",
+    "scoring_method": "评分方法", "deviation_pct": "偏离度", "score_coef": "得分系数", "is_core": "核心指标",
+    "review_score": "复核得分",
+}
+SKIP = "不读取"
+_FIELD_OF = {label: field for field, label in LABELS.items()}
 FIELD_MEANINGS = (
-    ("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标/指标名称"), ("unit", "计量单位"),
-    ("operator", "指标性质，如≥、≤、定性"), ("target", "年度指标值/目标值"), ("actual", "实际完成值"),
-    ("weight", "分值/权重，数字"), ("score", "得分，数字"), ("explanation", "偏差原因分析及改进措施/说明"),
-    ("scoring_method", "评分标准/计算方法"), ("deviation_pct", "偏离度"), ("score_coef", "得分系数"),
-    ("is_core", "是否核心指标"), ("review_score", "复核得分"),
+    ("level1", "一级指标，如产出指标、效益指标"), ("level2", "二级指标，如数量指标、质量指标"),
+    ("name", "三级指标/指标名称，一句话的指标内容"), ("unit", "计量单位，如%、个、万元"),
+    ("operator", "指标性质，只有≥、≤、=、定性这样的符号"), ("target", "年度指标值/目标值/预期值"),
+    ("actual", "实际完成值"), ("weight", "分值/权重，数字，各行合计约为100"), ("score", "得分，数字，不大于分值"),
+    ("explanation", "偏差原因分析及改进措施/说明"), ("scoring_method", "评分标准/计算方法"),
+    ("deviation_pct", "偏离度"), ("score_coef", "得分系数"), ("is_core", "是否核心指标"), ("review_score", "复核得分"),
 )
 
 
 def normalise(columns: list[str | None]) -> list[str | None]:
-    return [None if c is None or str(c).strip().lower() in _NONE else str(c).strip() for c in columns]
+    """Field names (or labels the model chose) as fields; none/不读取 as None."""
+    fields = []
+    for column in columns:
+        text = None if column is None else str(column).strip()
+        fields.append(None if text is None or text.lower() in _NONE or text == SKIP else _FIELD_OF.get(text, text))
+    return fields
 
 
 def mapping_problem(columns: list[str | None], width: int) -> str | None:
@@ -45,43 +67,75 @@ def mapping_problem(columns: list[str | None], width: int) -> str | None:
         return f"未知字段：{'、'.join(unknown)}"
     named = [f for f in fields if f]
     if len(named) != len(set(named)):
-        return "同一字段用于多列"
+        twice = sorted({LABELS.get(f, f) for f in named if named.count(f) > 1})
+        return f"“{'、'.join(twice)}”用于多列，每项最多一列"
     if "name" not in named:
-        return "没有指标名称（name）列"
+        return "没有“指标名称”列"
     return None
 
 
 class ColumnMapping(BaseModel):
-    columns: list[str | None] = Field(description="每一列对应的字段名，按列的顺序；不读取的列写 none")
+    """One choice per column: the field (as its label in LABELS) the column holds, or 不读取.
+
+    The fields are made per table (`mapping_model`): `c0`, `c1`, … aliased by each column's number and header,
+    so the key the model writes just before each choice names that column."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def fields(self) -> list[str | None]:
+        return normalise([getattr(self, name) for name in type(self).model_fields])
 
     @model_validator(mode="after")
     def _usable(self, info: ValidationInfo) -> ColumnMapping:
         context = info.context or {}
-        width = context.get("width")
-        if width is not None and (problem := mapping_problem(self.columns, width)):
+        if (problem := mapping_problem(self.fields(), len(type(self).model_fields))):
             raise ValueError(problem)
         check = context.get("check")  # the arithmetic of the table this mapping reads (re-asked when it fails)
-        if check is not None and (problem := check(normalise(self.columns))):
+        if check is not None and (problem := check(self.fields())):
             raise ValueError(f"按此映射读取后{problem}，请重新判断各列")
         return self
 
 
-def _samples(gap: Gap) -> list[dict[str, object]]:
+def _key(index: int, header: str) -> str:
+    return f"第{index + 1}列" if header == f"第{index + 1}列" else f"第{index + 1}列{header[:12]}"
+
+
+def _plausible(samples: list[str]) -> tuple[str, ...]:
+    """The labels of the fields every sample of a column could be (the aligner's content types); a column with no
+    sample is not read."""
+    if not samples:
+        return (SKIP,)
+    return (*(LABELS[f] for f in LABELS if all(type_cost(text, f) < SUSPICIOUS for text in samples)), SKIP)
+
+
+def mapping_model(headers: list[str], samples: list[list[str]] | None = None) -> type[ColumnMapping]:
+    """The reply model of one table: a key per column, each an enumerated choice among the labels its samples can be
+    (all of LABELS without samples) or 不读取. Sent as the schema, it is the grammar of the reply."""
+    options = [_plausible(s) for s in samples] if samples is not None else [(*LABELS.values(), SKIP)] * len(headers)
+    columns: dict[str, Any] = {f"c{i}": (Literal[choices], Field(alias=_key(i, h)))
+                               for i, (h, choices) in enumerate(zip(headers, options, strict=True))}
+    return create_model("ColumnMapping", __base__=ColumnMapping, **columns)
+
+
+def _samples(gap: Gap) -> list[dict[str, Any]]:
     full = sorted(gap.rows, key=lambda row: -len(row.filled))[:_SAMPLES]
-    return [{"header": cell.text,
+    return [{"key": _key(i, cell.text), "header": cell.text,
              "samples": [c.text for row in full if (c := row.cell_at(cell.index)) is not None and c.text]}
-            for cell in gap.cells]
+            for i, cell in enumerate(gap.cells)]
 
 
 def request_mapping(service: LlmService, document: Document, gap: Gap, reader: TableReader) -> tuple[Reply, str]:
-    user, sha = render("column_mapping.j2", reason=gap.reason, columns=_samples(gap), fields=FIELD_MEANINGS)
+    columns = _samples(gap)
+    user, sha = render("column_mapping.j2", reason=gap.reason, columns=columns, fields=FIELD_MEANINGS,
+                       labels=LABELS, skip=SKIP)
     system, _ = render("system.j2")
 
     def check(fields: list[str | None]) -> str | None:
         return _read(document, gap, fields, reader)[1]
 
     reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               ColumnMapping, {"width": len(gap.cells), "check": check})
+                               mapping_model([c.text for c in gap.cells], [c["samples"] for c in columns]),
+                               {"check": check})
     return reply, sha
 
 
@@ -174,16 +228,16 @@ def _merge(form: Form, read: TableRead, model: str | None, prompt_sha256: str | 
     return filled
 
 
-def _salvage(raw: str | None, width: int) -> dict[str, object] | None:
+def _salvage(raw: str | None, headers: list[str]) -> list[str | None] | None:
     """A reply refused only for its arithmetic, so that the refusal is reported with the mapping it gave."""
     if raw is None:
         return None
     text = raw.strip().strip("`").removeprefix("json").strip()
     try:
-        columns = ColumnMapping.model_validate_json(text).columns
+        columns = mapping_model(headers).model_validate_json(text).fields()
     except ValueError:
         return None
-    return None if mapping_problem(columns, width) else {"columns": columns}
+    return None if mapping_problem(columns, len(headers)) else columns
 
 
 def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store: LayoutStore | None,
@@ -202,14 +256,15 @@ def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store:
             continue
         reply, sha = request_mapping(service, document, gap, reader)
         replies.append(reply)
-        data = reply.data if reply.data is not None else _salvage(reply.raw, len(gap.cells))
-        if data is None:
+        headers = [c.text for c in gap.cells]
+        fields = (mapping_model(headers).model_validate(reply.data).fields() if reply.data is not None
+                  else _salvage(reply.raw, headers))
+        if fields is None:
             document.findings.append(Finding(
                 code="LLM_FAILED", severity="warning", form=gap.form, path="indicators",
                 message=f"第{gap.line or '?'}行起的指标表：模型未给出可用的列映射（{reply.error or '回复无法解析'}），"
                         "该表仍需人工核对", found=(reply.error or reply.raw or "")[:200]))
             continue
-        fields = normalise(ColumnMapping.model_validate(data).columns)
         findings, confirmed = apply_mapping(document, gap, fields, reader, service.model, sha)
         document.findings.extend(findings)
         if not any(f.code == "LLM_MAPPING_REFUSED" for f in findings):

@@ -1,8 +1,9 @@
 """Gaps: what the rule parser could not settle, handed to the LLM layer as narrow requests.
 
 Kinds: `indicator_row` (a row the rules could not split), `header` (the header block), `funds`
-(the funds block: the total row and 执行率/分值/得分) and `columns` (a whole indicator table whose
-header the rules cannot map: the model maps each column to a field, the rules read every row).
+(the funds block: the total row and 执行率/分值/得分), `total` (the 总分 row: 总分值 and 总得分) and
+`columns` (a whole indicator table whose header the rules cannot map: the model maps each column to a
+field, the rules read every row).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from jixiao.models import Finding, Indicator, Provenance
 
 
 class Gap(BaseModel):
-    kind: Literal["indicator_row", "header", "funds", "columns"]
+    kind: Literal["indicator_row", "header", "funds", "columns", "total"]
     form: int
     indicator: int | None = Field(None, description="indicator to complete, or the position to insert at")
     insert: bool = Field(False, description="True: the row produced no indicator; insert one")

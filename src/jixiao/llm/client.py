@@ -12,6 +12,11 @@ retried with backoff, and every request of one input shares the input's budget (
 in a context variable, so inputs processed at once never reset each other's budget). `gate` bounds the requests
 in flight: a semaphore of `JIXIAO_LLM_CONCURRENCY`, shared by every worker process of a batch (jixiao.pool) or
 every task of a Ray cluster.
+
+Modes: `json_schema` sends OpenAI's `response_format` JSON schema; `schema_object` sends the same schema as
+`{"type": "json_object", "schema": …}`, the form llama-cpp-python's server turns into a grammar that
+constrains every token of the reply; `auto` probes them in that order and falls back to `md_json` (no
+constraint). `JIXIAO_LLM_TRACE` appends each request's messages and reply to a JSON-lines file.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ for _name in ("instructor", "openai", "httpx", "httpcore"):  # failures are repo
 
 _MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
+    "schema_object": instructor.Mode.JSON_SCHEMA,  # the schema sent llama.cpp's way (see module doc)
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
     "tools": instructor.Mode.TOOLS,
@@ -133,17 +139,32 @@ class InstructorService:
             return self._from_cache(hit, response_model, context)
         self._say_endpoint()
         if self._mode == "auto":
-            reply = self._call("json_schema", messages, response_model, context)
-            if reply.error and reply.error.startswith("HTTP ") and reply.error[5:8] in ("400", "422", "500"):
-                self._mode = "md_json"  # e.g. llama-cpp-python 0.3 answers 500 to response_format json_schema
-                reply = self._call("md_json", messages, response_model, context)
-            elif reply.error is None:
-                self._mode = "json_schema"
+            reply = self._probe(messages, response_model, context)
         else:
             reply = self._call(self._mode, messages, response_model, context)
         if reply.raw is not None:
             self._cache.put(key, reply.raw)
+        self._trace(messages, response_model, reply)
         return reply
+
+    def _probe(self, messages: list[dict[str, str]], response_model: type[BaseModel], context: dict[str, Any]) -> Reply:
+        """`auto`: the first mode the server accepts, kept for the later requests."""
+        for mode in ("json_schema", "schema_object"):
+            reply = self._call(mode, messages, response_model, context)
+            if not (reply.error and reply.error.startswith("HTTP ") and reply.error[5:8] in ("400", "422", "500")):
+                if reply.error is None:
+                    self._mode = mode
+                return reply
+        self._mode = "md_json"  # a server that constrains nothing
+        return self._call("md_json", messages, response_model, context)
+
+    def _trace(self, messages: list[dict[str, str]], response_model: type[BaseModel], reply: Reply) -> None:
+        if self.config.trace is None:
+            return
+        record = {"model": response_model.__name__, "mode": self._mode, "messages": messages,
+                  **reply.model_dump(include={"data", "raw", "error", "attempts", "cached"})}
+        with self._lock, self.config.trace.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
     def _from_cache(self, content: str, response_model: type[BaseModel], context: dict[str, Any]) -> Reply:
         try:
@@ -201,7 +222,9 @@ class InstructorService:
         patched = instructor.from_openai(client, mode=_MODES[mode])
         seen: list[Any] = []  # every completion of this request, re-asks included: the one source of usage
         patched.on("completion:response", seen.append)
-        reply = self._attempt(patched, messages, response_model, context, deadline_s)
+        extra = {"extra_body": {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
+                 } if mode == "schema_object" else {}
+        reply = self._attempt(patched, messages, response_model, context, deadline_s, extra)
         if seen:
             usages = [_usage(c) for c in seen]  # instructor keeps the running total on the latest completion
             reply.attempts = len(seen)
@@ -212,11 +235,11 @@ class InstructorService:
         return reply
 
     def _attempt(self, client: Any, messages: list[dict[str, str]], response_model: type[BaseModel],
-                 context: dict[str, Any], deadline_s: float) -> Reply:
+                 context: dict[str, Any], deadline_s: float, extra: dict[str, Any]) -> Reply:
         try:
             value, _completion = client.chat.completions.create_with_completion(
                 model=self.model, messages=messages, response_model=response_model,
-                max_retries=self.config.max_retries, context=context, temperature=0)
+                max_retries=self.config.max_retries, context=context, temperature=0, **extra)
         except InstructorRetryException as exc:
             api_error = _api_error(exc)
             if api_error is not None:

@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field, model_validator
 
-Mode = Literal["auto", "json_schema", "json", "md_json", "tools"]
-MODES = ("auto", "json_schema", "json", "md_json", "tools")
+Mode = Literal["auto", "json_schema", "schema_object", "json", "md_json", "tools"]
+MODES = ("auto", "json_schema", "schema_object", "json", "md_json", "tools")
 
 
 class EndpointRefused(Exception):
@@ -40,6 +40,7 @@ class LlmConfig(BaseModel):
     local_only: bool = False
     cache_dir: Path | None = None
     judge: bool = Field(True, description="also run the text review's LLM judge (JIXIAO_LLM_JUDGE=0: gap-filling only)")
+    trace: Path | None = Field(None, description="JIXIAO_LLM_TRACE: append every request and its reply here (JSON lines)")
 
     @model_validator(mode="after")
     def _default_budget(self) -> LlmConfig:
@@ -82,6 +83,7 @@ def config_from_env(env: Mapping[str, str] | None = None, local_only: bool | Non
         local_only=local_only if local_only is not None else _flag(env.get("JIXIAO_LLM_LOCAL_ONLY")),
         cache_dir=Path(cache) if cache else None,
         judge=env.get("JIXIAO_LLM_JUDGE", "1").strip().lower() not in ("0", "false", "no", "off"),
+        trace=Path(trace) if (trace := env.get("JIXIAO_LLM_TRACE")) else None,
     )
 
 

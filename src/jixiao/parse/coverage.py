@@ -2,7 +2,7 @@
 
 A form is held against: title/year, 项目名称, 主管部门, funds, 执行率 with 分值/得分, indicators with
 target/actual/分值/得分, and the total. Missing parts whose rows the form holds become narrow gaps:
-the header block (`header`), the funds block (`funds`); the indicator table is asked about row by
+the header block (`header`), the funds block (`funds`), the 总分 row (`total`); the indicator table is asked about row by
 row (`indicator_row`, parse.indicators) or as a whole (`columns`, parse.learned).
 """
 
@@ -13,6 +13,7 @@ from jixiao.gaps import Gap
 from jixiao.layout import Cell, Row
 from jixiao.models import FLAG_CONFIDENCE, Form
 from jixiao.parse.record import Recorder
+from jixiao.parse.resplit import token_cells
 from jixiao.parse.segment import FormSection
 from jixiao.values import parse_number
 
@@ -45,13 +46,19 @@ def missing_parts(form: Form) -> list[str]:
     return missing
 
 
+def _words(rows: list[Row]) -> list[Cell]:
+    """The rows' cells, each split at its spaces (a row whose cell borders were lost reads as one spaced cell)."""
+    return [c.model_copy(update={"text": part, "raw": part})
+            for row in rows for c in row.filled for part in c.text.split(" ") if part]
+
+
 def _fund_rows(section: FormSection) -> list[Row]:
     """The funds block: its header and rows, or (header lost) the header-block rows that hold a fund label and amounts."""
     if section.funds_header is not None:
         return [r for r in (section.funds_title, section.funds_header, *section.funds) if r is not None]
     return [row for row in section.header
-            if any(vocab.fund_kind(c.text) is not None for c in row.filled[:2])
-            and sum(parse_number(c.text) is not None for c in row.filled) >= 2]
+            if any(vocab.fund_kind(c.text) is not None for c in _words([row])[:2])
+            and sum(parse_number(c.text) is not None for c in _words([row])) >= 2]
 
 
 def _labelled(rows: list[Row], field: str, word: str) -> bool:
@@ -75,14 +82,35 @@ def note_coverage_gaps(section: FormSection, form: Form, rec: Recorder) -> None:
         missing.discard("execution")
     asked = {g.kind for g in rec.gaps}
     if {"project_name", "department"} & missing and section.header and "header" not in asked:
-        cells = [c.model_copy(update={"text": part, "raw": part})  # words of a cell whose borders were lost
-                 for row in section.header for c in row.filled for part in c.text.split(" ") if part]
+        cells = _words(section.header)
         first = section.header[0]
         rec.gap(Gap(kind="header", form=rec.form_index, cells=cells, page=first.page, line=first.line,
                     reason="表头缺少：" + "、".join(m for m in ("project_name", "department") if m in missing)))
     if {"funds", "execution"} & missing:
         rows = _fund_rows(section)
-        if rows and any(parse_number(c.text) is not None for r in rows for c in r.filled):
-            block: list[Cell] = [c for row in rows for c in row.filled]
-            rec.gap(Gap(kind="funds", form=rec.form_index, cells=block, page=rows[0].page, line=rows[0].line,
+        if rows and any(parse_number(c.text) is not None for c in _words(rows)):
+            block = _words(rows)
+            heads = [c.text for row in section.header for c in row.filled  # a header row glued into one cell
+                     if "预算" in c.text and "执行" in c.text and parse_number(c.text) is None]
+            rec.gap(Gap(kind="funds", form=rec.form_index, cells=block, columns=heads[:1], page=rows[0].page,
+                        line=rows[0].line,
                         reason="资金情况未能按规则读取：" + "、".join(m for m in ("funds", "execution") if m in missing)))
+    if "total" in missing:
+        rows = _total_rows(section)
+        cells = [c for row in rows for c in token_cells(row, unglue=True)]
+        if cells and any(parse_number(c.text) is not None for c in cells):
+            cells = [c.model_copy(update={"index": i}) for i, c in enumerate(cells)]
+            rec.gap(Gap(kind="total", form=rec.form_index, cells=cells, page=rows[0].page, line=rows[0].line,
+                        reason="总分未能按规则读取"))
+
+
+def _total_rows(section: FormSection) -> list[Row]:
+    """The rows at the foot of the indicator table (or of what the rules took for goals) that print a 总分/合计
+    label, glued to the numbers or not."""
+    candidates = [*section.totals, *section.orphans, *section.indicators[-3:], *section.goals[-2:]]
+    rows: list[Row] = []
+    for row in candidates:
+        if all(row is not r for r in rows) and any(
+                vocab.header_key(c.text) in vocab.TOTAL_LABELS for c in token_cells(row, unglue=True)):
+            rows.append(row)
+    return rows
