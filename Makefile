@@ -8,8 +8,11 @@ OUT ?= out/demo
 JUDGE_EVAL_S ?= 1200
 # forms in the memory benchmark's generated text dump (bench/make_dump.py)
 BENCH_FORMS ?= 12000
-# labelled cases the LLM judge runs on (empty: all 12; CI runs three to stay within its time)
+# labelled cases the LLM judge runs on (empty: all 12; CI runs two to stay within its time)
 JUDGE_CASES ?=
+# damaged cases the gap-fill check runs on (empty: all of golden/damaged-llm; CI leaves out the unmapped and
+# header-less tables, where the 0.5B model gains nothing yet and spends 8 of the 15 calls)
+GAP_CASES ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants browser
@@ -94,7 +97,7 @@ test-llm: $(STAMP) ## real local model end to end: serve, gap-fill damaged cases
 	scripts/llm_serve.sh start
 	JIXIAO_LLM_BASE_URL=http://127.0.0.1:8765/v1 JIXIAO_LLM_MODEL=qwen2.5-coder-0.5b JIXIAO_LLM_LOCAL_ONLY=1 \
 	JIXIAO_LLM_CONCURRENCY=1 JIXIAO_CACHE_DIR=$${JIXIAO_CACHE_DIR:-.llm/cache} \
-	  sh -c 'JIXIAO_LLM_JUDGE=0 JIXIAO_LLM_RETRIES=1 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline --drafts && \
+	  sh -c 'JIXIAO_LLM_JUDGE=0 JIXIAO_LLM_RETRIES=1 $(BIN)/jixiao eval golden/damaged-llm --llm --no-baseline --drafts $(foreach c,$(GAP_CASES),--case $(c)) && \
 	         { timeout $(JUDGE_EVAL_S) $(BIN)/jixiao eval golden/review-labels --llm $(foreach c,$(JUDGE_CASES),--case $(c)); s=$$?; \
 	           if [ $$s -eq 124 ]; then echo "judge eval stopped after $(JUDGE_EVAL_S) s (slow model server): no LLM figures this run"; s=0; fi; \
 	           exit $$s; }'; status=$$?; scripts/llm_serve.sh stop; exit $$status

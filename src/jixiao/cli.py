@@ -379,8 +379,8 @@ def evaluate_cmd(
     local_only: LocalOnly = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="cases evaluated in parallel (processes)")] = 1,
     errors: Annotated[int, typer.Option("--errors", help="field errors printed per case")] = 20,
-    case: Annotated[list[str] | None, typer.Option("--case", help="text review's labelled set: only these cases "
-                                                   "(repeatable; e.g. a quick LLM judge run)")] = None,
+    case: Annotated[list[str] | None, typer.Option("--case", help="with --llm, or the text review's labelled set: only "
+                                                   "these cases (repeatable; e.g. a quick LLM judge run)")] = None,
 ) -> None:
     """Golden-file evaluation: per-field accuracy, omissions and wrong values, findings precision/recall."""
     from jixiao.evaluate import evaluate_golden  # keeps the common commands' start-up light
@@ -399,7 +399,7 @@ def evaluate_cmd(
         if service is None:
             raise typer.BadParameter("--llm needs an endpoint: set JIXIAO_LLM_BASE_URL (see `make llm-serve`)")
         console = Console(highlight=False, soft_wrap=True, width=160)
-        raise typer.Exit(evaluate_llm(golden, service, console, baseline, drafts))
+        raise typer.Exit(evaluate_llm(golden, service, console, baseline, drafts, set(case or ())))
     raise typer.Exit(evaluate_golden(golden, update=update, report_path=report, jobs=jobs, errors=errors))
 
 

@@ -124,8 +124,8 @@ def _drafts(doc: Document, service: LlmService, profile: RuleProfile, tally: Dra
 
 
 def evaluate_llm(golden: Path, service: LlmService, console: Console, baseline: bool = True,
-                 drafts: bool = False) -> int:
-    cases = sorted(p.parent for p in golden.glob("*/case.toml"))
+                 drafts: bool = False, only: set[str] | None = None) -> int:
+    cases = sorted(p.parent for p in golden.glob("*/case.toml") if not only or p.parent.name in only)
     modes = {m: ModeResult(mode=m, full=FieldTally() if m != "llm-only" else None)
              for m in ("rules-only", "rules+llm", "llm-only")}
     kinds: dict[tuple[str, str], ModeResult] = {}
