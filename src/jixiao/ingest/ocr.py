@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from jixiao.ingest.grid import TextBox
+from jixiao.ingest.linepack import read_packed
 
 # Keep every line down to this score: low scores become low-confidence cells that are flagged,
 # which is better than a value silently missing.
@@ -73,11 +74,11 @@ def _box(points: Any, text: str, score: float) -> TextBox:
     return TextBox(min(xs), min(ys), max(xs), max(ys), text, float(score))
 
 
-def read_text(image: np.ndarray) -> list[TextBox]:
-    """Detect and recognise every text line of an upright page image (pixel coordinates).
+def detect_lines(image: np.ndarray) -> list[np.ndarray]:
+    """Text-line quadrilaterals of a page image, in its pixel coordinates (detection only).
 
-    Lines are found on the page shrunk to at most 150 dpi (an A4 page's shorter side 1240 px) and each line
-    is read from the full-resolution page: a 200 dpi page costs the detector (time and working memory) 56%
+    Lines are found on the page shrunk to at most 150 dpi (an A4 page's shorter side 1240 px); `read_lines`
+    reads each from the full-resolution page: a 200 dpi page costs the detector (time and working memory) 56%
     of what it did, and the recogniser sees the same pixels. (Shrinking to 736 px, the detector's own
     working size, cut more but lost lone comparison signs: golden scans 95.6% instead of 98.1%.)"""
     ocr = engine()
@@ -92,16 +93,26 @@ def read_text(image: np.ndarray) -> list[TextBox]:
         return []
     factor = np.array([width / small.shape[1], height / small.shape[0]], dtype=np.float32)
     limit = np.array([width, height], dtype=np.float32)
-    quads = [np.clip(np.asarray(quad, dtype=np.float32) * factor, 0, limit) for quad in found]
-    results, _ = ocr.text_rec(ocr.get_crop_img_list(image, quads))
-    return [_box(quad, text, score) for quad, (text, score, *_rest) in zip(quads, results, strict=True)
+    return [np.clip(np.asarray(quad, dtype=np.float32) * factor, 0, limit) for quad in found]
+
+
+def line_box(quad: np.ndarray) -> TextBox:
+    """The upright bounding box of a detected line (no text yet)."""
+    return _box(quad, "", 1.0)
+
+
+def read_lines(image: np.ndarray, quads: list[np.ndarray]) -> list[TextBox]:
+    """Recognise detected lines from the page image; lines read as nothing or below the score floor are dropped."""
+    if not quads:
+        return []
+    results = read_packed(engine().text_rec, engine().get_crop_img_list(image, quads))
+    return [_box(quad, text, score) for quad, (text, score) in zip(quads, results, strict=True)
             if score >= _MIN_TEXT_SCORE and text.strip()]
 
 
-def detect_boxes(image: np.ndarray) -> list[TextBox]:
-    """Text-line boxes only (no recognition): cheap, used to find the page's orientation."""
-    result, _ = engine()(image, use_det=True, use_cls=False, use_rec=False)
-    return [_box(points, "", 1.0) for points in (result or [])]
+def read_text(image: np.ndarray) -> list[TextBox]:
+    """Detect and recognise every text line of an upright page image (pixel coordinates)."""
+    return read_lines(image, detect_lines(image))
 
 
 def upside_down_share(crops: list[np.ndarray]) -> Orientation:
@@ -118,5 +129,4 @@ def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     """Recognition only, for crops whose position is already known (split or recovered text)."""
     if not crops:
         return []
-    results, _ = engine().text_rec(crops)
-    return [(str(text), float(score)) for text, score in results]
+    return read_packed(engine().text_rec, crops)
