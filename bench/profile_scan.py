@@ -30,7 +30,6 @@ STAGES = {  # module attribute → stage name
     "jixiao.ingest.scan:recover_missed_ink": "re-reads: missed ink",
     "jixiao.ingest.scan:fix_signs": "re-reads: signs",
     "jixiao.ingest.scan:page_blocks": "cell grid",
-    "jixiao.ingest.ocr:read_packed": "ONNX recognition (packed strips)",
 }
 spent: dict[str, float] = defaultdict(float)
 _active: list[str] = []
@@ -77,6 +76,7 @@ def _patch() -> None:
 
     engine = ocr.engine()
     engine.text_det = _TimedModel("ONNX text detection", engine.text_det)
+    engine.text_rec = _TimedModel("ONNX recognition", engine.text_rec)
     engine.text_cls = _TimedModel("ONNX 0/180 classifier", engine.text_cls)
 
 

@@ -124,19 +124,22 @@ def _crop(image: np.ndarray, x0: float, y0: float, x1: float, y1: float, pad: in
     return image[max(0, int(y0) - pad):min(h, int(y1) + pad + 1), max(0, int(x0) - pad):min(w, int(x1) + pad + 1)]
 
 
-def split_at_rulings(boxes: list[TextBox], segments: list[Segment], image: np.ndarray) -> list[TextBox]:
-    """Text lines that the detector ran across a (removed) cell border are cut there and re-read piece by piece."""
+def split_at_rulings(quads: list[np.ndarray], segments: list[Segment], image: np.ndarray) -> list[TextBox]:
+    """Read the detected lines; a line the detector ran across a (removed) cell border is cut there first and
+    only its pieces are read (reading it whole as well cost a second read of the same ink)."""
     verticals = [s for s in segments if not s.horizontal]
-    out: list[TextBox] = []
+    whole: list[np.ndarray] = []
     pieces: list[tuple[float, float, float, float]] = []
-    for box in boxes:
+    for quad in quads:
+        box = ocr.line_box(quad)
         cuts = sorted(v.x0 for v in verticals if box.x0 + box.height * 0.4 < v.x0 < box.x1 - box.height * 0.4
                       and min(v.y0, v.y1) <= box.cy <= max(v.y0, v.y1))
         if not cuts:
-            out.append(box)
+            whole.append(quad)
             continue
         edges = [box.x0, *cuts, box.x1]
         pieces += [(a, box.y0, b, box.y1) for a, b in itertools.pairwise(edges) if b - a > box.height * 0.6]
+    out = ocr.read_lines(image, whole)
     crops = [_crop(image, x0 + 2, y0, x1 - 2, y1, pad=2) for x0, y0, x1, y1 in pieces]
     for (x0, y0, x1, y1), (text, score) in zip(pieces, ocr.recognise(crops), strict=True):
         if text.strip() and (score >= 0.6 or x1 - x0 >= 1.5 * (y1 - y0)):  # a sliver over the border is noise
@@ -303,8 +306,7 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
     if turns:
         notes.insert(0, IngestNote(code="SCAN_TURNED", severity="info", page=page,
                                    message=f"第{page}页扫描件方向旋转了{turns * 90}°，已自动转正"))
-    boxes = ocr.read_lines(clean, quads)
-    boxes = split_at_rulings(boxes, segments, clean)
+    boxes = split_at_rulings(quads, segments, clean)
     boxes = recover_missed_ink(boxes, line_mask, clean)
     boxes = fix_signs(boxes, clean)
     k = 72.0 / dpi
