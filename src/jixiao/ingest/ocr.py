@@ -7,6 +7,9 @@ for it.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,10 +34,26 @@ class Orientation:
     share: float
 
 
+_M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+
+
+def _hand_back_large_buffers() -> None:
+    """Large heap blocks (the detector's working tensors, page images) go straight back to the system when
+    freed: glibc otherwise raises its mmap threshold after the first big free and keeps later ones in the
+    heap, so a worker's resident memory grows by the detector's working set (~170 MiB measured) for good."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
+        ctypes.CDLL(name).mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
+
+
 @lru_cache(maxsize=1)
 def engine() -> Any:
     """The process-wide RapidOCR engine (models load in ~0.1 s; first call compiles ~1 s)."""
     from rapidocr_onnxruntime import RapidOCR
+
+    _hand_back_large_buffers()
 
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     ocr = RapidOCR(text_score=_MIN_TEXT_SCORE, max_side_len=4000, print_verbose=False,
