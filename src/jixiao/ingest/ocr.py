@@ -7,7 +7,6 @@ for it.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -37,17 +36,32 @@ class Orientation:
 _M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
 
 
+def _libc() -> Any:
+    """glibc, or None where the C library is another (then nothing is tuned)."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
 def _hand_back_large_buffers() -> None:
     """Blocks of 4 MiB and more (the detector's working tensors, page images) go straight back to the system
     when freed. glibc otherwise raises its mmap threshold after the first big free and keeps later ones in the
     heap, so a worker stays ~160 MiB bigger for good (golden jinfeng scan, 5 pages: peak 830 → 672 MiB, +0.3
     CPU s/page of page faults). A 256 KiB threshold also sent the recogniser's small buffers to mmap: +2.6
     CPU s/page."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
-        ctypes.CDLL(name).mallopt(_M_MMAP_THRESHOLD, 4 * 1024 * 1024)
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, 4 * 1024 * 1024)
+
+
+def release_freed_memory() -> None:
+    """Give the heap's free pages back to the system (after a page: its images and OCR buffers are gone)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 @lru_cache(maxsize=1)

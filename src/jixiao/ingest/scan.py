@@ -314,4 +314,6 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
     blocks = page_blocks(segments, [_scaled(b, k) for b in boxes], page, "ocr", tol=max(2.0, 4.0 * k * dpi / 150))
     h, w = clean.shape[:2]
     blocks = _repair_sign_columns(_normalise_numbers(blocks))
+    del image, clean, line_mask
+    ocr.release_freed_memory()
     return ScannedPage(blocks=blocks, width=w * k, height=h * k, rotation=turns * 90, skew=round(skew, 2), notes=notes)
