@@ -58,26 +58,20 @@ def remove_seal(image: np.ndarray) -> tuple[np.ndarray, float]:
     return out, float(red.mean())
 
 
-def _upright_turn(image: np.ndarray) -> int:
-    """Clockwise quarter-turns (0–3) that make the text upright, from text-line shapes and the 0/180 classifier."""
-    small_scale = 1000 / max(image.shape[:2])
-    small = cv2.resize(image, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA) \
-        if small_scale < 1 else image
-    boxes = ocr.detect_boxes(small)
+def _upright_turn(image: np.ndarray, quads: list[np.ndarray], judge_sideways: bool) -> int:
+    """Further clockwise quarter-turns (0, 1 or 2) that make the text upright, judged from the lines the
+    detector found on the page as it is: mostly tall lines → sideways (1); else the 0/180 classifier's
+    majority over the widest lines → upside down (2)."""
+    boxes = [ocr.line_box(q) for q in quads]
     long_boxes = [b for b in boxes if max(b.width, b.height) > 2.5 * min(b.width, b.height)]
-    vertical = sum(1 for b in long_boxes if b.height > b.width)
-    turns = 1 if long_boxes and vertical > len(long_boxes) / 2 else 0
-    work = turn_clockwise(small, turns)
-    if turns:
-        boxes = ocr.detect_boxes(work)
+    if judge_sideways and long_boxes and sum(1 for b in long_boxes if b.height > b.width) > len(long_boxes) / 2:
+        return 1
     crops = []
     for b in sorted(boxes, key=lambda b: -b.width)[:24]:
-        crop = work[int(b.y0):int(b.y1) + 1, int(b.x0):int(b.x1) + 1]
+        crop = image[int(b.y0):int(b.y1) + 1, int(b.x0):int(b.x1) + 1]
         if crop.size and crop.shape[1] > crop.shape[0]:
             crops.append(crop)
-    if ocr.upside_down_share(crops).upside_down:
-        turns += 2
-    return turns % 4
+    return 2 if ocr.upside_down_share(crops).upside_down else 0
 
 
 def _skew_degrees(gray: np.ndarray) -> float:
@@ -130,19 +124,22 @@ def _crop(image: np.ndarray, x0: float, y0: float, x1: float, y1: float, pad: in
     return image[max(0, int(y0) - pad):min(h, int(y1) + pad + 1), max(0, int(x0) - pad):min(w, int(x1) + pad + 1)]
 
 
-def split_at_rulings(boxes: list[TextBox], segments: list[Segment], image: np.ndarray) -> list[TextBox]:
-    """Text lines that the detector ran across a (removed) cell border are cut there and re-read piece by piece."""
+def split_at_rulings(quads: list[np.ndarray], segments: list[Segment], image: np.ndarray) -> list[TextBox]:
+    """Read the detected lines; a line the detector ran across a (removed) cell border is cut there first and
+    only its pieces are read (reading it whole as well cost a second read of the same ink)."""
     verticals = [s for s in segments if not s.horizontal]
-    out: list[TextBox] = []
+    whole: list[np.ndarray] = []
     pieces: list[tuple[float, float, float, float]] = []
-    for box in boxes:
+    for quad in quads:
+        box = ocr.line_box(quad)
         cuts = sorted(v.x0 for v in verticals if box.x0 + box.height * 0.4 < v.x0 < box.x1 - box.height * 0.4
                       and min(v.y0, v.y1) <= box.cy <= max(v.y0, v.y1))
         if not cuts:
-            out.append(box)
+            whole.append(quad)
             continue
         edges = [box.x0, *cuts, box.x1]
         pieces += [(a, box.y0, b, box.y1) for a, b in itertools.pairwise(edges) if b - a > box.height * 0.6]
+    out = ocr.read_lines(image, whole)
     crops = [_crop(image, x0 + 2, y0, x1 - 2, y1, pad=2) for x0, y0, x1, y1 in pieces]
     for (x0, y0, x1, y1), (text, score) in zip(pieces, ocr.recognise(crops), strict=True):
         if text.strip() and (score >= 0.6 or x1 - x0 >= 1.5 * (y1 - y0)):  # a sliver over the border is noise
@@ -279,14 +276,9 @@ def _normalise_numbers(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
-    """OCR one page image into blocks; coordinates in points of the corrected page."""
-    notes: list[IngestNote] = []
-    turns = _upright_turn(image)
-    if turns:
-        image = turn_clockwise(image, turns)
-        notes.append(IngestNote(code="SCAN_TURNED", severity="info", page=page,
-                                message=f"第{page}页扫描件方向旋转了{turns * 90}°，已自动转正"))
+def _prepared(image: np.ndarray, dpi: float, page: int, notes: list[IngestNote]
+              ) -> tuple[float, list[Segment], np.ndarray, np.ndarray]:
+    """Seal ink out, skew corrected, ruling lines found and blanked: (skew, rulings, their mask, clean page)."""
     image, red_share = remove_seal(image)
     if red_share > 0.002:
         notes.append(IngestNote(code="SEAL_REMOVED", severity="info", page=page,
@@ -294,17 +286,34 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
     skew = _skew_degrees(_gray(image))
     if abs(skew) >= 0.1:
         image = rotate(image, skew)
-    gray = _gray(image)
-    segments, line_mask = ruling_lines(gray, dpi)
+    segments, line_mask = ruling_lines(_gray(image), dpi)
     clean = image.copy()
     clean[line_mask > 0] = 255  # a ruling line beside a digit must not be read as '1'
-    boxes = ocr.read_text(clean)
-    boxes = split_at_rulings(boxes, segments, clean)
+    return skew, segments, line_mask, clean
+
+
+def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
+    """OCR one page image into blocks; coordinates in points of the corrected page."""
+    turns = 0
+    while True:  # the page as it is; turned and read again only when its text lines say so (rare)
+        notes: list[IngestNote] = []
+        skew, segments, line_mask, clean = _prepared(turn_clockwise(image, turns), dpi, page, notes)
+        quads = ocr.detect_lines(clean)
+        more = _upright_turn(clean, quads, judge_sideways=turns == 0) if turns < 2 else 0
+        if not more:
+            break
+        turns += more
+    if turns:
+        notes.insert(0, IngestNote(code="SCAN_TURNED", severity="info", page=page,
+                                   message=f"第{page}页扫描件方向旋转了{turns * 90}°，已自动转正"))
+    boxes = split_at_rulings(quads, segments, clean)
     boxes = recover_missed_ink(boxes, line_mask, clean)
     boxes = fix_signs(boxes, clean)
     k = 72.0 / dpi
     segments = [Segment(s.x0 * k, s.y0 * k, s.x1 * k, s.y1 * k) for s in segments]
     blocks = page_blocks(segments, [_scaled(b, k) for b in boxes], page, "ocr", tol=max(2.0, 4.0 * k * dpi / 150))
-    h, w = gray.shape
+    h, w = clean.shape[:2]
     blocks = _repair_sign_columns(_normalise_numbers(blocks))
+    del image, clean, line_mask
+    ocr.release_freed_memory()
     return ScannedPage(blocks=blocks, width=w * k, height=h * k, rotation=turns * 90, skew=round(skew, 2), notes=notes)
