@@ -50,7 +50,8 @@ def test_nothing_reads_the_shared_folder() -> None:
 # run one after the other do not reach into each other: checks read the contract and the domain layer, never the
 # parser; outputs read documents, never the checks; only the pipeline knows every stage.
 BASE = {"__init__", "models", "layout", "errors", "values", "gaps", "domain", "templating", "atomic", "textsafe",
-        "testhook", "limits", "layouts"}  # layouts: the learned-layout store, data the parser and the LLM layer share
+        "testhook", "limits", "layouts", "provcodec"}  # layouts: the learned-layout store, data the parser and the LLM
+# layer share; provcodec: how the JSON file writes a form's provenance (models' serializer)
 ALLOWED: dict[str, set[str]] = {
     **{name: BASE for name in BASE},
     "ingest": BASE,
@@ -70,8 +71,9 @@ ALLOWED: dict[str, set[str]] = {
     "evaluate_llm": BASE | {"ingest", "parse", "llm", "checks", "drafts", "pipeline", "outputs", "evaluate"},
     "evaluate_review": BASE | {"llm", "checks", "pipeline", "evaluate"},
     "cli": BASE | {"ingest", "parse", "llm", "checks", "drafts", "outputs", "review", "pipeline", "batch", "pool", "cluster",
-                   "evaluate", "evaluate_llm", "evaluate_review"},
+                   "evaluate", "evaluate_llm", "evaluate_review", "recheck"},
     "cluster": BASE | {"pipeline", "pool", "outputs"},  # --ray: each input a Ray task
+    "recheck": BASE | {"checks", "outputs", "pipeline"},  # `check`/`draft` over a JSON, streamed
 }
 # modules not yet gathered into outputs/ count as outputs
 ROOMS = {"report": "outputs",

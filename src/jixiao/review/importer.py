@@ -101,16 +101,20 @@ class Decision(BaseModel):
 
 def _decisions(book_path: Path) -> tuple[dict[str, str], dict[str, Decision], list[str]]:
     """(stem → sha256, draft id → decision, problems with the rows); a workbook that is not ours is refused at once."""
-    try:
-        book = load_workbook(book_path)
+    try:  # read-only: the 草稿 and 校验 rows stream; the other sheets of a 12,000-form workbook are never loaded
+        book = load_workbook(book_path, read_only=True)
         names = book.sheetnames
+        if META_SHEET not in names or DRAFT_SHEET not in names:
+            raise ReviewError(f"{book_path}: not a jixiao review workbook (no {META_SHEET} sheet)")
+        meta = _rows(book, META_SHEET, 3)
+        rows = _rows(book, DRAFT_SHEET, len(DRAFT_HEADER))
+        book.close()
+    except ReviewError:
+        raise
     except Exception as exc:  # a damaged or foreign file: zip, XML or openpyxl errors alike, one line
         raise ReviewError(f"{book_path}: not a readable .xlsx workbook ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else 'damaged'})") from None
-    if META_SHEET not in names or DRAFT_SHEET not in names:
-        raise ReviewError(f"{book_path}: not a jixiao review workbook (no {META_SHEET} sheet)")
-    files = _files(book_path, _rows(book, META_SHEET, 3))
-    rows = _rows(book, DRAFT_SHEET, len(DRAFT_HEADER))
+    files = _files(book_path, meta)
     if not rows or tuple(rows[0][:len(DRAFT_HEADER)]) != DRAFT_HEADER:
         raise ReviewError(f"{book_path}: the 草稿 sheet's columns were changed (or the workbook is older than this "
                           f"version; make a new one with `jixiao review export`); expected {', '.join(DRAFT_HEADER)}")
