@@ -8,6 +8,9 @@ dumps. Each configuration runs in its own `jixiao` process; memory is each proce
 --jobs 2 ≥ 1.7 × serial on the scan batch, ≤ 700 MiB peak per worker.
 
 Run: .venv/bin/python bench/bench_scale.py [--copies N] [--no-ray]      (or `make bench`)
+
+2026-12-06 (`--copies 1 --no-ray`, load ~6 on the 2 cores, so wall-clock speedups mean nothing): scan peak RSS
+700 MiB with 1 worker (in the CLI process), 585 MiB per process with 2 workers (was 1139 / 943 MiB); JSON identical.
 """
 
 from __future__ import annotations
