@@ -20,7 +20,18 @@ from pydantic import BaseModel, Field
 from jixiao.domain.columns import SUSPICIOUS, type_cost
 from jixiao.domain.vocabulary import indicator_column, is_level1, is_level2
 from jixiao.gapfunds import fill_funds
-from jixiao.gapground import LABEL, NUMERIC, Grounded, Grounding, Value, as_number, ground, salvage
+from jixiao.gapground import (
+    LABEL,
+    NUMERIC,
+    Grounded,
+    Grounding,
+    Value,
+    as_number,
+    filled_note,
+    ground,
+    grounded_provenance,
+    salvage,
+)
 from jixiao.gapmap import fill_tables
 from jixiao.gaps import Gap, TableReader
 from jixiao.gaptotal import fill_total
@@ -28,7 +39,7 @@ from jixiao.layouts import LayoutStore
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.llm.usage import add_usage
-from jixiao.models import Document, Finding, Form, Indicator, Provenance
+from jixiao.models import Document, Finding, Form, Indicator
 from jixiao.values import clean_text, quantity_value, split_operator
 
 
@@ -148,10 +159,7 @@ def _apply(document: Document, outcome: _Outcome, service: LlmService) -> list[F
         value = getattr(parsed, field)
         setattr(target, field, as_number(value) if field in NUMERIC else
                 clean_text(LABEL.sub("", source.text) if isinstance(target, Form) else str(value)))
-        form.provenance[prefix + field] = Provenance(
-            method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
-            line=gap.line, note="filled by the LLM layer; grounded in this cell", model=service.model,
-            prompt_sha256=outcome.prompt_sha256)
+        form.provenance[prefix + field] = grounded_provenance(gap, source, service.model, outcome.prompt_sha256)
         filled.append(field)
     if isinstance(target, Indicator):
         target.target_value = quantity_value(target.target)
@@ -159,10 +167,7 @@ def _apply(document: Document, outcome: _Outcome, service: LlmService) -> list[F
         if target.operator is None and target.target:
             target.operator = split_operator(target.target)[0]
     if filled:
-        names = "、".join(filled)
-        findings.append(Finding(code="LLM_FILLED", severity="info", form=gap.form, path=prefix.rstrip(".") or None,
-                                message=f"第{gap.line or '?'}行由模型补全：{names}（均已核对为原文单元格），请复核",
-                                found=names))
+        findings.append(filled_note(gap, prefix.rstrip(".") or None, f"第{gap.line or '?'}行", filled))
     return findings
 
 

@@ -13,11 +13,20 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from jixiao.domain.vocabulary import fund_kind
-from jixiao.gapground import Grounded, Grounding, Value, as_number, ground, salvage
+from jixiao.gapground import (
+    Grounded,
+    Grounding,
+    Value,
+    as_number,
+    filled_note,
+    ground,
+    grounded_provenance,
+    salvage,
+)
 from jixiao.gaps import Gap
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
-from jixiao.models import Document, Finding, Fund, Provenance
+from jixiao.models import Document, Finding, Fund
 from jixiao.values import numbers_in_numeric_cell
 
 AMOUNTS = ("initial_budget", "adjusted_budget", "executed")
@@ -132,14 +141,10 @@ def _apply(document: Document, gap: Gap, reply: Reply, sha: str, model: str) -> 
             if getattr(target, field) is not None:
                 continue  # a value the rules read is never overwritten
             setattr(target, field, number)
-            form.provenance[path] = Provenance(
-                method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
-                line=gap.line, note="filled by the LLM layer; grounded in this cell", model=model, prompt_sha256=sha)
+            form.provenance[path] = grounded_provenance(gap, source, model, sha)
             filled.append(path)
     if filled:
-        findings.append(Finding(code="LLM_FILLED", severity="info", form=gap.form, path="funds",
-                                message=f"{where}由模型补全：{'、'.join(filled)}（均已核对为原文单元格），请复核",
-                                found="、".join(filled)))
+        findings.append(filled_note(gap, "funds", where, filled))
     return findings
 
 

@@ -12,7 +12,10 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
+from jixiao.gaps import Gap
+from jixiao.layout import Cell
 from jixiao.llm.service import Reply
+from jixiao.models import Finding, Provenance
 from jixiao.values import clean_text, numbers_in_numeric_cell, parse_number
 
 NUMERIC = frozenset({"weight", "score"})
@@ -102,3 +105,17 @@ def salvage(reply: Reply, model: type[BaseModel]) -> BaseModel | None:
         return None
 
 
+
+
+def grounded_provenance(gap: Gap, source: Cell, model: str, prompt_sha256: str) -> Provenance:
+    """The provenance of a value the model gave and grounding tied to `source`, a cell of `gap`."""
+    return Provenance(method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
+                      line=gap.line, note="filled by the LLM layer; grounded in this cell", model=model,
+                      prompt_sha256=prompt_sha256)
+
+
+def filled_note(gap: Gap, path: str | None, where: str, filled: list[str]) -> Finding:
+    """The info finding that says which fields of `where` the model filled, for the reviewer to check."""
+    names = "、".join(filled)
+    return Finding(code="LLM_FILLED", severity="info", form=gap.form, path=path,
+                   message=f"{where}由模型补全：{names}（均已核对为原文单元格），请复核", found=names)

@@ -11,11 +11,20 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from jixiao.gapground import Grounded, Grounding, Value, as_number, ground, salvage
+from jixiao.gapground import (
+    Grounded,
+    Grounding,
+    Value,
+    as_number,
+    filled_note,
+    ground,
+    grounded_provenance,
+    salvage,
+)
 from jixiao.gaps import Gap
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
-from jixiao.models import Document, Finding, Form, Provenance
+from jixiao.models import Document, Finding, Form
 from jixiao.values import numbers_in_numeric_cell
 
 FIELDS = ("total_weight", "total_score")
@@ -104,14 +113,10 @@ def _apply(document: Document, gap: Gap, reply: Reply, sha: str, model: str) -> 
             continue  # a value the rules read is never overwritten
         source = gap.cells[grounding.cells[field]]
         setattr(form, field, number)
-        form.provenance[field] = Provenance(
-            method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
-            line=gap.line, note="filled by the LLM layer; grounded in this cell", model=model, prompt_sha256=sha)
+        form.provenance[field] = grounded_provenance(gap, source, model, sha)
         filled.append(field)
     if filled:
-        findings.append(Finding(code="LLM_FILLED", severity="info", form=gap.form, path="total_score",
-                                message=f"{where}由模型补全：{'、'.join(filled)}（均已核对为原文单元格），请复核",
-                                found="、".join(filled)))
+        findings.append(filled_note(gap, "total_score", where, filled))
     return findings
 
 
