@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
-import zipfile
 from pathlib import Path
 
 import docx
@@ -42,6 +41,8 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from make_inputs import LAYOUTS, Cell, chongqing_rows, national_rows, write_case
 from openpyxl.styles import Alignment
+from variants_gen.docxdraw import text_run
+from variants_gen.ooxmlzip import stable_zip
 
 from jixiao.checks import load_profile
 from jixiao.models import Form
@@ -123,20 +124,7 @@ def make_xlsx(forms: list[Form], layout: str, rng: random.Random) -> bytes:
         write_form(wb.create_sheet(f"自评表{n}"), 1, form, layout, rng)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _stable_zip(buffer.getvalue())
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """The same bytes on every run: fixed timestamps and docProps dates."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-03-01T00:00:00Z", body)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 3, 1, 0, 0, 0)), body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    return stable_zip(buffer.getvalue())
 
 
 # ---------------------------------------------------------------- docx
@@ -185,16 +173,7 @@ def fill_table(table: Table, rows: list[list[Cell]], ncols: int) -> None:
             if not tc.p_lst:
                 tc.append(OxmlElement("w:p"))
             if text:
-                tc.p_lst[0].append(_run(text))
-
-
-def _run(text: str) -> object:
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.text = text
-    t.set(qn("xml:space"), "preserve")
-    r.append(t)
-    return r
+                tc.p_lst[0].append(text_run(text))
 
 
 def make_docx(forms: list[Form], layout: str) -> bytes:
@@ -216,7 +195,7 @@ def make_docx(forms: list[Form], layout: str) -> bytes:
     document.core_properties.author = "jixiao make_office"
     buffer = io.BytesIO()
     document.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return stable_zip(buffer.getvalue())
 
 
 def converted_by_libreoffice(source: Path, suffix: str) -> bytes | None:

@@ -25,7 +25,8 @@ from variants_gen.table import Cell, Sheet
 from variants_gen.xlsxdraw import NOTES, wrapped
 
 
-def _run(text: str) -> object:
+def text_run(text: str) -> object:
+    """A <w:r> holding `text`, spaces kept."""
     r = OxmlElement("w:r")
     t = OxmlElement("w:t")
     t.text = text
@@ -87,13 +88,13 @@ def _fill(table: Table, cells: list[Cell], first: int, nrows: int, grid: list[in
                         br = OxmlElement("w:r")
                         br.append(OxmlElement("w:br"))
                         p.append(br)
-                    p.append(_run(line))
+                    p.append(text_run(line))
                 tc.append(p)
             else:  # or one paragraph per line (Enter)
                 for line in text.split("\n") if text else [""]:
                     p = OxmlElement("w:p")
                     if line:
-                        p.append(_run(line))
+                        p.append(text_run(line))
                     tc.append(p)
             c += span
 
