@@ -171,10 +171,9 @@ def _csv_rows(text: str, page: int) -> Iterator[Row]:
         for record in reader:
             yield _row([" ".join(cell.splitlines()) for cell in record], start, page)
             start = reader.line_num + 1
-    except csv.Error as exc:  # an unclosed quote: the rest of the page as plain lines, not lost
+    except csv.Error:  # an unclosed quote: the rest of the page as plain lines, not lost
         for offset, line in enumerate(text.splitlines()[start - 1:]):
             yield parse_line(line, start + offset, page)
-        del exc
 
 
 def page_rows(page_text: str, page: int, as_csv: bool = False, merge_repeats: bool = False) -> Iterator[Row]:
@@ -191,10 +190,15 @@ def is_html(path: Path, text: str) -> bool:
     return path.suffix.lower() in HTML_SUFFIXES or (not is_csv(path) and bool(HTML_TABLE.search(text[:1 << 20])))
 
 
-def all_rows(text: str, path: Path) -> Iterator[Row]:
+def page_count(text: str, html: bool) -> int:
+    """Pages of a decoded text: form feeds start pages; an HTML text is one page."""
+    return 1 if html else text.count("\f") + 1
+
+
+def all_rows(text: str, path: Path, html: bool) -> Iterator[Row]:
     """Every row of a decoded text in reading order (empty rows included: a text block ends at one), made one at a
-    time where the text allows it (a large dump is never held as rows all at once; HTML is parsed whole)."""
-    if is_html(path, text):
+    time where the text allows it (a large dump is never held as rows all at once; HTML, `html`, is parsed whole)."""
+    if html:
         merge = repeats_spans(text)
         for item in html_items(text):
             if isinstance(item, tuple):
@@ -210,19 +214,20 @@ def all_rows(text: str, path: Path) -> Iterator[Row]:
         yield from page_rows(page_text, page_number, as_csv, merge)
 
 
-def text_rows(text: str, path: Path) -> Iterator[Row]:
+def text_rows(text: str, path: Path, html: bool) -> Iterator[Row]:
     """The filled rows of a decoded text (`all_rows`)."""
-    return (row for row in all_rows(text, path) if row.filled)
+    return (row for row in all_rows(text, path, html) if row.filled)
 
 
 def stream_text(path: Path) -> tuple[LayoutDocument, Iterator[Row]]:
     """A .txt/.md file as a layout head (its pages empty) and its rows made lazily (`text_rows`)."""
     data = path.read_bytes()
     text, encoding = decode(data, str(path))
+    html = is_html(path, text)
     head = LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="text", encoding=encoding,
-                          pages=[Page(number=n) for n in range(1, 2 if is_html(path, text) else text.count("\f") + 2)])
+                          pages=[Page(number=n) for n in range(1, page_count(text, html) + 1)])
     del data
-    return head, text_rows(text, path)
+    return head, text_rows(text, path, html)
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 
@@ -243,9 +248,10 @@ def ingest_text(path: Path) -> LayoutDocument:
     """Read a .txt/.md file into the layout IR."""
     data = path.read_bytes()
     text, encoding = decode(data, str(path))
+    html = is_html(path, text)
     pages: dict[int, Page] = {}
     current: Block | None = None
-    for row in all_rows(text, path):
+    for row in all_rows(text, path, html):
         if row.page not in pages:
             pages[row.page], current = Page(number=row.page), None
         page = pages[row.page]
@@ -257,7 +263,7 @@ def ingest_text(path: Path) -> LayoutDocument:
             current = Block(kind=kind, rows=[])
             page.blocks.append(current)
         current.rows.append(row)
-    count = 1 if is_html(path, text) else text.count("\f") + 1
+    count = page_count(text, html)
     return LayoutDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="text",
         encoding=encoding, pages=[pages.get(n, Page(number=n)) for n in range(1, count + 1)],
