@@ -126,3 +126,24 @@ def test_profiles_load_and_extend(tmp_path: Path) -> None:
     assert loaded.deviation.threshold == 20 and loaded.tolerance.money == 0.01
     doc = extract(FORMS / "sichuan_like.txt", loaded)
     assert doc.profile == "county"
+
+
+def test_the_funds_total_is_the_sum_of_its_sources() -> None:
+    profile = load_profile()
+
+    def sums(*parts: Fund, total: float = 503.6) -> list[tuple[str | None, object]]:
+        form = _form()
+        form.funds = [Fund(kind="total", label="年度资金总额", adjusted_budget=503.62, executed=total), *parts]
+        return [(f.path, f.expected) for f in check_form(0, form, profile) if f.code == "FUND_SUM_MISMATCH"]
+
+    fiscal = Fund(kind="fiscal", label="其中：当年财政拨款", adjusted_budget=503.62, executed=503.62)
+    # one source alone carries the amounts: the total (a digit lost) and that source are both flagged
+    assert sums(fiscal, Fund(kind="carryover", label="上年结转资金")) == [
+        ("funds[0].executed", 503.62), ("funds[1].executed", 503.62)]
+    split = [Fund(kind="fiscal", label="财政拨款", adjusted_budget=500, executed=480.0),
+             Fund(kind="other", label="其他资金", adjusted_budget=3.62, executed=3.62)]
+    assert sums(*split, total=483.62) == []
+    assert sums(*split, total=483.6) == [("funds[0].executed", 483.62)]  # two sources: the total alone
+    # a nested breakdown (省级 and 市级 under 财政拨款 …) is not a sum the check can rely on
+    nested = [fiscal, Fund(kind="fiscal", label="其中：省级资金", adjusted_budget=300, executed=300)]
+    assert sums(*nested) == []

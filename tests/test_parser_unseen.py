@@ -246,3 +246,25 @@ def test_an_ocr_read_quantity_without_its_sign_is_unsure(tmp_path: Path) -> None
     assert prov["indicators[2].target"].confidence >= FLAG_CONFIDENCE
     assert prov["indicators[3].target"].confidence >= FLAG_CONFIDENCE
     assert prov["indicators[3].operator"].confidence >= FLAG_CONFIDENCE
+
+
+def test_a_value_cell_holding_the_next_pair_is_cut_at_its_label(tmp_path: Path, profile: RuleProfile) -> None:
+    # the border between two pairs was not drawn (or not seen): '项目实施单位 | 甲中心 项目主管部门 乙局'
+    lines = [HUNAN_TABBED[0], "项目名称\t农村公路安全生命防护工程",
+             "项目实施单位\t某县公路建设养护中心 项目主管部门 某县交通运输局", *HUNAN_TABBED[3:]]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert (form.implementing_unit, form.department) == ("某县公路建设养护中心", "某县交通运输局")
+    assert form.provenance["department"].confidence < FLAG_CONFIDENCE  # cut by words: shown as unsure
+    assert form.provenance["implementing_unit"].confidence < FLAG_CONFIDENCE
+
+
+def test_a_glued_label_that_may_take_the_names_last_word_is_flagged(tmp_path: Path, profile: RuleProfile) -> None:
+    # '…养护补助项目主管部门：' is '…补助项目' + '主管部门' or '…补助' + '项目主管部门': the reader cannot know
+    lines = [HUNAN_TABBED[0], "项目名称：道路养护补助项目主管部门：某县交通运输局", "联系人：刘洋联系电话：0731-5555",
+             *HUNAN_TABBED[3:]]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert form.department == "某县交通运输局"
+    assert form.provenance["project_name"].confidence < FLAG_CONFIDENCE
+    assert form.provenance["department"].confidence < FLAG_CONFIDENCE
+    assert (form.contact, form.phone) == ("刘洋", "0731-5555")  # 联系电话 after a name is no guess
+    assert form.provenance["phone"].confidence >= FLAG_CONFIDENCE

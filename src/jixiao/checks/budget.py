@@ -1,4 +1,4 @@
-"""Budget checks (docs/checks.md rules 1, 2, 9): 执行率, 执行率得分, 预算调整."""
+"""Budget checks (docs/checks.md rules 1, 2, 9): 执行率, 资金合计, 执行率得分, 预算调整."""
 
 from __future__ import annotations
 
@@ -68,6 +68,36 @@ def check_fund_rates(sink: Sink) -> None:
                       expected=round(rate, 2), found=fund.rate)
 
 
+_PARTS = ("fiscal", "carryover", "other")  # the sources 年度资金总额 is the sum of on the national template
+_AMOUNT_NAMES = {"initial_budget": "年初预算数", "adjusted_budget": "全年预算数", "executed": "全年执行数"}
+
+
+def check_fund_sum(sink: Sink) -> None:
+    """年度资金总额 = 当年财政拨款 + 上年结转 + 其他资金, per amount column (rule 1). Only where the rows are
+    exactly those sources, each once: other breakdowns (中央/省级 under 财政拨款, 收入性质 and 支出性质 side by
+    side) nest, and their sums prove nothing. Where one source alone carries amounts, its row is flagged too."""
+    funds = sink.form.funds
+    totals = [i for i, f in enumerate(funds) if f.kind == "total"]
+    parts = [i for i, f in enumerate(funds) if f.kind != "total"]
+    if len(totals) != 1 or not parts or sorted(funds[i].kind for i in parts) != sorted({funds[i].kind for i in parts}) \
+            or any(funds[i].kind not in _PARTS for i in parts):
+        return
+    total, unit = funds[totals[0]], sink.form.amount_unit or ""
+    for field, name in _AMOUNT_NAMES.items():
+        printed: float | None = getattr(total, field)
+        given = [(i, value) for i in parts if (value := getattr(funds[i], field)) is not None]
+        if printed is None or not given:
+            continue
+        summed = sum(value for _, value in given)
+        if abs(printed - summed) <= sink.profile.tolerance.money * (len(given) + 1) / 2:  # each printed value rounded
+            continue
+        rows = "＋".join(f"{funds[i].label}{fmt(v)}" for i, v in given)
+        for i in [totals[0], *([given[0][0]] if len(given) == 1 else [])]:
+            sink.emit("FUND_SUM_MISMATCH", "warning", f"funds[{i}].{field}",
+                      f"{name}：{total.label}{fmt(printed)}{unit}与各来源之和（{rows}＝{fmt(summed)}{unit}）不符，请核对",
+                      expected=round(summed, 2), found=printed)
+
+
 def check_execution_score(sink: Sink) -> None:
     be = sink.form.budget_execution
     if be.score is None or be.weight is None:
@@ -100,4 +130,4 @@ def check_budget_adjusted(sink: Sink) -> None:
               found=fund.adjusted_budget)
 
 
-CHECKS = (check_execution_rate, check_fund_rates, check_execution_score, check_budget_adjusted)
+CHECKS = (check_execution_rate, check_fund_rates, check_fund_sum, check_execution_score, check_budget_adjusted)

@@ -80,6 +80,7 @@ class FindingCode(StrEnum):
     EXEC_RATE_MISMATCH = "EXEC_RATE_MISMATCH"
     EXEC_RATE_ON_INITIAL_BUDGET = "EXEC_RATE_ON_INITIAL_BUDGET"
     FUND_RATE_MISMATCH = "FUND_RATE_MISMATCH"
+    FUND_SUM_MISMATCH = "FUND_SUM_MISMATCH"
     EXEC_RATE_OVER_100 = "EXEC_RATE_OVER_100"
     EXEC_RATE_LOW = "EXEC_RATE_LOW"
     EXEC_SCORE_MISMATCH = "EXEC_SCORE_MISMATCH"
@@ -162,6 +163,8 @@ _TABLE: dict[FindingCode, tuple[Stage, Severity, str, str]] = {
     FindingCode.EXEC_RATE_ON_INITIAL_BUDGET: (_C, "warning", "执行率按年初预算计算", "printed 执行率 was computed on "
                                               "年初预算数 instead of 全年预算数"),
     FindingCode.FUND_RATE_MISMATCH: (_C, "warning", "资金行执行率不符", "a fund row's own printed rate is wrong"),
+    FindingCode.FUND_SUM_MISMATCH: (_C, "warning", "资金合计不符",
+                                    "年度资金总额 ≠ 财政拨款 + 上年结转 + 其他资金 in one amount column"),
     FindingCode.EXEC_RATE_OVER_100: (_C, "warning", "执行率超过100%", "executed more than the budget"),
     FindingCode.EXEC_RATE_LOW: (_C, "warning", "执行率偏低", "执行率 below the profile's threshold (Sichuan: 90%)"),
     FindingCode.EXEC_SCORE_MISMATCH: (_C, "warning", "执行率得分不符", "执行率得分 ≠ min(执行率, 100%) × 分值, "

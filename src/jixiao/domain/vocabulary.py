@@ -136,11 +136,16 @@ def _one_off(a: str, b: str) -> bool:
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1
 
 
+def _near(rest: str, word: str) -> bool:
+    """An OCR misread (权童) or a cut last character (执行率权) of `word`."""
+    return _one_off(rest, word) or (len(rest) == len(word) - 1 and word.startswith(rest))
+
+
 def _fund_column(key: str) -> str | None:
     if "执行率" in key and (rest := key.replace("执行率", "")) and rest not in ("(%)", "%"):
-        if any(_one_off(rest, w) for w in ("权重", "分值")):
+        if any(_near(rest, w) for w in ("权重", "分值")) and rest not in "得分":  # 执行率分: 分值 or 得分?
             return "weight"
-        if any(_one_off(rest, w) for w in ("得分",)):
+        if _near(rest, "得分") and rest not in "权重分值":
             return "score"
     if "年初" in key and ("预算" in key or "金额" in key):
         return "initial_budget"

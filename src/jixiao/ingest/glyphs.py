@@ -53,15 +53,44 @@ def classify_sign(gray: np.ndarray) -> str | None:
         bottom = bottom if bottom < lowest else lowest
     top_rows = [i for i in range(bottom) if not blank[i]]
     if len(top_rows) < 5:
-        return None
+        return _blurred_sign(ink)
     top = ink[top_rows[0]:top_rows[-1] + 1]
     first, last = _centre(top[0]), _centre(top[-1])
     middle = [c for r in top[len(top) // 4:len(top) - len(top) // 4] if (c := _centre(r)) is not None]
     if first is None or last is None or not middle:
-        return None
+        return _blurred_sign(ink)
     mid = max(middle) if first < 0.5 else min(middle)
     if first < 0.4 and last < 0.4 and mid > 0.6:
         return "≥" if underline else ">"
     if first > 0.6 and last > 0.6 and mid < 0.4:
         return "≤" if underline else "<"
+    return _blurred_sign(ink)
+
+
+def _blurred_sign(ink: np.ndarray) -> str | None:
+    """'≥' or '≤' of a small, blurred glyph whose lower arm runs into the underline (10–12 px tall at 150 dpi).
+
+    The underline is the bottom third at most; above it the chevron's outer edge goes from one side to the
+    other and back: for ≥ the first ink of each row starts at the left, moves right to the tip and returns,
+    while the top row's ink stays in the left half (a '2' is inked across its top)."""
+    h, w = ink.shape
+    if h < 7 or w < 5:
+        return None
+    wide = [np.count_nonzero(r) >= 0.6 * w for r in ink]
+    if not (wide[-1] and wide[-2]):
+        return None
+    bar = h - 2
+    while bar > h * 0.67 and wide[bar - 1]:
+        bar -= 1
+    arms = [np.nonzero(r)[0] for r in ink[:bar]]
+    if len(arms) < 4 or any(len(xs) == 0 for xs in arms):
+        return None
+    left = [xs[0] / (w - 1) for xs in arms]
+    right = [xs[-1] / (w - 1) for xs in arms]
+    tip = len(arms) // 2
+    for starts, ends in ((left, right), ([1 - x for x in right], [1 - x for x in left])):
+        peak = max(range(len(starts)), key=lambda i: starts[i])
+        if (starts[0] <= 0.2 and ends[0] <= 0.6 and starts[-1] <= 0.2 and starts[peak] >= 0.35
+                and 0 < peak < len(starts) - 1 and abs(peak - tip) <= max(1, len(arms) // 3) and ends[peak] >= 0.8):
+            return "≥" if starts is left else "≤"
     return None

@@ -22,6 +22,9 @@ from jixiao.ingest.grid import TextBox
 # Keep every line down to this score: low scores become low-confidence cells that are flagged,
 # which is better than a value silently missing.
 _MIN_TEXT_SCORE = 0.3
+# a target that starts with a comparison sign often scores low on the sign alone ('≥5876人' at 0.27, every other
+# character sure): dropping the line loses the whole target, keeping it flags it
+_MIN_SIGNED_SCORE = 0.15
 DETECT_SIDE = 1024  # shorter side (px) of the page the text detector sees: A4 at ~124 dpi
 
 
@@ -144,7 +147,7 @@ def read_lines(image: np.ndarray, quads: list[np.ndarray]) -> list[TextBox]:
         return []
     results, _ = engine().text_rec(engine().get_crop_img_list(image, quads))
     return [_box(quad, text, score) for quad, (text, score, *_rest) in zip(quads, results, strict=True)
-            if score >= _MIN_TEXT_SCORE and text.strip()]
+            if text.strip() and score >= (_MIN_SIGNED_SCORE if text.strip()[0] in "≥≤<>" else _MIN_TEXT_SCORE)]
 
 
 def read_text(image: np.ndarray) -> list[TextBox]:

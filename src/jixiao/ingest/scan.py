@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from jixiao.ingest import ocr
+from jixiao.ingest import ocr, ocrfix
 from jixiao.ingest.glyphs import classify_sign
 from jixiao.ingest.grid import Segment, TextBox, page_blocks
-from jixiao.layout import Block, Cell, IngestNote, Row
-from jixiao.values import normalise_ocr_numeric
+from jixiao.layout import Block, IngestNote
 
 MAX_SKEW_DEGREES = 10.0
 
@@ -99,7 +98,11 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def ruling_lines(gray: np.ndarray, dpi: float) -> tuple[list[Segment], np.ndarray]:
-    """Horizontal and vertical ruling lines (opening with a kernel longer than any glyph) and a mask of their pixels."""
+    """Horizontal and vertical ruling lines (opening with a kernel longer than any glyph) and a mask of their pixels.
+
+    A short vertical counts only where both its ends meet a horizontal ruling, as a cell border does: the
+    vertical strokes of a large title's glyphs (目, 出, 评 at 22 pt) are as long as a one-line cell's border,
+    and blanking them split the title into pieces ('项 支出 出绩效自评 表')."""
     binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 10)
     # longer than a glyph (or a run of strokes across neighbouring glyphs), shorter than a cell side
     long_side = {True: max(25, int(dpi * 0.35)), False: max(15, int(dpi * 0.2))}
@@ -109,14 +112,29 @@ def ruling_lines(gray: np.ndarray, dpi: float) -> tuple[list[Segment], np.ndarra
         size = long_side[horizontal]
         shape = (size, 1) if horizontal else (1, size)
         lines = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
-        count, _, stats, _ = cv2.connectedComponentsWithStats(lines)
-        for x, y, bw, bh, _area in stats[1:count]:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(lines)
+        dropped: list[int] = []
+        for label, (x, y, bw, bh, _area) in enumerate(stats[1:count], start=1):
             if horizontal and bw >= size and bh <= size / 3:
                 segments.append(Segment(float(x), y + bh / 2, float(x + bw), y + bh / 2))
             elif not horizontal and bh >= size and bw <= size / 3:
-                segments.append(Segment(x + bw / 2, float(y), x + bw / 2, float(y + bh)))
+                vertical = Segment(x + bw / 2, float(y), x + bw / 2, float(y + bh))
+                if bh >= 3 * size or _meets_horizontals(vertical, segments, tol=max(4.0, dpi * 0.04)):
+                    segments.append(vertical)
+                else:
+                    dropped.append(label)
+        if dropped:
+            lines[np.isin(labels, dropped)] = 0
         mask = np.maximum(mask, cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
     return segments, mask
+
+
+def _meets_horizontals(vertical: Segment, segments: list[Segment], tol: float) -> bool:
+    """Both ends of a vertical segment lie on (or just short of) horizontal segments."""
+    def met(y: float) -> bool:
+        return any(s.horizontal and abs(s.y0 - y) <= tol and s.x0 - tol <= vertical.x0 <= s.x1 + tol
+                   for s in segments)
+    return met(vertical.y0) and met(vertical.y1)
 
 
 def _crop(image: np.ndarray, x0: float, y0: float, x1: float, y1: float, pad: int = 4) -> np.ndarray:
@@ -180,8 +198,6 @@ def recover_missed_ink(boxes: list[TextBox], line_mask: np.ndarray, image: np.nd
     return out
 
 
-_NUMERIC = re.compile(r"^\d[\d.,]*(?:%|\(%\)|（%）)?$")
-_SIGN_LOOKALIKES = frozenset({">", "<", "≥", "≤", "=", "2", "Z", "z", "M", "国", "三", "二", "S", "s", "一"})
 
 
 def _glyph_runs(gray: np.ndarray) -> list[tuple[int, int]]:
@@ -200,80 +216,105 @@ def _glyph_runs(gray: np.ndarray) -> list[tuple[int, int]]:
 
 
 def fix_signs(boxes: list[TextBox], image: np.ndarray) -> list[TextBox]:
-    """Repair comparison signs by shape: a lone sign read as '>'/'2'/nothing, a '≥' dropped before a number.
+    """Repair comparison signs by shape: a lone sign read as '>'/'2'/nothing, a '≥' before a number dropped
+    ('≥2867平方米' → '2867平方米') or read as a digit ('≥841人' → '2841人').
 
-    A repaired box keeps confidence ≤ 0.85, below the review floor."""
+    A text that starts with a digit and whose first glyph has the shape of ≥ or ≤ is read again without that
+    glyph, and the sign put in front of what the recogniser reads. A repaired box keeps confidence ≤ 0.85
+    (lone sign) or ≤ 0.7 (leading sign), below the review floor."""
     gray = _gray(image)
     out: list[TextBox] = []
+    rereads: list[tuple[int, str, np.ndarray]] = []
     for box in boxes:
         crop = _crop(gray, box.x0, box.y0, box.x1, box.y1, pad=1)
         text = box.text.strip()
-        if len(text) == 1 and text in _SIGN_LOOKALIKES and box.confidence < 0.97:
+        if len(text) == 1 and text in ocrfix.SIGN_LOOKALIKES and box.confidence < 0.97:
             sign = classify_sign(crop)
             if sign is not None:
                 out.append(TextBox(box.x0, box.y0, box.x1, box.y1, sign, min(box.confidence, 0.85)))
                 continue
-        runs = _glyph_runs(crop) if _NUMERIC.match(text) else []
-        if len(runs) > len(text):  # more glyphs printed than read: one was dropped (often a leading '≥')
-            first = crop[:, max(0, runs[0][0] - 2):runs[0][1] + 2]
-            sign = classify_sign(first)
-            fixed = sign + text if sign in ("≥", "≤") else text
-            out.append(TextBox(box.x0, box.y0, box.x1, box.y1, fixed, min(box.confidence, 0.7)))
-            continue
+        runs = _glyph_runs(crop) if text[:1].isdigit() else []
+        sign = _leading_sign(crop, runs)
+        if sign is not None:
+            rest = _crop(image, box.x0 + runs[1][0] - 3, box.y0, box.x1, box.y1, pad=1)
+            rereads.append((len(out), sign, rest))
         out.append(box)
+    for (at, sign, _), (text, score) in zip(rereads, ocr.recognise([r for *_, r in rereads]), strict=True):
+        out[at] = _with_sign(out[at], sign, text.strip(), score)
+    return out
+
+
+_LEADING_NUMBER = re.compile(r"[\d.,]+")
+
+
+def _with_sign(box: TextBox, sign: str, rest: str, score: float) -> TextBox:
+    """The box with the sign its first glyph has the shape of, when the line read without that glyph agrees:
+    the same number (the sign was dropped) or the number less a first '2'/'Z' (the sign was read as that).
+    Otherwise the box as read: a '6' in some fonts has the shape test's ≤, and the two readings then disagree."""
+    text = box.text.strip()
+    lead = _LEADING_NUMBER.match(rest)
+    if lead is None or score < 0.6:
+        return box
+    if lead.group() == _number(text):
+        fixed = sign + text
+    elif text[:1] in _SIGN_AS_DIGIT and lead.group() == _number(text[1:]):
+        fixed = sign + text[1:]
+    else:
+        return box
+    return TextBox(box.x0, box.y0, box.x1, box.y1, fixed, min(box.confidence, score, 0.7))
+
+
+_SIGN_AS_DIGIT = frozenset("2Zz")
+
+
+def _number(text: str) -> str:
+    lead = _LEADING_NUMBER.match(text)
+    return lead.group() if lead else ""
+
+
+def _leading_sign(crop: np.ndarray, runs: list[tuple[int, int]]) -> str | None:
+    """'≥' or '≤' when the first of several glyphs of a line has that shape (and stands apart from the next)."""
+    if len(runs) < 2:
+        return None
+    first = crop[:, max(0, runs[0][0] - 2):min(runs[0][1] + 2, runs[1][0])]
+    sign = classify_sign(first)
+    return sign if sign in ("≥", "≤") else None
+
+
+def _reread_empty_header_cells(blocks: list[Block], image: np.ndarray, dpi: float) -> list[Block]:
+    """An empty cell in a row of header words that holds ink is read on its own, and kept only if it reads as a
+    header word: the detector sometimes skips a short one (分值), and the whole column is lost with it."""
+    k = dpi / 72.0
+    gray = _gray(image)
+    todo: list[tuple[int, int, int, np.ndarray]] = []
+    for b, block in enumerate(blocks):
+        for r, row in enumerate(block.rows):
+            if block.kind != "table" or not ocrfix.header_row(row):
+                continue
+            for cell in row.cells:
+                if cell.text or cell.bbox is None:
+                    continue
+                x0, y0, x1, y1 = (v * k for v in cell.bbox)
+                crop = _crop(image, x0 + 3, y0 + 3, x1 - 3, y1 - 3, pad=0)
+                ink = _crop(gray, x0 + 3, y0 + 3, x1 - 3, y1 - 3, pad=0) < 128
+                if crop.size and 0.002 < ink.mean() < 0.3:
+                    todo.append((b, r, cell.index, crop))
+    if not todo:
+        return blocks
+    out = [block.model_copy(update={"rows": list(block.rows)}) for block in blocks]
+    for (b, r, index, _), (text, score) in zip(todo, ocr.recognise([c for *_, c in todo]), strict=True):
+        word = ocrfix.header_word(text, score < 0.6) or (text.strip() if ocrfix.is_header_word(text) else None)
+        if word is None:
+            continue
+        row = out[b].rows[r]
+        cells = tuple(c.model_copy(update={"text": word, "raw": text, "confidence": min(score, 0.85)})
+                      if c.index == index else c for c in row.cells)
+        out[b].rows[r] = row.model_copy(update={"cells": cells})
     return out
 
 
 def _scaled(box: TextBox, k: float) -> TextBox:
     return TextBox(box.x0 * k, box.y0 * k, box.x1 * k, box.y1 * k, box.text, box.confidence)
-
-
-_SIGNS = ("≥", "≤", "=", ">", "<")
-_SIGN_READS = {"2": "≥", "Z": "≥", "z": "≥"}  # what a misread sign usually was
-
-
-def _repair_sign_columns(blocks: list[Block]) -> list[Block]:
-    """In a column of comparison signs (指标性质), a cell OCR read as '2', 'Z' … is that column's usual sign.
-
-    The repaired cell gets confidence ≤ 0.6: the reviewer sees it as unsure."""
-    out: list[Block] = []
-    for block in blocks:
-        columns: dict[int, list[str]] = {}
-        for row in block.rows:
-            for cell in row.cells:
-                if cell.text:
-                    columns.setdefault(cell.index, []).append(cell.text)
-        usual: dict[int, str] = {}
-        for index, texts in columns.items():
-            signs = [t for t in texts if t in _SIGNS]
-            lookalikes = [t for t in texts if t in _SIGN_LOOKALIKES]
-            if signs and len(texts) >= 3 and len(lookalikes) >= 0.7 * len(texts):
-                usual[index] = max(set(signs), key=signs.count)
-        rows = []
-        for row in block.rows:
-            cells = tuple(
-                cell.model_copy(update={"text": _SIGN_READS.get(cell.text, usual[cell.index]),
-                                        "confidence": min(cell.confidence, 0.6)})
-                if cell.index in usual and cell.text in _SIGN_LOOKALIKES and cell.text not in _SIGNS else cell
-                for cell in row.cells)
-            rows.append(row.model_copy(update={"cells": cells}))
-        out.append(Block(kind=block.kind, rows=rows))
-    return out
-
-
-def _normalise_numbers(blocks: list[Block]) -> list[Block]:
-    """OCR digit artefacts ('≥2 0 0', full-width digits, O/l for 0/1) repaired in numeric cells only."""
-    out: list[Block] = []
-    for block in blocks:
-        rows = []
-        for row in block.rows:
-            cells: list[Cell] = []
-            for cell in row.cells:
-                fixed = normalise_ocr_numeric(cell.text) if cell.text else cell.text
-                cells.append(cell if fixed == cell.text else cell.model_copy(update={"text": fixed}))
-            rows.append(Row(cells=tuple(cells), page=row.page, bbox=row.bbox))
-        out.append(Block(kind=block.kind, rows=rows))
-    return out
 
 
 def _prepared(image: np.ndarray, dpi: float, page: int, notes: list[IngestNote]
@@ -313,7 +354,7 @@ def read_scanned_page(image: np.ndarray, dpi: float, page: int) -> ScannedPage:
     segments = [Segment(s.x0 * k, s.y0 * k, s.x1 * k, s.y1 * k) for s in segments]
     blocks = page_blocks(segments, [_scaled(b, k) for b in boxes], page, "ocr", tol=max(2.0, 4.0 * k * dpi / 150))
     h, w = clean.shape[:2]
-    blocks = _repair_sign_columns(_normalise_numbers(blocks))
+    blocks = ocrfix.repaired(_reread_empty_header_cells(blocks, clean, dpi))
     del image, clean, line_mask
     ocr.release_freed_memory()
     return ScannedPage(blocks=blocks, width=w * k, height=h * k, rotation=turns * 90, skew=round(skew, 2), notes=notes)

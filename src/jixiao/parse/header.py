@@ -79,11 +79,12 @@ def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: C
 _INLINE_LABEL = re.compile(r"([^\s:：]{2,16})[:：]\s*")
 
 
-def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
-    """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A), (project_code, B)]. A label glued to the
-    value before it ('…（2023年）项目编码：', '刘洋联系电话：') starts where the longest label printed on forms
-    that ends the word does (联系电话, not 电话; 预算部门、单位名称, not 单位名称)."""
-    labels: list[tuple[int, int, str | None]] = []  # (label start, value start, field; None: a label to skip)
+def _inline_pairs(cell: Cell) -> list[tuple[str, str, float]]:
+    """'项目名称: A 项目编码: B' (tabs lost) → [(project_name, A, 0.9), (project_code, B, 0.9)]. A label glued to
+    the value before it ('…（2023年）项目编码：', '刘洋联系电话：') starts where the longest label printed on forms
+    that ends the word does (联系电话, not 电话; 预算部门、单位名称, not 单位名称). After a project name, which
+    often ends in 项目 itself, '…补助项目主管部门：' is 项目主管部门 or 主管部门: the cut is a guess, both values flagged."""
+    labels: list[tuple[int, int, str | None, bool]] = []  # (label start, value start, field, cut is a guess)
     for m in _INLINE_LABEL.finditer(cell.text):
         found: tuple[int, str | None] | None = vocab.label_at_end(m.group(1))
         if found is None and (field := vocab.header_field(m.group(1))):
@@ -91,14 +92,16 @@ def _inline_pairs(cell: Cell) -> list[tuple[str, str]]:
         if found is None and (start := vocab.other_label_at_end(m.group(1))) is not None:
             found = (start, None)  # '手机：…': ends the value before it
         if found is not None:
-            labels.append((m.start(1) + found[0], m.end(), found[1]))
+            label = m.group(1)[found[0]:]
+            guess = found[0] > 0 and label.startswith("项目") and vocab.label_at_end(label[2:]) == (0, found[1])
+            labels.append((m.start(1) + found[0], m.end(), found[1], guess))
     if len(labels) < 2 or labels[0][0] != 0:
         return []
     pairs = []
-    for (_, value_start, field), nxt in zip(labels, [*labels[1:], None], strict=True):
+    for (_, value_start, field, guess), nxt in zip(labels, [*labels[1:], None], strict=True):
         value = cell.text[value_start: nxt[0] if nxt else None].strip()
         if value and field is not None:
-            pairs.append((field, value))
+            pairs.append((field, value, 0.8 if guess or (nxt is not None and nxt[3]) else 0.9))
     return pairs
 
 
@@ -141,9 +144,9 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
     for row in section.header:
         filled = row.filled
         for i, cell in enumerate(filled):
-            if pairs := _inline_pairs(cell):
-                for name, value in pairs:
-                    _assign(form, rec, name, value, row, cell, 0.9)
+            if inline_pairs := _inline_pairs(cell):
+                for name, value, confidence in inline_pairs:
+                    _assign(form, rec, name, value, row, cell, confidence)
                 continue
             if len(filled) <= 2 and (pairs := _spaced_pairs(cell) or _glued_pairs(cell)):
                 for name, value in pairs:
@@ -157,6 +160,11 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
                 continue
             nxt = filled[i + 1] if i + 1 < len(filled) else None
             if nxt is None or _label_of(nxt)[0] is not None:
+                continue
+            joined = nxt.model_copy(update={"text": f"{cell.text} {nxt.text}"})
+            if " " in nxt.text and len(pairs := _spaced_pairs(joined)) > 1:
+                for name, value in pairs:  # '实施单位 | 甲中心 主管部门 乙局': the border between the pairs was lost
+                    _assign(form, rec, name, value, row, nxt, RESPLIT_CONFIDENCE, cell)
                 continue
             adjacent = nxt.index == cell.index + cell.span
             _assign(form, rec, field, nxt.text, row, nxt, 1.0 if adjacent else 0.95, cell)
