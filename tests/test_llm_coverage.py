@@ -18,11 +18,15 @@ from jixiao.cli import app
 from jixiao.drafts import LlmDrafter, draft_document
 from jixiao.drafts.facts import form_facts
 from jixiao.evaluate import compare_forms, expected_from
-from jixiao.gapmap import LABELS, SKIP
+from jixiao import mapcands
+from jixiao.gapmap import LABELS, SKIP, _checker
+from jixiao.ingest import ingest
 from jixiao.layouts import LayoutStore, signature
 from jixiao.llm.client import InstructorService
 from jixiao.llm.config import LlmConfig
-from jixiao.models import FLAG_CONFIDENCE, Document
+from jixiao.models import FLAG_CONFIDENCE, Document, SourceInfo
+from jixiao.parse import parse
+from jixiao.parse.learned import read_table
 from jixiao.pipeline import RunOptions, extract
 from tests.conftest import GOLDEN, SEEDS
 from tests.fake_openai import FakeOpenAI, Step
@@ -45,6 +49,20 @@ def _choices(columns: list[str | None]) -> dict[str, str]:
 
 def _columns(columns: list[str | None]) -> Step:
     return Step(content=json.dumps(_choices(columns), ensure_ascii=False))
+
+
+def _pick(letter: str) -> Step:
+    """A column-choice reply: the letter of one of the rules' readings (or 都不对)."""
+    return Step(content=json.dumps({"答案": letter}, ensure_ascii=False))
+
+
+def _wrong_total(name: str, folder: Path) -> Path:
+    """The case with its 总分 misprinted: no reading of the table fits, so the model maps the columns itself."""
+    path, _ = _case(name)
+    text = path.read_text(encoding="utf-8").replace("95.89", "93.89")
+    out = folder / path.name
+    out.write_text(text, encoding="utf-8")
+    return out
 
 
 def _service(fake: FakeOpenAI, tmp_path: Path, retries: int = 1) -> InstructorService:
@@ -71,11 +89,12 @@ def test_unmapped_header_is_one_column_mapping_request_read_by_the_rules(fake: F
     path, expected = _case("anhui-00-unmapped")
     rules = extract(path, load_profile())
     assert not rules.forms[0].indicators and any(f.code == "ROWS_WITHOUT_HEADER" for f in rules.findings)
-    fake.script(_columns(RIGHT))
+    fake.script(_pick("A"))
     doc = _extract(path, fake, tmp_path)
     assert len(fake.requests) == 1 and doc.llm_usage.calls == 1
     prompt = fake.requests[0]["messages"][-1]["content"]
-    assert "第5列配分" in prompt and "第8列实得" in prompt  # header cells and sample values, not the whole form
+    assert "第5列“配分”，示例：23 / 19 / 18" in prompt  # header cells and sample values, not the whole form
+    assert "A：第5列“配分”是分值" in prompt and "B：第5列“配分”是得分" in prompt  # readings the arithmetic allows
     found = expected_from(doc)["forms"][0]["indicators"]
     assert found == expected[0]["indicators"]  # every row read by the rules with the mapping
     assert doc.forms[0].goals == rules.forms[0].goals  # the header row is not taken for goal text
@@ -87,18 +106,26 @@ def test_unmapped_header_is_one_column_mapping_request_read_by_the_rules(fake: F
     assert _accuracy(doc, expected) > _accuracy(rules, expected)
 
 
-def test_a_mapping_that_breaks_the_arithmetic_is_reasked(fake: FakeOpenAI, tmp_path: Path) -> None:
+def test_a_choice_outside_the_readings_is_reasked(fake: FakeOpenAI, tmp_path: Path) -> None:
     path, expected = _case("anhui-01-unmapped")
+    fake.script(_pick("E"), _pick("A"))
+    doc = _extract(path, fake, tmp_path)
+    assert len(fake.requests) == 2 and doc.llm_usage.calls == 2
+    assert expected_from(doc)["forms"][0]["indicators"] == expected[0]["indicators"]
+
+
+def test_a_mapping_that_breaks_the_arithmetic_is_reasked(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path = _wrong_total("anhui-01-unmapped", tmp_path)  # no reading fits: the model maps the columns
     fake.script(_columns(SWAPPED), _columns(RIGHT))
     doc = _extract(path, fake, tmp_path)
     assert len(fake.requests) == 2 and doc.llm_usage.calls == 2
+    assert "第5列配分" in fake.requests[0]["messages"][-1]["content"]  # the open question, not a choice
     assert "得分大于分值" in json.dumps(fake.requests[1]["messages"], ensure_ascii=False)
-    assert expected_from(doc)["forms"][0]["indicators"] == expected[0]["indicators"]
 
 
 def test_a_mapping_that_keeps_breaking_the_arithmetic_is_refused_and_reported(fake: FakeOpenAI,
                                                                               tmp_path: Path) -> None:
-    path, _ = _case("anhui-01-unmapped")
+    path = _wrong_total("anhui-01-unmapped", tmp_path)
     fake.script(_columns(SWAPPED), _columns(SWAPPED))
     doc = _extract(path, fake, tmp_path)
     assert not doc.forms[0].indicators  # nothing read with a refused mapping
@@ -109,7 +136,7 @@ def test_a_mapping_that_keeps_breaking_the_arithmetic_is_refused_and_reported(fa
 
 
 def test_a_sum_that_does_not_match_the_total_is_refused(fake: FakeOpenAI, tmp_path: Path) -> None:
-    path, _ = _case("anhui-01-unmapped")
+    path = _wrong_total("anhui-01-unmapped", tmp_path)
     wrong = [None, "level1", "level2", "name", "weight", "target", "actual", "none", "explanation"]
     wrong[4], wrong[7] = "score", None  # 配分 read as 得分: Σ得分 90 + 10 ≠ 总分 95.89
     fake.script(_columns(wrong), _columns(wrong))
@@ -121,8 +148,7 @@ def test_a_sum_that_does_not_match_the_total_is_refused(fake: FakeOpenAI, tmp_pa
 def test_a_table_without_header_is_mapped_from_its_rows(fake: FakeOpenAI, tmp_path: Path) -> None:
     path, expected = _case("yunnan-00-nohead")
     rules = extract(path, load_profile())
-    fake.script(_columns(["level1", "name", "operator", "target", "unit", "weight", "actual", "score",
-                          "scoring_method"]))
+    fake.script(_pick("A"))
     doc = _extract(path, fake, tmp_path)
     assert "第1列" in fake.requests[0]["messages"][-1]["content"]
     assert expected_from(doc)["forms"][0]["indicators"] == expected[0]["indicators"]
@@ -145,7 +171,7 @@ def _batch(folder: Path, count: int) -> dict[str, list[dict[str, object]]]:
 
 def test_layout_memory_twenty_forms_one_call(fake: FakeOpenAI, tmp_path: Path) -> None:
     truth = _batch(tmp_path / "forms", 20)
-    fake.default = _columns(RIGHT)
+    fake.default = _pick("A")
     env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
            "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
     result = CliRunner().invoke(app, ["extract", str(tmp_path / "forms"), "-o", str(tmp_path / "out"), "--jobs", "1"],
@@ -267,7 +293,7 @@ def test_eval_llm_reports_kinds_layout_memory_and_drafts(fake: FakeOpenAI, tmp_p
     golden = tmp_path / "golden"
     for name in ("anhui-00-unmapped", "anhui-01-unmapped", "anhui-02-unmapped"):
         shutil.copytree(DAMAGED / name, golden / name)
-    fake.default = Step(content=json.dumps({**_choices(RIGHT), "cause": None, "measure": None}, ensure_ascii=False))
+    fake.default = Step(content=json.dumps({"答案": "A", "cause": None, "measure": None}, ensure_ascii=False))
     env = {"JIXIAO_LLM_BASE_URL": fake.base_url, "JIXIAO_LLM_MODEL": "fake-model", "JIXIAO_LLM_MODE": "md_json",
            "JIXIAO_CACHE_DIR": str(tmp_path / "cache"), "JIXIAO_LLM_JUDGE": "0"}
     result = CliRunner().invoke(app, ["eval", str(golden), "--llm", "--no-baseline", "--drafts"], env=env)
@@ -295,7 +321,7 @@ def test_columns_the_rules_cannot_map_are_one_request_not_one_per_row(fake: Fake
     rules = extract(path, load_profile())
     assert rules.forms[0].indicators and all(i.weight is None for i in rules.forms[0].indicators)
     assert any(f.code == "UNKNOWN_COLUMN" for f in rules.findings)
-    fake.script(_columns(RIGHT))
+    fake.script(_pick("A"))
     doc = _extract(path, fake, tmp_path)
     assert len(fake.requests) == 1  # the whole table, not a request per row
     assert expected_from(doc)["forms"][0]["indicators"] == expected[0]["indicators"]
@@ -309,3 +335,64 @@ def test_columns_the_rules_cannot_map_are_one_request_not_one_per_row(fake: Fake
     assert expected_from(again)["forms"][0]["indicators"] == truth[0]["indicators"]
     assert any(f.code == "LAYOUT_LEARNED" for f in again.findings)
 
+
+
+def _permuted(folder: Path) -> tuple[Path, list[str | None]]:
+    """anhui-01 with other header words and the columns in another order (得分 next to 分值): the same family
+    as the golden unmapped case, not the case itself. Returns the file and its right mapping."""
+    path, _ = _case("anhui-01-unmapped")
+    order = [0, 1, 2, 3, 4, 7, 5, 6, 8]
+    words = {"类别": "大类", "子类": "小类", "考核内容": "考评事项", "配分": "赋分", "预期": "拟达", "实现": "已达",
+             "实得": "打分", "情况": "附注"}
+    lines, inside = [], False
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        inside = (inside or "配分" in line) and not line.startswith("总分")
+        if inside:
+            cells = (line.split("\t") + [""] * 9)[:9]
+            line = "\t".join(words.get(cells[i], cells[i]) for i in order).rstrip("\t")
+        lines.append(line)
+    out = folder / "permuted.txt"
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return out, [RIGHT[i] for i in order]
+
+
+def _readings(path: Path) -> list[mapcands.Candidate]:
+    """The rules' readings of the one column gap of the file's first form."""
+    parsed = parse(ingest(path))
+    document = Document(source=SourceInfo(path=str(path), sha256="0" * 64, kind="text", pages=1), forms=parsed.forms)
+    gap = next(g for g in parsed.gaps if g.kind == "columns")
+    return mapcands.candidates(gap, _checker(document, gap, read_table))
+
+
+def test_the_rules_offer_only_readings_the_cells_and_the_arithmetic_allow(tmp_path: Path) -> None:
+    permuted, right = _permuted(tmp_path)
+    assert not extract(permuted, load_profile()).forms[0].indicators  # the rules alone do not read it
+    for path, mapping in ((_case("anhui-01-unmapped")[0], RIGHT), (permuted, right)):
+        readings = _readings(path)
+        assert 2 <= len(readings) <= mapcands.MAX_CANDIDATES and readings[0].fields == mapping
+        assert all(r.confirmed.startswith("Σ得分=总分") for r in readings)
+        swapped = [{"weight": "score", "score": "weight"}.get(f or "", f) for f in mapping]
+        assert swapped not in [r.fields for r in readings]  # 得分 > 分值 in some rows: never offered
+
+
+def test_a_table_whose_readings_the_model_rejects_stays_for_review(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, _ = _case("anhui-00-unmapped")
+    fake.script(_pick("都不对"))
+    doc = _extract(path, fake, tmp_path)
+    assert len(fake.requests) == 1 and not doc.forms[0].indicators
+    failed = [f for f in doc.findings if f.code == "LLM_FAILED"]
+    assert len(failed) == 1 and "4种符合算术的列读法" in failed[0].message
+    assert not (tmp_path / "layouts.json").exists()  # never remembered
+
+
+def test_the_choice_the_model_makes_is_the_reading_applied(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, expected = _case("yunnan-00-nohead")
+    readings = _readings(path)
+    letter = next(mapcands_letter for mapcands_letter, r in zip("ABCD", readings, strict=False)
+                  if r.fields.index("target") > r.fields.index("actual"))  # target and actual swapped
+    fake.script(_pick(letter))
+    doc = _extract(path, fake, tmp_path)
+    first = doc.forms[0].indicators[0]
+    assert (first.target, first.actual) == (expected[0]["indicators"][0]["actual"],
+                                            expected[0]["indicators"][0]["target"])
+    assert _accuracy(doc, expected) < 1.0  # the model's pick, not the rules' first reading, was applied
