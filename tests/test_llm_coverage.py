@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from jixiao import mapcands
 from jixiao.checks import load_profile
 from jixiao.cli import app
 from jixiao.drafts import LlmDrafter, draft_document
 from jixiao.drafts.facts import form_facts
 from jixiao.evaluate import compare_forms, expected_from
-from jixiao import mapcands
 from jixiao.gapmap import LABELS, SKIP, _checker
 from jixiao.ingest import ingest
 from jixiao.layouts import LayoutStore, signature

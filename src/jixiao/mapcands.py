@@ -97,7 +97,7 @@ def _cheapest(costs: list[dict[str | None, float]]) -> float | None:
         if spent + floor[k] >= best[0] - 1e-9:
             return
         if k == len(order):
-            if _COMPLETE <= used:
+            if used >= _COMPLETE:
                 best[0] = spent
             return
         for field, cost in sorted(costs[order[k]].items(), key=lambda item: item[1]):
@@ -121,7 +121,7 @@ def _readings(costs: list[dict[str | None, float]], limit: float) -> list[tuple[
         if len(found) >= 20 * _MAX_ENUMERATED or spent + floor[k] > limit + 1e-9:
             return
         if k == len(order):
-            if _COMPLETE <= used:
+            if used >= _COMPLETE:
                 found.append((spent, list(chosen)))
             return
         column = order[k]
