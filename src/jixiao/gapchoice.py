@@ -1,11 +1,13 @@
 """Column mapping as a choice: the model picks one of the readings the rules found (`jixiao.mapcands`).
 
-The rules enumerate the complete mappings that the cells' content types and the table's arithmetic allow;
-the model sees the header cells with sample values and the readings, described only by the columns where
-they differ, and answers one letter (or 都不对). The reply's schema is an enumeration of those letters, so
-a server that compiles the schema into a grammar (llama.cpp) lets a small model write nothing else. The
-question is one a 0.5B model can answer (is 配分 the 分值 or the 得分?), where mapping nine columns
-from scratch was not.
+The rules enumerate the complete mappings that the cells' content types and the table's arithmetic allow,
+and settle the table themselves when the best of them read the same values (`jixiao.gapsettle`). What is
+left here are readings that differ (目标值 or 完成值 of two columns): the model sees the header cells with
+sample values and the readings, described only by the columns where they differ, and answers one letter
+(or 都不对). The reply's schema is an enumeration of those letters, so a server that compiles the schema
+into a grammar (llama.cpp) lets a small model write nothing else. A small model answers by the letters'
+places as much as by the headers, so the question is asked a second time with the readings in reverse
+order, and a pick counts only when both answers name the same reading.
 """
 
 from __future__ import annotations
@@ -68,3 +70,20 @@ def request_choice(service: LlmService, gap: Gap, found: list[Candidate], labels
     if answer is None or answer == NONE_OF_THEM or answer not in LETTERS[:len(found)]:
         return reply, sha, None
     return reply, sha, found[LETTERS.index(answer)].fields
+
+
+def choose(service: LlmService, gap: Gap, found: list[Candidate], labels: dict[str, str], skip: str,
+           ) -> tuple[list[Reply], str, list[str | None] | None, str | None]:
+    """Ask with the readings as ranked, then reversed: (the replies, the template's sha256, the fields both
+    answers picked, or None with why not)."""
+    first, sha, fields = request_choice(service, gap, found, labels, skip)
+    if fields is None:
+        return [first], sha, None, first.error or "模型认为这些读法都不对"
+    if len(found) == 1:
+        return [first], sha, fields, None
+    second, _, again = request_choice(service, gap, found[::-1], labels, skip)
+    if again != fields:
+        picked = (second.data or {}).get("answer") if second.error is None else second.error
+        return ([first, second], sha, None,
+                f"读法顺序颠倒后两次回答不一致（先选{(first.data or {}).get('answer')}，后选{picked}）")
+    return [first, second], sha, fields, None

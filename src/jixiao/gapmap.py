@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from jixiao.domain.columns import SUSPICIOUS, type_cost
-from jixiao.gapchoice import request_choice
+from jixiao.gapchoice import choose
 from jixiao.gaps import Gap, TableRead, TableReader
 from jixiao.layouts import COLUMN_FIELDS, LayoutStore
 from jixiao.llm.prompts import render
@@ -134,7 +134,7 @@ def request_mapping(service: LlmService, document: Document, gap: Gap, reader: T
     system, _ = render("system.j2")
 
     def check(fields: list[str | None]) -> str | None:
-        return _read(document, gap, fields, reader)[1]
+        return read_with(document, gap, fields, reader)[1]
 
     reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
                                mapping_model([c.text for c in gap.cells], [c["samples"] for c in columns]),
@@ -167,7 +167,7 @@ def arithmetic(form: Form, indicators: list[Indicator]) -> tuple[str | None, str
     return None, confirmed
 
 
-def _read(document: Document, gap: Gap, fields: list[str | None], reader: TableReader
+def read_with(document: Document, gap: Gap, fields: list[str | None], reader: TableReader
           ) -> tuple[TableRead, str | None, str | None]:
     """The gap's table read by the rules with `fields`: (what they read, refusal, confirmation)."""
     read = reader(gap, fields, document.forms[gap.form].form_type)
@@ -183,7 +183,7 @@ def apply_mapping(document: Document, gap: Gap, fields: list[str | None], reader
     Returns the findings and what confirmed the mapping (None: not confirmed, so not remembered)."""
     form = document.forms[gap.form]
     header = ", ".join(f"{c.text}→{f or 'none'}" for c, f in zip(gap.cells, fields, strict=True))
-    read, refused, confirmed = _read(document, gap, fields, reader)
+    read, refused, confirmed = read_with(document, gap, fields, reader)
     if refused is not None:
         return [Finding(code="LLM_MAPPING_REFUSED", severity="warning", form=gap.form, path="indicators",
                         message=f"第{gap.line or '?'}行起的指标表：模型给出的列映射（{header}）使{refused}，已拒绝，"
@@ -243,16 +243,15 @@ def _salvage(raw: str | None, headers: list[str]) -> list[str | None] | None:
     return None if mapping_problem(columns, len(headers)) else columns
 
 
-def _checker(document: Document, gap: Gap, reader: TableReader) -> Check:
+def checker(document: Document, gap: Gap, reader: TableReader) -> Check:
     def check(fields: list[str | None]) -> tuple[str | None, str | None]:
-        return _read(document, gap, fields, reader)[1:]
+        return read_with(document, gap, fields, reader)[1:]
     return check
 
 
-def _unchosen(gap: Gap, found: list[Candidate], reply: Reply) -> Finding:
+def _unchosen(gap: Gap, found: list[Candidate], why: str) -> Finding:
     readings = "；".join("、".join(f"{c.text}→{f or 'none'}" for c, f in zip(gap.cells, cand.fields, strict=True))
                         for cand in found)
-    why = reply.error or "模型认为这些读法都不对"
     return Finding(code="LLM_FAILED", severity="warning", form=gap.form, path="indicators",
                    message=f"第{gap.line or '?'}行起的指标表：规则给出{len(found)}种符合算术的列读法，模型未选出一种"
                            f"（{why}），该表仍需人工核对", found=readings[:400])
@@ -272,12 +271,12 @@ def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store:
             document.findings.extend(findings)
             mapped.add(gap.form)
             continue
-        found = candidates(gap, _checker(document, gap, reader))
-        if found:  # the rules' readings: the model picks one
-            reply, sha, fields = request_choice(service, gap, found, LABELS, SKIP)
-            replies.append(reply)
+        found = candidates(gap, checker(document, gap, reader))
+        if found:  # the rules' readings: the model picks one, the same when asked in reverse order
+            asked, sha, fields, why = choose(service, gap, found, LABELS, SKIP)
+            replies += asked
             if fields is None:
-                document.findings.append(_unchosen(gap, found, reply))
+                document.findings.append(_unchosen(gap, found, why or ""))
                 continue
         else:  # no reading fits: the model maps the columns, the arithmetic judges it
             reply, sha = request_mapping(service, document, gap, reader)

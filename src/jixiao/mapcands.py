@@ -71,7 +71,7 @@ def field_costs(samples: list[str], rows: int) -> dict[str | None, float]:
             cost += 2.0 * (1.0 - fill)
         if field in _RARE:
             cost += 1.0
-        if field in ("target", "actual") and scoring >= 0.5:  # a scoring rule is no value
+        if field in ("name", "target", "actual") and scoring >= 0.5:  # a scoring rule is no name and no value
             cost += 1.5
         if field == "target":
             cost -= 0.4 * operators
