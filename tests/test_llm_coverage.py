@@ -309,7 +309,7 @@ def test_drafts_take_causes_only_from_the_form(fake: FakeOpenAI, tmp_path: Path)
                                            ensure_ascii=False))
     drafted = draft_document(doc, profile, LlmDrafter(_service(fake, tmp_path)))
     deviations = [d for d in drafted.drafts if d.kind == "deviation_reason" and d.method == "llm"]
-    asked = [i for i in range(len(doc.forms)) if form_facts(doc, i, profile).sources]
+    asked = [i for i in range(len(doc.forms)) if form_facts(doc, i, profile).causes]
     assert deviations and {d.form for d in deviations} <= set(asked)
     for draft in deviations:  # the invented cause is refused: never in the text, named in the review note
         assert invented not in draft.text and "【待补充：具体原因】" in draft.text and draft.grounded
@@ -323,10 +323,11 @@ def test_drafts_take_causes_only_from_the_form(fake: FakeOpenAI, tmp_path: Path)
 def test_a_cause_quoted_from_the_form_is_kept_with_its_quote(fake: FakeOpenAI, tmp_path: Path) -> None:
     profile = load_profile()
     doc = extract(SEEDS["jinfeng"], profile)
-    sources = form_facts(doc, 4, profile).sources
-    quote = sources[-1]  # the form's own 偏差原因: 因2023年12月合同到期，重新签订合同…
+    facts = form_facts(doc, 4, profile)
+    assert facts.causes == [facts.sources[-1]]  # the goals (确保…正常运行) are no cause: never offered
+    quote = facts.causes[0]  # the form's own 偏差原因: 因2023年12月合同到期，重新签订合同…
     assert quote.startswith("因2023年12月合同到期")
-    fake.default = Step(content=json.dumps({"cause": str(len(sources)), "measure": "无", "text": "小结"},
+    fake.default = Step(content=json.dumps({"cause": "1", "measure": "无", "text": "小结"},
                                            ensure_ascii=False))
     drafted = draft_document(doc, profile, LlmDrafter(_service(fake, tmp_path)))
     mine = next(d for d in drafted.drafts if d.kind == "deviation_reason" and d.form == 4)

@@ -136,11 +136,11 @@ class LlmDrafter:
 
     def deviation(self, facts: FormFacts, shortfall: Shortfall) -> Draft:
         template = self.fallback.deviation(facts, shortfall)
-        if shortfall.unit_text or not facts.sources:  # the unit's own text, or no text to point at: the template
+        if shortfall.unit_text or not facts.causes:  # the unit's own text, or no passage to point at: the template
             return template
         target = f"{shortfall.name}（年度指标值“{shortfall.target}”，实际完成值“{shortfall.actual}”）"
-        data, sha, error = self._ask("draft_deviation.j2", slots_model(len(facts.sources)), facts.lines(),
-                                     target=target, standing=shortfall.standing, sources=facts.sources)
+        data, sha, error = self._ask("draft_deviation.j2", slots_model(len(facts.causes)), facts.lines(),
+                                     target=target, standing=shortfall.standing, sources=facts.causes)
         if data is None:
             invented = _refused(self.replies[-1].raw)
             note = (f"模型给出的“{'”“'.join(invented)}”不是原表文字，已拒绝，原因和措施仍待补充" if invented
@@ -152,7 +152,7 @@ class LlmDrafter:
         for choice, placeholder in placeholders:
             if choice in (None, NOT_GIVEN) or placeholder not in text:
                 continue
-            quote = facts.sources[int(choice) - 1]
+            quote = facts.causes[int(choice) - 1]
             text = text.replace(placeholder, f"原表写明“{quote.rstrip('。；;')}”", 1)
             if quote not in quotes:
                 quotes.append(quote)
