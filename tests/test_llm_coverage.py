@@ -447,3 +447,12 @@ def test_the_choice_the_model_makes_is_the_reading_applied(fake: FakeOpenAI, tmp
     assert (first.target, first.actual) == (expected[0]["indicators"][0]["actual"],
                                             expected[0]["indicators"][0]["target"])
     assert _accuracy(doc, expected) < 1.0  # the model's pick, not the rules' first reading, was applied
+
+
+def test_a_passage_that_states_no_cause_is_never_offered_as_one() -> None:
+    profile = load_profile()
+    doc = extract(SEEDS["jinfeng"], profile)
+    facts = form_facts(doc, 1, profile)
+    assert "提升城市管理 管理水平" in facts.sources  # an indicator's 偏差原因 cell that gives a benefit, no cause
+    assert facts.causes == []  # so the 偏差原因 slot has nothing to point at: no call, the placeholder stays
+    assert form_facts(doc, 4, profile).causes[0].startswith("因2023年12月合同到期")
