@@ -5,26 +5,55 @@ Of the readings `jixiao.mapcands` finds for a table whose header the rules canno
 tier reads the same values (one reading; or 分值 and 得分 swapped between two equal columns), the table is
 read with it by the rules, with or without a model: each value from its own cell, at confidence 0.8 with an
 INDICATOR_HEADER_GUESSED finding for a reviewer. When they read different values (目标值 and 完成值 of two
-columns of plain numbers, with no header to tell them apart), the gap is left for the LLM layer.
+columns of plain numbers), the scores decide where they can: full marks where the target is reached under
+≥/≤, fewer where it is not; the reading that agrees on more rows than any other is read. Otherwise the gap
+is left for the LLM layer.
 """
 
 from __future__ import annotations
 
+import json
+
 from jixiao.gapmap import MAPPED_CONFIDENCE, checker, read_with
 from jixiao.gaps import Gap, TableReader
 from jixiao.mapcands import Candidate, candidates
-from jixiao.models import Document, Finding
+from jixiao.models import Document, Finding, Indicator
 
 TIE = 0.5  # readings this close to the cheapest are as well supported by the content
+_TOLERANCE = 0.051
+
+
+def agreement(indicators: list[Indicator]) -> int:
+    """Rows where the score agrees with the target under the operator: full marks where the target is reached
+    (≥: 完成值 ≥ 目标值; ≤: 完成值 ≤ 目标值), fewer where it is not."""
+    agree = 0
+    for ind in indicators:
+        values = (ind.target_value, ind.actual_value, ind.weight, ind.score)
+        if ind.operator not in ("≥", "≤") or any(v is None for v in values):
+            continue
+        target, actual, weight, score = (float(v) for v in values)  # type: ignore[arg-type]
+        met = actual >= target if ind.operator == "≥" else actual <= target
+        agree += met == (score >= weight - _TOLERANCE)
+    return agree
 
 
 def decided(document: Document, gap: Gap, found: list[Candidate], reader: TableReader) -> Candidate | None:
-    """The cheapest reading when every reading of the cheapest tier reads the same values, else None."""
+    """The reading the rules can stand behind: of the cheapest tier, readings that read the same values count as
+    one (the cheapest); among those that differ, the one whose scores agree with their targets on more rows, then
+    the cheaper one, when it is strictly ahead of every other; else None (the model is asked)."""
     if not found:
         return None
-    tier = [c for c in found if c.cost <= found[0].cost + TIE]
-    values = {read_with(document, gap, c.fields, reader)[0].model_dump_json(include={"indicators"}) for c in tier}
-    return found[0] if len(values) == 1 else None
+    distinct: dict[str, tuple[Candidate, int]] = {}
+    for candidate in (c for c in found if c.cost <= found[0].cost + TIE):  # cheapest first
+        indicators = read_with(document, gap, candidate.fields, reader)[0].indicators
+        key = json.dumps([i.model_dump(mode="json") for i in indicators], ensure_ascii=False)
+        distinct.setdefault(key, (candidate, agreement(indicators)))
+    ranked = sorted(distinct.values(), key=lambda item: (-item[1], item[0].cost))
+    if len(ranked) == 1:
+        return ranked[0][0]
+    (best, best_agree), (second, second_agree) = ranked[0], ranked[1]
+    ahead = best_agree > second_agree or (best_agree == second_agree and best.cost < second.cost - 1e-9)
+    return best if ahead else None
 
 
 def settle_tables(document: Document, gaps: list[Gap], reader: TableReader) -> list[Gap]:
