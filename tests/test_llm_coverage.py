@@ -477,3 +477,15 @@ def test_a_passage_that_states_no_cause_is_never_offered_as_one() -> None:
     assert "提升城市管理 管理水平" in facts.sources  # an indicator's 偏差原因 cell that gives a benefit, no cause
     assert facts.causes == []  # so the 偏差原因 slot has nothing to point at: no call, the placeholder stays
     assert form_facts(doc, 4, profile).causes[0].startswith("因2023年12月合同到期")
+
+
+def test_a_percentage_is_never_taken_for_an_amount_or_a_score(fake: FakeOpenAI, tmp_path: Path) -> None:
+    path, _ = _case("hebei-00-nofunds")  # not the shanxi case where the local model did it: the same family
+    wrong = Step(content=json.dumps({"initial_budget": "100.00%", "weight": "10", "score": "100.00%"}))
+    fake.script(wrong, wrong)
+    doc = _extract(path, fake, tmp_path)
+    form = doc.forms[0]
+    assert all(f.initial_budget != 100.0 for f in form.funds) and form.budget_execution.score != 100.0
+    assert any(f.code == "LLM_VALUE_UNGROUNDED" and "是百分数" in f.message for f in doc.findings)
+    prompt = fake.requests[0]["messages"][-1]["content"]
+    assert "100.00%" in prompt  # the percentage was offered, for the 执行率 only
