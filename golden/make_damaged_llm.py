@@ -9,6 +9,9 @@ Damages, each what the rules cannot (fully) undo and the LLM layer is asked abou
   nofunds    the funds table's header row lost (its rows are left without column names)
 
 Run: .venv/bin/python golden/make_damaged_llm.py   (rewrites the generated cases, deterministic)
+     .venv/bin/python golden/make_damaged_llm.py --layout-batch OUT N [FAMILY]   (N forms of FAMILY, default yunnan,
+     in one unmapped layout, in OUT: the layout-memory figure of `jixiao eval OUT --llm`, forms 2…N read with the
+     layout form 1 taught; yunnan's 指标值 and 完成值 are plain numbers, so the rules alone cannot settle it)
 """
 
 from __future__ import annotations
@@ -67,7 +70,21 @@ CASES = (("national", 1, "collapsed"), ("xianjie", 1, "collapsed"),
          ("anhui", 3, "unmapped"), ("yunnan", 1, "nohead"), ("hebei", 1, "nofunds"), ("shanxi", 1, "nofunds"))
 
 
+def layout_batch(out: Path, count: int, family: str = "yunnan") -> None:
+    """`count` cases of one family and one unmapped header (different content each) in `out`."""
+    rng = random.Random(f"{SEED}-layout-batch")
+    for n in range(count):
+        spec, _sem, sheet, form = form_for(family, rng)
+        stem = f"{family}-{n:02d}"
+        text = unmapped(render_text(sheet, spec.text), rng)
+        write_case(out / f"{stem}-unmapped", f"{stem}.txt", text.encode("utf-8"), expected_json([form]), family,
+                   "damaged-unmapped", "unmapped")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--layout-batch"]:
+        layout_batch(Path(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:5])
+        return
     for old in OUT.glob("*/case.toml"):
         if old.parent.name.split("-")[0] in {family for family, _, _ in CASES}:
             shutil.rmtree(old.parent)

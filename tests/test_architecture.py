@@ -79,6 +79,7 @@ ALLOWED: dict[str, set[str]] = {
 ROOMS = {"report": "outputs",
          "evaluate_breakdown": "evaluate",  # the golden report's tables, part of the evaluation
          "gapmap": "gapfill", "gapfunds": "gapfill", "gapground": "gapfill", "gaptotal": "gapfill",  # request kinds
+         "gapchoice": "gapfill", "mapcands": "gapfill", "gapsettle": "gapfill",  # column gaps
          "cli_layouts": "cli"}
 
 

@@ -74,6 +74,7 @@ class DraftTally(BaseModel):
     numbers_grounded: int = 0
     with_claims: int = 0
     quoted: int = 0
+    refused: int = 0  # replies that wrote a cause instead of pointing at the form's text (kept out of the draft)
     calls: int = 0
     tokens: int = 0
     seconds: float = 0.0
@@ -117,6 +118,7 @@ def _drafts(doc: Document, service: LlmService, profile: RuleProfile, tally: Dra
             tally.numbers_grounded += not draft.ungrounded_numbers
             tally.with_claims += bool(draft.ungrounded_claims)
             tally.quoted += bool(draft.quotes)
+            tally.refused += bool(draft.review_note and "已拒绝" in draft.review_note)
     tally.seconds += time.perf_counter() - start
     for reply in drafter.take_replies():
         tally.calls += 0 if reply.cached else max(1, reply.attempts)
@@ -175,11 +177,13 @@ def evaluate_llm(golden: Path, service: LlmService, console: Console, baseline: 
     console.print(_table("per damage kind", [r.model_copy(update={"mode": f"{kind} {r.mode}"})
                                              for (kind, _), r in sorted(kinds.items())]))
     console.print(f"layout memory: {learned.forms} forms read with a layout learned earlier in this run, "
-                  f"{learned.calls} calls for them, accuracy {learned.tally.accuracy:.2%}")
+                  f"{learned.calls} calls for them, " + (f"accuracy {learned.tally.accuracy:.2%}" if learned.forms
+                                                        else "no layout learned"))
     if drafts:
         console.print(f"drafts (偏差原因, LLM): {drafted.drafts} drafts, numbers grounded in "
                       f"{drafted.numbers_grounded}/{drafted.drafts}, {drafted.with_claims} with a cause or measure the "
-                      f"form does not give (marked ungrounded), {drafted.quoted} quoting the form; "
+                      f"form does not give (marked ungrounded), {drafted.quoted} quoting the form, "
+                      f"{drafted.refused} replies refused for writing a cause of their own; "
                       f"{drafted.calls} calls, {drafted.tokens} tokens, {drafted.seconds:.1f} s")
     for line in regressions:
         console.print(f"[red]rules+llm below rules-only[/red] {line}")

@@ -70,14 +70,22 @@ def total_numbers(cells: list[str]) -> list[str]:
 
 
 def funds_model(cells: list[str]) -> type[FundsReply]:
-    """The reply model of one funds block: each field one of the total row's printed numbers, or null.
+    """The reply model of one funds block: each field one of the total row's printed numbers, or null (percentages
+    only for the 执行率).
 
     The keys are the Chinese column names (aliases), so the key the model writes names the choice it makes next."""
     numbers = total_numbers(cells)
     if not numbers:
         return FundsReply
-    choice: Any = Literal[tuple(dict.fromkeys(numbers))] | None
-    fields: dict[str, Any] = {f: (choice, Field(None, alias=label)) for f, label in LABELS.items()}
+    percent = [n for n in numbers if "%" in n or "％" in n]
+    plain = [n for n in numbers if n not in percent]
+
+    def choice(options: list[str]) -> Any:
+        return Literal[tuple(options)] | None if options else None
+
+    # a percentage is a 执行率, never an amount, a 分值 or a 得分; an unmarked rate may be printed without %
+    fields: dict[str, Any] = {f: (choice(percent or plain) if f == "rate" else choice(plain), Field(None, alias=label))
+                              for f, label in LABELS.items()}
     return create_model("FundsReply", __base__=FundsReply, **fields)
 
 
@@ -122,6 +130,10 @@ def _apply(document: Document, gap: Gap, reply: Reply, sha: str, model: str) -> 
                         message=f"{where}：模型补全失败（{reply.error or '回复无法解析'}），该处仍需人工核对",
                         found=(reply.error or reply.raw or "")[:200])]
     grounding = ground(parsed, [c.text for c in gap.cells])
+    for field, cell in list(grounding.cells.items()):  # a percentage is a 执行率, never an amount, 分值 or 得分
+        if field != "rate" and ("%" in gap.cells[cell].text or "％" in gap.cells[cell].text):
+            del grounding.cells[field]
+            grounding.refused[field] = f"“{gap.cells[cell].text}”是百分数，不是{LABELS[field]}"
     values = {f: n for f in grounding.cells if (n := as_number(getattr(parsed, f))) is not None}
     _arithmetic(values, grounding)
     findings = [Finding(code="LLM_VALUE_UNGROUNDED", severity="warning", form=gap.form, path="funds",

@@ -1,12 +1,13 @@
 """Column mapping: an indicator table whose header the rules cannot map, mapped once by the model.
 
-The model sees the header cells and a few sample values per column and answers one field per
-column (or none): the reply's schema has one key per column (its number and header, so the key the model
-writes names the column it decides next), each an enumeration of the fields the column's samples can be by
-content type, and a server that compiles the schema into a grammar (llama.cpp) lets it write nothing else.
-The rules then read every row of the table with that mapping, so each value
-is read from its own cell and one call serves the whole table. A mapping is refused and reported
-when the table it produces breaks the arithmetic (得分 > 分值, Σ得分 ≠ 总分) or cannot be checked
+First the rules enumerate the complete readings that the cells' content types and the table's arithmetic
+allow (`jixiao.mapcands`), and the model only picks one of them by the header words (`jixiao.gapchoice`).
+When no reading fits, the model sees the header cells and a few sample values per column and answers one
+field per column (or none): the reply's schema has one key per column, each an enumeration of the fields
+the column's samples can be by content type, and a server that compiles the schema into a grammar
+(llama.cpp) lets it write nothing else. Either way the rules then read every row of the table with that
+mapping, so each value is read from its own cell and one call serves the whole table. A mapping is refused
+and reported when the table it produces breaks the arithmetic (得分 > 分值, Σ得分 ≠ 总分) or cannot be checked
 at all; a mapping the arithmetic confirms is stored in the layout memory (`jixiao.layouts`) under
 the header's signature, and applied by the rules, with 0 calls, to every later table with it.
 """
@@ -18,10 +19,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from jixiao.domain.columns import SUSPICIOUS, type_cost
+from jixiao.gapchoice import choose
 from jixiao.gaps import Gap, TableRead, TableReader
 from jixiao.layouts import COLUMN_FIELDS, LayoutStore
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
+from jixiao.mapcands import Candidate, Check, candidates
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
 
 MAPPED_CONFIDENCE = 0.8  # under the flag threshold: a reviewer confirms the first table of a new layout
@@ -131,7 +134,7 @@ def request_mapping(service: LlmService, document: Document, gap: Gap, reader: T
     system, _ = render("system.j2")
 
     def check(fields: list[str | None]) -> str | None:
-        return _read(document, gap, fields, reader)[1]
+        return read_with(document, gap, fields, reader)[1]
 
     reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
                                mapping_model([c.text for c in gap.cells], [c["samples"] for c in columns]),
@@ -164,7 +167,7 @@ def arithmetic(form: Form, indicators: list[Indicator]) -> tuple[str | None, str
     return None, confirmed
 
 
-def _read(document: Document, gap: Gap, fields: list[str | None], reader: TableReader
+def read_with(document: Document, gap: Gap, fields: list[str | None], reader: TableReader
           ) -> tuple[TableRead, str | None, str | None]:
     """The gap's table read by the rules with `fields`: (what they read, refusal, confirmation)."""
     read = reader(gap, fields, document.forms[gap.form].form_type)
@@ -180,7 +183,7 @@ def apply_mapping(document: Document, gap: Gap, fields: list[str | None], reader
     Returns the findings and what confirmed the mapping (None: not confirmed, so not remembered)."""
     form = document.forms[gap.form]
     header = ", ".join(f"{c.text}→{f or 'none'}" for c, f in zip(gap.cells, fields, strict=True))
-    read, refused, confirmed = _read(document, gap, fields, reader)
+    read, refused, confirmed = read_with(document, gap, fields, reader)
     if refused is not None:
         return [Finding(code="LLM_MAPPING_REFUSED", severity="warning", form=gap.form, path="indicators",
                         message=f"第{gap.line or '?'}行起的指标表：模型给出的列映射（{header}）使{refused}，已拒绝，"
@@ -240,6 +243,20 @@ def _salvage(raw: str | None, headers: list[str]) -> list[str | None] | None:
     return None if mapping_problem(columns, len(headers)) else columns
 
 
+def checker(document: Document, gap: Gap, reader: TableReader) -> Check:
+    def check(fields: list[str | None]) -> tuple[str | None, str | None]:
+        return read_with(document, gap, fields, reader)[1:]
+    return check
+
+
+def _unchosen(gap: Gap, found: list[Candidate], why: str) -> Finding:
+    readings = "；".join("、".join(f"{c.text}→{f or 'none'}" for c, f in zip(gap.cells, cand.fields, strict=True))
+                        for cand in found)
+    return Finding(code="LLM_FAILED", severity="warning", form=gap.form, path="indicators",
+                   message=f"第{gap.line or '?'}行起的指标表：规则给出{len(found)}种符合算术的列读法，模型未选出一种"
+                           f"（{why}），该表仍需人工核对", found=readings[:400])
+
+
 def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store: LayoutStore | None,
                 reader: TableReader) -> tuple[list[Reply], set[int]]:
     """One request per distinct layout among the column gaps; every table of that layout read with the answer.
@@ -254,11 +271,19 @@ def fill_tables(document: Document, gaps: list[Gap], service: LlmService, store:
             document.findings.extend(findings)
             mapped.add(gap.form)
             continue
-        reply, sha = request_mapping(service, document, gap, reader)
-        replies.append(reply)
-        headers = [c.text for c in gap.cells]
-        fields = (mapping_model(headers).model_validate(reply.data).fields() if reply.data is not None
-                  else _salvage(reply.raw, headers))
+        found = candidates(gap, checker(document, gap, reader))
+        if found:  # the rules' readings: the model picks one, the same when asked in reverse order
+            asked, sha, fields, why = choose(service, gap, found, LABELS, SKIP)
+            replies += asked
+            if fields is None:
+                document.findings.append(_unchosen(gap, found, why or ""))
+                continue
+        else:  # no reading fits: the model maps the columns, the arithmetic judges it
+            reply, sha = request_mapping(service, document, gap, reader)
+            replies.append(reply)
+            headers = [c.text for c in gap.cells]
+            fields = (mapping_model(headers).model_validate(reply.data).fields() if reply.data is not None
+                      else _salvage(reply.raw, headers))
         if fields is None:
             document.findings.append(Finding(
                 code="LLM_FAILED", severity="warning", form=gap.form, path="indicators",

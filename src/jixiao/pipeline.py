@@ -20,6 +20,7 @@ from jixiao.checks import RuleProfile, check_document, load_profile, status_of
 from jixiao.drafts import Drafter, LlmDrafter, TemplateDrafter, draft_document
 from jixiao.errors import InputError, NotAForm
 from jixiao.gapfill import fill_gaps
+from jixiao.gapsettle import settle_tables
 from jixiao.ingest import ingest_stream
 from jixiao.judge import judge_explanations
 from jixiao.layout import Block, LayoutDocument, Page, Row
@@ -151,6 +152,7 @@ def _run_part(source: SourceInfo, layout: LayoutDocument, last: bool, notes: lis
     document = Document(source=source, forms=parsed.forms, findings=notes + parsed.findings, profile=profile.name)
     gaps = parsed.gaps
     del layout, parsed  # every cell of the part: gone before the checks run (a large input holds ~100 B per byte)
+    gaps = settle_tables(document, gaps, read_table)  # tables the cells' content and arithmetic decide: no model
     if options.llm is not None:
         document = fill_gaps(document, gaps, options.llm, options.concurrency, options.layouts, read_table)
     document = check_document(document, profile)

@@ -6,13 +6,14 @@ Both receive only the facts computed from the form; unknown causes stay placehol
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import json
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from jixiao.domain.format import UNREAD
 from jixiao.drafts.facts import UNKNOWN_CAUSE, UNKNOWN_MEASURE, BatchFacts, FormFacts, Shortfall
-from jixiao.drafts.grounding import Allowed, claim_grounded, ungrounded, unsupported_claims
+from jixiao.drafts.grounding import Allowed, ungrounded, unsupported_claims
 from jixiao.llm.prompts import render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Draft
@@ -60,22 +61,47 @@ class DraftReply(BaseModel):
     text: str = Field(description="the drafted paragraph, in Chinese")
 
 
-class DeviationSlots(BaseModel):
-    """The slots of a 偏差原因 draft: each cause or measure with the form's passage it rests on."""
+NOT_GIVEN = "无"
 
-    cause: str | None = Field(None, description="偏差原因，照抄或转述原表文字")
-    cause_quote: str | None = Field(None, description="原因所依据的原表文字，逐字照抄")
-    measure: str | None = Field(None, description="改进措施，照抄或转述原表文字")
-    measure_quote: str | None = Field(None, description="措施所依据的原表文字，逐字照抄")
+
+class DeviationSlots(BaseModel):
+    """The slots of a 偏差原因 draft: the number of the form's passage that gives the cause, and of the one that
+    gives the measure, or 无. Made per draft (`slots_model`): the numbers are an enumeration, so a reply can
+    only point at the form's own text, never write a cause of its own."""
+
+    cause: str = Field(NOT_GIVEN, description="偏差原因所在原文的编号，原文没有写则为无")
+    measure: str = Field(NOT_GIVEN, description="改进措施所在原文的编号，原文没有写则为无")
+
+
+def slots_model(count: int) -> type[DeviationSlots]:
+    """The reply model when the form gives `count` passages: each slot is 1…count or 无."""
+    choice: Any = Literal[(*(str(n) for n in range(1, count + 1)), NOT_GIVEN)]
+    fields: dict[str, Any] = {name: (choice, Field(NOT_GIVEN, description=info.description))
+                              for name, info in DeviationSlots.model_fields.items()}
+    return create_model("DeviationSlots", __base__=DeviationSlots, **fields)
+
+
+def _refused(raw: str | None) -> list[str]:
+    """What a reply that is not a choice wrote in the slots (a cause of its own): reported, never drafted."""
+    try:
+        data = json.loads((raw or "").strip().strip("`").removeprefix("json").strip())
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    return [v.strip() for k in ("cause", "measure") if isinstance(v := data.get(k), str)
+            and v.strip() and v.strip() != NOT_GIVEN and not v.strip().isdigit()]
 
 
 class LlmDrafter:
     """Drafts from prompts/draft_*.j2; falls back to the template drafter when the model fails.
 
-    偏差原因 drafts are slot fills: the model only picks the cause and the measure out of the form's own
-    text (with the passage kept as the draft's quote); the sentence around them is the template's, and
-    a slot the form does not support stays a 【待补充：…】 placeholder. A cause or measure that no passage of
-    the form supports, in a slot or in free prose, makes the draft ungrounded (`ungrounded_claims`)."""
+    偏差原因 drafts are slot fills: the model only points at the passage of the form's own text that gives the
+    cause and the one that gives the measure (an enumeration of their numbers: it cannot write a cause of its
+    own); the passage is quoted into the template's sentence and kept as the draft's quote, and a slot the form
+    does not support stays a 【待补充：…】 placeholder. A reply that writes a cause instead of a number is refused
+    and named in the draft's review note. In free prose (the summaries) a cause or measure that no passage of the
+    form supports makes the draft ungrounded (`ungrounded_claims`)."""
 
     def __init__(self, service: LlmService) -> None:
         self.service = service
@@ -110,29 +136,29 @@ class LlmDrafter:
 
     def deviation(self, facts: FormFacts, shortfall: Shortfall) -> Draft:
         template = self.fallback.deviation(facts, shortfall)
-        if shortfall.unit_text:  # the unit's own text plus placeholders: nothing for a model to write
+        if shortfall.unit_text or not facts.causes:  # the unit's own text, or no passage to point at: the template
             return template
         target = f"{shortfall.name}（年度指标值“{shortfall.target}”，实际完成值“{shortfall.actual}”）"
-        data, sha, error = self._ask("draft_deviation.j2", DeviationSlots, facts.lines(), target=target,
-                                     standing=shortfall.standing, sources=facts.sources)
+        data, sha, error = self._ask("draft_deviation.j2", slots_model(len(facts.causes)), facts.lines(),
+                                     target=target, standing=shortfall.standing, sources=facts.causes)
         if data is None:
-            return template.model_copy(update={"review_note": f"LLM未能起草（{error}），使用模板草稿"})
-        slots = DeviationSlots.model_validate(data)
-        text, quotes, claims = template.text, [], []
-        for value, quote, placeholder in ((slots.cause, slots.cause_quote, UNKNOWN_CAUSE),
-                                          (slots.measure, slots.measure_quote, UNKNOWN_MEASURE)):
-            value = (value or "").strip().rstrip("。；;")
-            if not value or placeholder not in text:
+            invented = _refused(self.replies[-1].raw)
+            note = (f"模型给出的“{'”“'.join(invented)}”不是原表文字，已拒绝，原因和措施仍待补充" if invented
+                    else f"LLM未能起草（{error}），使用模板草稿")
+            return template.model_copy(update={"method": "llm", "model": self.service.model, "prompt_sha256": sha,
+                                               "review_note": note})
+        text, quotes = template.text, []
+        placeholders = ((data.get("cause"), UNKNOWN_CAUSE), (data.get("measure"), UNKNOWN_MEASURE))
+        for choice, placeholder in placeholders:
+            if choice in (None, NOT_GIVEN) or placeholder not in text:
                 continue
-            text = text.replace(placeholder, value, 1)
-            if claim_grounded(value, quote, facts.sources):
-                quotes.append((quote or value).strip())
-            else:
-                claims.append(value)
+            quote = facts.causes[int(choice) - 1]
+            text = text.replace(placeholder, f"原表写明“{quote.rstrip('。；;')}”", 1)
+            if quote not in quotes:
+                quotes.append(quote)
         draft = _checked("deviation_reason", text, facts.allowed, facts.lines(), form=facts.index,
                          indicator=shortfall.index, method="llm", model=self.service.model, prompt_sha256=sha)
-        return draft.model_copy(update={"quotes": quotes, "ungrounded_claims": claims,
-                                        "grounded": draft.grounded and not claims})
+        return draft.model_copy(update={"quotes": quotes})
 
     def form_summary(self, facts: FormFacts) -> Draft:
         return self._draft("draft_form_summary.j2", facts.allowed, facts.lines(), facts.sources,

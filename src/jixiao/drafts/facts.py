@@ -15,7 +15,7 @@ from jixiao.checks.assess import is_ocr
 from jixiao.checks.profile import RuleProfile
 from jixiao.domain.codes import FindingCode, label
 from jixiao.domain.format import UNREAD, fmt
-from jixiao.drafts.grounding import Allowed, form_numbers
+from jixiao.drafts.grounding import Allowed, form_numbers, states_claim
 from jixiao.models import Assessment, AssessmentStatus, Document, Finding, Form, Indicator
 
 _CUT = (FindingCode.INPUT_TRUNCATED, FindingCode.INDICATOR_TABLE_TRUNCATED)
@@ -78,6 +78,9 @@ class FormFacts(BaseModel):
     issues: list[str] = Field(default_factory=list, description="warning/error findings, as messages")
     sources: list[str] = Field(default_factory=list, description="the form's own text a cause or measure may come "
                                "from: 偏差原因/说明, goals, the form's 说明, quotes of findings")
+    causes: list[str] = Field(default_factory=list, description="the passages a 偏差原因 slot may quote: the "
+                              "sources that read like a cause or a measure (因/由于/措施/下一步…), never the goals "
+                              "(a goal states what was planned, never why it was missed)")
     allowed: Allowed = Field(default_factory=Allowed, exclude=True)
 
     def lines(self) -> list[str]:
@@ -180,6 +183,8 @@ def form_facts(document: Document, index: int, profile: RuleProfile) -> FormFact
     texts = [form.explanation, form.goals.initial, form.goals.adjusted, form.goals.actual,
              *(ind.explanation for ind in form.indicators), *(f.quote for f in mine)]
     facts.sources = list(dict.fromkeys(t.strip() for t in texts if t and t.strip()))
+    goals = {t.strip() for t in (form.goals.initial, form.goals.adjusted, form.goals.actual) if t}
+    facts.causes = [t for t in facts.sources if t not in goals and states_claim(t)]
     facts.issues = [f.message for f in mine if f.severity in ("error", "warning")
                     and f.code not in ("SHORT_WITHOUT_EXPLANATION", "LOW_CONFIDENCE")][:5]
     facts.allowed.add(facts.indicators, facts.met, len(facts.over), len(facts.short), len(facts.unread),

@@ -103,6 +103,11 @@ PLACEHOLDER = "【待补充"
 SUPPORT = 0.5  # share of a claim's character pairs that must appear in the form text it rests on
 
 
+def states_claim(text: str) -> bool:
+    """The text reads like a cause or a measure (因/由于/导致/原因/措施/下一步…), not a goal or a result."""
+    return bool(_CLAIM.search(text))
+
+
 def _pairs_of(text: str) -> set[str]:
     squeezed = _SKIP.sub("", text)
     return {squeezed[i:i + 2] for i in range(len(squeezed) - 1)}
