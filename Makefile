@@ -10,8 +10,8 @@ JUDGE_EVAL_S ?= 1200
 BENCH_FORMS ?= 12000
 # labelled cases the LLM judge runs on (empty: all 12; CI runs two to stay within its time)
 JUDGE_CASES ?=
-# damaged cases the gap-fill check runs on (empty: all of golden/damaged-llm; CI leaves out the header-less table,
-# where the 0.5B model's two picks disagree: 2 calls, no gain; the unmapped ones cost 0 calls, the rules settle them)
+# damaged cases the gap-fill check runs on (empty: all of golden/damaged-llm, as CI runs it; the unmapped and
+# header-less tables cost 0 calls, the rules settle them)
 GAP_CASES ?=
 
 .DEFAULT_GOAL := help
