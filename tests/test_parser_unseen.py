@@ -268,3 +268,23 @@ def test_a_glued_label_that_may_take_the_names_last_word_is_flagged(tmp_path: Pa
     assert form.provenance["department"].confidence < FLAG_CONFIDENCE
     assert (form.contact, form.phone) == ("刘洋", "0731-5555")  # 联系电话 after a name is no guess
     assert form.provenance["phone"].confidence >= FLAG_CONFIDENCE
+
+
+def test_a_score_first_table_with_every_space_lost_keeps_its_total_and_cause(tmp_path: Path,
+                                                                              profile: RuleProfile) -> None:
+    # 分值 printed first, borders lost: the total row glued into one word, a rule and a cause side by side
+    lines = [
+        "2023年度项目支出绩效自评表", "项目名称：村级道路养护项目 主管部门：某县交通运输局",
+        "资金情况（单位：万元）", "资金来源预算数执行数执行率分值得分", "年度资金总额 120.00 108.00 90.00% 10 9",
+        "分值(分) 一级指标 二级指标 三级指标 指标值(A) 实际完成值(B) 自评分 得分计算方法 未完成原因分析",
+        "30 产出指标 数量指标 养护道路里程 ≥40公里 36公里 27 完成值/指标值×分值 雨季延误工期，下一步提前安排",
+        "30 产出指标 质量指标 验收合格率 100% 100% 30 达到指标值得满分",
+        "30 效益指标 社会效益指标 群众出行条件 明显改善 明显改善 30 达成得满分，否则酌情扣分",
+        "90合计87",
+    ]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert (form.total_weight, form.total_score) == (90.0, 87.0)
+    assert form.provenance["total_score"].confidence < FLAG_CONFIDENCE  # cut from a glued word: unsure
+    first = form.indicators[0]
+    assert (first.scoring_method, first.explanation) == ("完成值/指标值×分值", "雨季延误工期，下一步提前安排")
+    assert [i.name for i in form.indicators] == ["养护道路里程", "验收合格率", "群众出行条件"]

@@ -294,6 +294,11 @@ def _group_cost(group: tuple[str, ...], field: str | None) -> float:
         return _word_cost(group[0], field)
     if field in _SINGLE or field is None or _is_operator(group[-1]):
         return INF  # one-word columns; a lone '≥' starts the value after it, it does not end a text
+    if field == "scoring_method":  # words after the rule's last rule-like word are the next column (a cause)
+        ruled = [i for i, w in enumerate(group) if _RULE.search(w)]
+        base = (0.0 if ruled else 1.5) if len(group) <= _MAX_WORDS else 0.5
+        trailing = len(group) - 1 - ruled[-1] if ruled else 0
+        return base + 0.6 * trailing + _EXTRA_TOKEN[field] * (len(group) - 1)
     if field in _FREE and len(group) > _MAX_WORDS:
         return 0.5 + _EXTRA_TOKEN[field] * (len(group) - 1)
     text = " ".join(group)

@@ -139,6 +139,10 @@ def _looks_like_table_row(row: Row) -> bool:
     return numbers >= 2 or fillers >= 2 or levels
 
 
+_GLUED_LABEL = re.compile(r"^(?:\d+(?:\.\d+)?)?(" + "|".join(sorted(vocab.TOTAL_LABELS | vocab.GRADE_LABELS, key=len,
+                                                                     reverse=True)) + r")(?=\d)")
+
+
 def _first_key(row: Row) -> str:
     """The first text cell's header key (a 分值-first table prints '100 | 合计'); for a spaced row whose
     borders were lost, its first word's."""
@@ -148,6 +152,8 @@ def _first_key(row: Row) -> str:
     if not filled:
         return ""
     key = vocab.header_key(filled[0].text)
+    if glued := _GLUED_LABEL.match(key):  # '100合计91.17': a 分值-first total row with every space lost
+        return glued.group(1)
     if " " in filled[0].text and key not in vocab.TOTAL_LABELS | vocab.GRADE_LABELS:
         words = filled[0].text.split(" ")
         first = next((w for w in words[:2] if parse_number(w) is None), words[0])

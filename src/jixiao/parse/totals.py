@@ -17,7 +17,8 @@ def read_totals(section: FormSection, form: Form, rec: Recorder) -> None:
     """总分 row: its last two numbers are 分值 and 得分 (one number: 得分); 评分等级: the next cell."""
     header_total = form.total_score
     for printed in section.totals:
-        spaced = len(printed.filled) == 1 and " " in printed.filled[0].text
+        one = printed.filled[0].text if len(printed.filled) == 1 else ""  # borders lost: '100 合计 91.17', '100合计91.17'
+        spaced = bool(one) and (" " in one or vocab.header_key(one) not in vocab.TOTAL_LABELS | vocab.GRADE_LABELS)
         row = printed.model_copy(update={"cells": tuple(token_cells(printed, unglue=True))}) if spaced else printed
         filled = row.filled
         if is_total_row(row):
