@@ -2,10 +2,7 @@
 
 `rapidocr_onnxruntime` 1.4 loads its models from its own package folder and never downloads;
 the engine is created once per process, on first use, so text and digital-PDF runs never pay
-for it. RapidOCR's pre- and post-processing are kept; the detector and the recogniser run on
-OpenVINO (same ONNX files, fp32, one thread) where it is installed: on one core it cost 0.53× of
-onnxruntime's CPU time for detection and 0.63× for recognition, with the same characters read
-(see `runtime`).
+for it.
 """
 
 from __future__ import annotations
@@ -13,11 +10,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,8 +23,6 @@ from jixiao.ingest.grid import TextBox
 # which is better than a value silently missing.
 _MIN_TEXT_SCORE = 0.3
 DETECT_SIDE = 1024  # shorter side (px) of the page the text detector sees: A4 at ~124 dpi
-RUNTIME_ENV = "JIXIAO_OCR_RUNTIME"  # "openvino" or "onnxruntime"; unset: OpenVINO where it is installed
-_REC_SHAPE = (1, 3, 48, 320)  # the recogniser's input for every line up to 320 px wide at 48 px: 9 lines in 10
 
 
 @dataclass(frozen=True)
@@ -71,66 +64,9 @@ def release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-def runtime() -> Literal["openvino", "onnxruntime"]:
-    """Which runtime runs the detector and the recogniser: $JIXIAO_OCR_RUNTIME, else OpenVINO where importable.
-
-    Measured on the 2,303 recogniser inputs and 4 detector inputs of the golden and variant scans, one core,
-    CPU time: recognition 25.0 → 15.7 ms a line (OpenVINO with the 320-px shape compiled static), detection
-    0.62 → 0.33 s a page; argmax of every recogniser output identical, largest probability change 0.003.
-    (bf16 would halve it again but changed 19 of 514 lines: not used; batches of 4–8 lines cost more.)"""
-    chosen = os.environ.get(RUNTIME_ENV, "").strip().lower()
-    if chosen in ("onnxruntime", "ort"):
-        return "onnxruntime"
-    try:
-        import openvino  # noqa: F401
-    except ImportError:
-        if chosen == "openvino":
-            raise RuntimeError(f"{RUNTIME_ENV}=openvino but the openvino package is not installed") from None
-        return "onnxruntime"
-    return "openvino"
-
-
-class _OpenVinoModel:
-    """The recogniser for inputs of one static shape compiled by OpenVINO for one thread, called as RapidOCR
-    calls its sessions (model(x) → [y]); inputs of any other shape go to `other` (the onnxruntime session).
-
-    Only this shape: a dynamic-shape copy cost 17.6 ms a line instead of 15.7, and OpenVINO's detector kept
-    ~290 MiB more per worker than onnxruntime's (peak 908 vs 629 MiB on the golden jinfeng scan)."""
-
-    def __init__(self, path: Path, static: tuple[int, ...], other: Any) -> None:
-        import openvino as ov
-
-        core = ov.Core()
-        config = {"INFERENCE_NUM_THREADS": 1, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY",
-                  "INFERENCE_PRECISION_HINT": "f32", "ENABLE_CPU_PINNING": False}
-        model = core.read_model(path)
-        model.reshape(list(static))
-        self._compiled = core.compile_model(model, "CPU", config)
-        self._request = self._compiled.create_infer_request()
-        self._static = static
-        self._other = other
-
-    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
-        if x.shape != self._static:
-            return list(self._other(x))
-        # copied: the request's output buffer is reused by its next call
-        return [np.array(self._request.infer({0: np.ascontiguousarray(x, dtype=np.float32)})[0], copy=True)]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._other, name)
-
-
-def _on_openvino(ocr: Any) -> None:
-    """Recognise lines up to 320 px wide (9 in 10) on OpenVINO; detection and wider lines stay on onnxruntime."""
-    import rapidocr_onnxruntime
-
-    path = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
-    ocr.text_rec.session = _OpenVinoModel(path, _REC_SHAPE, ocr.text_rec.session)
-
-
 @lru_cache(maxsize=1)
 def engine() -> Any:
-    """The process-wide RapidOCR engine (models load and compile in ~1 s)."""
+    """The process-wide RapidOCR engine (models load in ~0.1 s; first call compiles ~1 s)."""
     from rapidocr_onnxruntime import RapidOCR
 
     _hand_back_large_buffers()
@@ -138,8 +74,6 @@ def engine() -> Any:
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     ocr = RapidOCR(text_score=_MIN_TEXT_SCORE, max_side_len=4000, print_verbose=False,
                    intra_op_num_threads=1, inter_op_num_threads=1)
-    if runtime() == "openvino":
-        _on_openvino(ocr)
     ocr.text_rec.postprocess_op.decode = _weakest_character_decoder(ocr.text_rec.postprocess_op)
     # One line per recogniser call: a batch is padded to its widest line, and on one core a batch of 6 cost
     # 30% more CPU than the same lines one by one (each still padded to the model's 320 px, so reads are the same).
