@@ -9,6 +9,11 @@ A reference is the same script on an older commit's code in the same minutes, on
 ONNX recognition 3.32–3.55 → 2.65–2.66, text detection 1.35–1.40 → 1.00–1.01 (orientation no longer runs its own
 detection; page at a 1024-px shorter side), deskew 0.33 → 0.44 (page faults: large buffers are returned to the
 system, see ocr._hand_back_large_buffers), total 5.28–5.55 → 4.46–4.48 CPU s/page; peak RSS 1051–1058 → 699 MiB.
+
+2026-12-06 evening, load 4–7, main (93bc798) on both cores in turn: 4.66 / 5.13 CPU s/page, peak 700 / 708 MiB
+(recognition 2.79 / 2.97, detection 1.04 / 1.14, deskew measure 0.46 / 0.63). With the recogniser's 48×320 inputs on
+OpenVINO beside it (commit 7c665b9, reverted): 4.04 / 4.46, peak 814 MiB, recognition 2.17 / 2.37. What else was
+tried against it, and why nothing was kept: README, "Scans and scale".
 """
 
 from __future__ import annotations
