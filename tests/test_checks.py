@@ -137,9 +137,10 @@ def test_the_funds_total_is_the_sum_of_its_sources() -> None:
         return [(f.path, f.expected) for f in check_form(0, form, profile) if f.code == "FUND_SUM_MISMATCH"]
 
     fiscal = Fund(kind="fiscal", label="其中：当年财政拨款", adjusted_budget=503.62, executed=503.62)
-    # one source alone carries the amounts: the total (a digit lost) and that source are both flagged
-    assert sums(fiscal, Fund(kind="carryover", label="上年结转资金")) == [
-        ("funds[0].executed", 503.62), ("funds[1].executed", 503.62)]
+    # the one source listed must equal the total: the total (a digit lost) and that source are both flagged
+    assert sums(fiscal) == [("funds[0].executed", 503.62), ("funds[1].executed", 503.62)]
+    # other sources listed but empty may be what is missing: the total alone
+    assert sums(fiscal, Fund(kind="carryover", label="上年结转资金")) == [("funds[0].executed", 503.62)]
     split = [Fund(kind="fiscal", label="财政拨款", adjusted_budget=500, executed=480.0),
              Fund(kind="other", label="其他资金", adjusted_budget=3.62, executed=3.62)]
     assert sums(*split, total=483.62) == []

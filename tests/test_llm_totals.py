@@ -8,6 +8,9 @@ import json
 import tomllib
 from pathlib import Path
 
+import pytest
+
+import jixiao.parse as parse_module
 from jixiao.checks import load_profile
 from jixiao.evaluate import compare_forms, expected_from
 from jixiao.gapground import Grounding
@@ -15,6 +18,7 @@ from jixiao.gaptotal import _arithmetic
 from jixiao.llm.client import InstructorService
 from jixiao.llm.config import LlmConfig
 from jixiao.models import BudgetExecution, Document, Form, Indicator
+from jixiao.parse.totals import read_totals
 from jixiao.pipeline import RunOptions, extract
 from tests.conftest import GOLDEN
 from tests.fake_openai import FakeOpenAI, Step
@@ -26,6 +30,12 @@ def _case(name: str) -> tuple[Path, list[dict[str, object]]]:
     folder = DAMAGED / name
     meta = tomllib.loads((folder / "case.toml").read_text(encoding="utf-8"))
     return folder / meta["input"], json.loads((folder / "expected.json").read_text(encoding="utf-8"))["forms"]
+
+
+def _without_the_total_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 总分 row left unread by the rules, as when its words are glued in a way no rule knows. (The rules read
+    xianjie's glued '100合计91.17' themselves since 2026-12-06; the request kind is tested on that row.)"""
+    monkeypatch.setattr(parse_module, "PASSES", tuple(p for p in parse_module.PASSES if p is not read_totals))
 
 
 def _extract(path: Path, fake: FakeOpenAI, tmp_path: Path) -> Document:
@@ -59,9 +69,10 @@ def test_a_funds_reply_that_breaks_the_rate_is_reasked_then_read(fake: FakeOpenA
     assert _accuracy(doc, expected) > _accuracy(rules, expected)
 
 
-def test_a_glued_total_row_is_one_request_reasked_when_the_score_exceeds_the_weight(fake: FakeOpenAI,
-                                                                                    tmp_path: Path) -> None:
+def test_a_glued_total_row_is_one_request_reasked_when_the_score_exceeds_the_weight(
+        fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path, expected = _case("xianjie-00-collapsed")  # '100合计91.17': the 合计 row glued to its numbers
+    _without_the_total_pass(monkeypatch)
     rules = extract(path, load_profile())
     assert rules.forms[0].total_score is None
     fake.script(_reply({"总分值": "91.17", "总得分": "100"}), _reply({"总分值": "100", "总得分": "91.17"}))
@@ -88,8 +99,10 @@ def test_a_total_the_scores_do_not_add_up_to_is_refused() -> None:
     assert right == {"total_weight": 100.0, "total_score": 94.0} and not grounding.refused
 
 
-def test_a_total_not_printed_in_the_row_is_refused(fake: FakeOpenAI, tmp_path: Path) -> None:
+def test_a_total_not_printed_in_the_row_is_refused(fake: FakeOpenAI, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     path, _ = _case("xianjie-00-collapsed")
+    _without_the_total_pass(monkeypatch)
     invented = _reply({"总分值": "100", "总得分": "99.5"})  # md_json: no grammar stops an unprinted number
     fake.script(invented, invented)
     fake.default = Step(content="{}")

@@ -75,7 +75,8 @@ _AMOUNT_NAMES = {"initial_budget": "年初预算数", "adjusted_budget": "全年
 def check_fund_sum(sink: Sink) -> None:
     """年度资金总额 = 当年财政拨款 + 上年结转 + 其他资金, per amount column (rule 1). Only where the rows are
     exactly those sources, each once: other breakdowns (中央/省级 under 财政拨款, 收入性质 and 支出性质 side by
-    side) nest, and their sums prove nothing. Where one source alone carries amounts, its row is flagged too."""
+    side) nest, and their sums prove nothing. Where the table lists one source only, its row is flagged too (the two
+    must be equal); where other sources are listed but left empty, they may be what is missing."""
     funds = sink.form.funds
     totals = [i for i, f in enumerate(funds) if f.kind == "total"]
     parts = [i for i, f in enumerate(funds) if f.kind != "total"]
@@ -92,7 +93,8 @@ def check_fund_sum(sink: Sink) -> None:
         if abs(printed - summed) <= sink.profile.tolerance.money * (len(given) + 1) / 2:  # each printed value rounded
             continue
         rows = "＋".join(f"{funds[i].label}{fmt(v)}" for i, v in given)
-        for i in [totals[0], *([given[0][0]] if len(given) == 1 else [])]:
+        alone = len(given) == 1 and len(parts) == 1  # the one source listed must equal the total: either is wrong
+        for i in [totals[0], *([given[0][0]] if alone else [])]:
             sink.emit("FUND_SUM_MISMATCH", "warning", f"funds[{i}].{field}",
                       f"{name}：{total.label}{fmt(printed)}{unit}与各来源之和（{rows}＝{fmt(summed)}{unit}）不符，请核对",
                       expected=round(summed, 2), found=printed)
