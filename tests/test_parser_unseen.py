@@ -288,3 +288,14 @@ def test_a_score_first_table_with_every_space_lost_keeps_its_total_and_cause(tmp
     first = form.indicators[0]
     assert (first.scoring_method, first.explanation) == ("完成值/指标值×分值", "雨季延误工期，下一步提前安排")
     assert [i.name for i in form.indicators] == ["养护道路里程", "验收合格率", "群众出行条件"]
+
+
+def test_a_spaced_funds_row_without_its_points_keeps_the_rate_under_its_column(tmp_path: Path,
+                                                                              profile: RuleProfile) -> None:
+    # 分值 and 得分 left blank, borders lost: the four numbers must not be read into the first four columns
+    lines = [*HUNAN_TABBED[:4], "年度资金总额 320.00 300.00 285.00 95.00%", "其中：当年财政拨款 320.00 300.00 285.00 95.00%",
+             *HUNAN_TABBED[6:]]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert [(f.adjusted_budget, f.executed, f.rate) for f in form.funds] == [(300.0, 285.0, 95.0)] * 2
+    assert (form.budget_execution.rate, form.budget_execution.weight) == (95.0, None)
+    assert form.provenance["budget_execution.rate"].confidence < FLAG_CONFIDENCE  # re-split: shown as unsure

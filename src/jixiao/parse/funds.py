@@ -81,7 +81,7 @@ def read_funds(section: FormSection, form: Form, rec: Recorder) -> None:
         note_unit(form, rec, printed)
         if _by_spending(printed):
             break  # 按支出性质分 (基本支出/项目支出): the same money again, split by use, not a source of funds
-        for row in _rows_of(printed, first_value_col):
+        for row in _rows_of(printed, first_value_col, columns):
             _read_row(form, rec, row, columns, first_value_col, section.funds_header)
     _weight_from_points(section, form, rec)
     _rates_as_ratios(section.funds_header, columns, form, rec)
@@ -151,12 +151,27 @@ def _by_spending(row: Row) -> bool:
     return first is not None and any(word in squash(first.text) for word in _SPENDING)
 
 
-def _rows_of(row: Row, first_value_col: int) -> list[Row]:
+def _rows_of(row: Row, first_value_col: int, columns: dict[int, str]) -> list[Row]:
     """A row whose cell borders were lost, cut into its label and values (one row per label)."""
     if not is_spaced(row):
         return [row]
     parts = [p for c in row.filled for p in data_tokens(c.text)]
-    return fund_rows(parts, row, row.filled[0], max(0, first_value_col - 1)) or [row]
+    return [_percent_under_rate(r, columns) for r in fund_rows(parts, row, row.filled[0], max(0, first_value_col - 1))
+            ] or [row]
+
+
+def _percent_under_rate(row: Row, columns: dict[int, str]) -> Row:
+    """A re-split row's values fill the columns in order; a percentage is the 执行率, so where it would land
+    before that column (分值 left empty: '815.1 815.1 719.71 88.30%' under 年初|全年|执行|分值|执行率|得分) it and
+    what follows it move right, under 执行率."""
+    rate = next((col for col, field in columns.items() if field == "rate"), None)
+    cells = list(row.cells)
+    for k, cell in enumerate(cells):
+        if rate is not None and cell.index < rate and cell.text.rstrip().endswith(("%", "％")):
+            shift = rate - cell.index
+            cells[k:] = [c.model_copy(update={"index": c.index + shift}) for c in cells[k:]]
+            return row.model_copy(update={"cells": tuple(cells)})
+    return row
 
 
 def _offset(row: Row, label: Cell, columns: dict[int, str], first_value_col: int) -> int:
