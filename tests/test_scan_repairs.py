@@ -44,6 +44,7 @@ def _line_box(printed: str, read_as: str, fontsize: float = 11) -> tuple[np.ndar
 @pytest.mark.parametrize(("printed", "read_as", "blur"), [
     ("≥1260平方米", "1260平方米", 0),  # the sign dropped in front of a number with a unit
     ("≥738户", "2738户", 0),  # the sign read as a digit
+    ("≥738户", "Z738户", 0),  # … or as a letter
     ("≤15个工作日", "15个工作日", 0),
     ("≥92%", "92%", 0),  # a bare percentage (the case the glyph count used to handle alone)
     ("≥3007平方米", "23007平方米", 5),  # a small blurred sign whose lower arm runs into its underline

@@ -1,5 +1,5 @@
 """OCR misreads repaired from what the form must say: signs in a column of signs, digit artefacts in numbers,
-header words one character off in a row of header words, a '；' read as '：' before the next item of a list.
+header words one edit off in a row of header words, a '；' read as '：' before the next item of a list.
 
 Works on the blocks of one scanned page after the cell grid is rebuilt. A repaired cell never gains confidence:
 a guessed sign drops below the review floor; a header word keeps the OCR's own (low) score."""

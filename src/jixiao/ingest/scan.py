@@ -198,8 +198,6 @@ def recover_missed_ink(boxes: list[TextBox], line_mask: np.ndarray, image: np.nd
     return out
 
 
-
-
 def _glyph_runs(gray: np.ndarray) -> list[tuple[int, int]]:
     """Column ranges of the glyphs in a text-line crop (separated by blank columns)."""
     _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
@@ -233,7 +231,8 @@ def fix_signs(boxes: list[TextBox], image: np.ndarray) -> list[TextBox]:
             if sign is not None:
                 out.append(TextBox(box.x0, box.y0, box.x1, box.y1, sign, min(box.confidence, 0.85)))
                 continue
-        runs = _glyph_runs(crop) if text[:1].isdigit() else []
+        leads = text[:1].isdigit() or (text[:1] in _SIGN_AS_DIGIT and text[1:2].isdigit())  # 'Z841人' too
+        runs = _glyph_runs(crop) if leads else []
         sign = _leading_sign(crop, runs)
         if sign is not None:
             rest = _crop(image, box.x0 + runs[1][0] - 3, box.y0, box.x1, box.y1, pad=1)
