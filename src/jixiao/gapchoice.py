@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from jixiao.gaps import Gap
-from jixiao.llm.prompts import render
+from jixiao.llm.prompts import chat, render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.mapcands import Candidate, column_samples
 
@@ -63,9 +63,7 @@ def request_choice(service: LlmService, gap: Gap, found: list[Candidate], labels
     columns = [{"name": _column_name(gap, i), "samples": s[:_SAMPLES]} for i, s in enumerate(samples)]
     user, sha = render("column_choice.j2", reason=gap.reason, columns=columns,
                        readings=describe(gap, found, labels, skip), none_of_them=NONE_OF_THEM)
-    system, _ = render("system.j2")
-    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               choice_model(len(found)), {})
+    reply = service.structured(chat(user), choice_model(len(found)), {})
     answer = (reply.data or {}).get("answer") if reply.error is None else None
     if answer is None or answer == NONE_OF_THEM or answer not in LETTERS[:len(found)]:
         return reply, sha, None

@@ -36,7 +36,7 @@ from jixiao.gapmap import fill_tables
 from jixiao.gaps import Gap, TableReader
 from jixiao.gaptotal import fill_total
 from jixiao.layouts import LayoutStore
-from jixiao.llm.prompts import render
+from jixiao.llm.prompts import chat, render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.llm.usage import add_usage
 from jixiao.models import Document, Finding, Form, Indicator
@@ -83,15 +83,13 @@ def _plausible(gap: Gap, grounding: Grounding) -> None:
         level_term = is_level1(text) or is_level2(text)
         implausible = field not in NUMERIC and type_cost(text, field) >= SUSPICIOUS  # numbers: ground() decides
         if implausible or (field == "name" and has_levels and level_term):
-            grounding.refused[field] = f"“{text}”不像{field}的内容"
-            del grounding.cells[field]
+            grounding.refuse((field,), f"“{text}”不像{field}的内容")
     order = {field: i for i, field in enumerate(fields) if field}
     placed = sorted((order[f], c, f) for f, c in grounding.cells.items() if f in order)
     keep = _increasing(placed)
     for _, cell, field in placed:
         if field not in keep:
-            grounding.refused[field] = f"单元格[{cell}]与表头列的先后顺序不符"
-            del grounding.cells[field]
+            grounding.refuse((field,), f"单元格[{cell}]与表头列的先后顺序不符")
 
 
 def _increasing(placed: list[tuple[int, int, str]]) -> set[str]:
@@ -121,11 +119,9 @@ def _request(service: LlmService, gap: Gap) -> _Outcome:
     cells = [c.text for c in gap.cells]
     template = "indicator_row.j2" if gap.kind == "indicator_row" else "header_block.j2"
     user, sha = render(template, reason=gap.reason, columns=gap.columns, cells=cells)
-    system, _ = render("system.j2")
     model = IndicatorReply if gap.kind == "indicator_row" else HeaderReply
     columns = _columns_by_cell(gap)
-    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               model, {"cells": cells, "columns": columns})
+    reply = service.structured(chat(user), model, {"cells": cells, "columns": columns})
     return _Outcome(gap=gap, reply=reply, prompt_sha256=sha, columns=columns)
 
 

@@ -18,13 +18,14 @@ from jixiao.gapground import (
     Grounding,
     Value,
     as_number,
+    failed_reply,
     filled_note,
     ground,
     grounded_provenance,
     salvage,
 )
 from jixiao.gaps import Gap
-from jixiao.llm.prompts import render
+from jixiao.llm.prompts import chat, render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Fund
 from jixiao.values import numbers_in_numeric_cell
@@ -91,18 +92,12 @@ def funds_model(cells: list[str]) -> type[FundsReply]:
 
 def _arithmetic(values: dict[str, float], grounding: Grounding) -> None:
     """Refuse values that break the funds arithmetic (the whole pair or triple that disagrees)."""
-    def refuse(fields: tuple[str, ...], why: str) -> None:
-        for field in fields:
-            if field in grounding.cells:
-                del grounding.cells[field]
-                grounding.refused[field] = why
-                values.pop(field, None)
-
     if "weight" in values and "score" in values and values["score"] > values["weight"] + 0.01:
-        refuse(("weight", "score"), f"得分{values['score']:g}大于分值{values['weight']:g}")
+        grounding.refuse(("weight", "score"), f"得分{values['score']:g}大于分值{values['weight']:g}", values)
     budget, executed, rate = values.get("adjusted_budget"), values.get("executed"), values.get("rate")
     if budget and executed is not None and rate is not None and abs(executed / budget * 100 - rate) > _RATE_TOLERANCE:
-        refuse(("adjusted_budget", "executed", "rate"), f"执行率{rate:g}%与执行数/预算数{executed / budget:.2%}不符")
+        grounding.refuse(("adjusted_budget", "executed", "rate"),
+                         f"执行率{rate:g}%与执行数/预算数{executed / budget:.2%}不符", values)
 
 
 def _label(gap: Gap, cells: list[int]) -> str:
@@ -116,9 +111,7 @@ def _request(service: LlmService, gap: Gap) -> tuple[Reply, str]:
     cells = [c.text for c in gap.cells]
     user, sha = render("funds_block.j2", reason=gap.reason, cells=cells, header=gap.columns,
                        numbers=total_numbers(cells), labels=LABELS)
-    system, _ = render("system.j2")
-    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               funds_model(cells), {"cells": cells, "columns": None, "arithmetic": True})
+    reply = service.structured(chat(user), funds_model(cells), {"cells": cells, "columns": None, "arithmetic": True})
     return reply, sha
 
 
@@ -126,14 +119,11 @@ def _apply(document: Document, gap: Gap, reply: Reply, sha: str, model: str) -> 
     where = f"第{gap.line or '?'}行起的资金情况"
     parsed = salvage(reply, FundsReply)
     if parsed is None:
-        return [Finding(code="LLM_FAILED", severity="warning", form=gap.form, path="funds",
-                        message=f"{where}：模型补全失败（{reply.error or '回复无法解析'}），该处仍需人工核对",
-                        found=(reply.error or reply.raw or "")[:200])]
+        return [failed_reply(gap, "funds", where, reply)]
     grounding = ground(parsed, [c.text for c in gap.cells])
     for field, cell in list(grounding.cells.items()):  # a percentage is a 执行率, never an amount, 分值 or 得分
         if field != "rate" and ("%" in gap.cells[cell].text or "％" in gap.cells[cell].text):
-            del grounding.cells[field]
-            grounding.refused[field] = f"“{gap.cells[cell].text}”是百分数，不是{LABELS[field]}"
+            grounding.refuse((field,), f"“{gap.cells[cell].text}”是百分数，不是{LABELS[field]}")
     values = {f: n for f in grounding.cells if (n := as_number(getattr(parsed, f))) is not None}
     _arithmetic(values, grounding)
     findings = [Finding(code="LLM_VALUE_UNGROUNDED", severity="warning", form=gap.form, path="funds",

@@ -30,6 +30,15 @@ class Grounding(BaseModel):
     cells: dict[str, int] = Field(default_factory=dict)
     refused: dict[str, str] = Field(default_factory=dict)
 
+    def refuse(self, fields: tuple[str, ...], why: str, values: dict[str, float] | None = None) -> None:
+        """Take back the grounded `fields` (and their values), recording why."""
+        for field in fields:
+            if field in self.cells:
+                del self.cells[field]
+                self.refused[field] = why
+                if values is not None:
+                    values.pop(field, None)
+
 
 def as_number(value: object) -> float | None:
     if isinstance(value, bool):
@@ -112,6 +121,13 @@ def grounded_provenance(gap: Gap, source: Cell, model: str, prompt_sha256: str) 
     return Provenance(method="llm", page=gap.page, bbox=source.bbox, source_text=source.raw.strip(), confidence=0.6,
                       line=gap.line, note="filled by the LLM layer; grounded in this cell", model=model,
                       prompt_sha256=prompt_sha256)
+
+
+def failed_reply(gap: Gap, path: str, where: str, reply: Reply) -> Finding:
+    """LLM_FAILED for a reply that could not be read at all: the section stays for the reviewer."""
+    return Finding(code="LLM_FAILED", severity="warning", form=gap.form, path=path,
+                   message=f"{where}：模型补全失败（{reply.error or '回复无法解析'}），该处仍需人工核对",
+                   found=(reply.error or reply.raw or "")[:200])
 
 
 def filled_note(gap: Gap, path: str | None, where: str, filled: list[str]) -> Finding:

@@ -22,7 +22,7 @@ from jixiao.domain.columns import SUSPICIOUS, type_cost
 from jixiao.gapchoice import choose
 from jixiao.gaps import Gap, TableRead, TableReader
 from jixiao.layouts import COLUMN_FIELDS, LayoutStore
-from jixiao.llm.prompts import render
+from jixiao.llm.prompts import chat, render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.mapcands import Candidate, Check, candidates
 from jixiao.models import Document, Finding, Form, Indicator, Provenance
@@ -131,13 +131,10 @@ def request_mapping(service: LlmService, document: Document, gap: Gap, reader: T
     columns = _samples(gap)
     user, sha = render("column_mapping.j2", reason=gap.reason, columns=columns, fields=FIELD_MEANINGS,
                        labels=LABELS, skip=SKIP)
-    system, _ = render("system.j2")
-
     def check(fields: list[str | None]) -> str | None:
         return read_with(document, gap, fields, reader)[1]
 
-    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               mapping_model([c.text for c in gap.cells], [c["samples"] for c in columns]),
+    reply = service.structured(chat(user), mapping_model([c.text for c in gap.cells], [c["samples"] for c in columns]),
                                {"check": check})
     return reply, sha
 

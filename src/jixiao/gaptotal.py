@@ -16,13 +16,14 @@ from jixiao.gapground import (
     Grounding,
     Value,
     as_number,
+    failed_reply,
     filled_note,
     ground,
     grounded_provenance,
     salvage,
 )
 from jixiao.gaps import Gap
-from jixiao.llm.prompts import render
+from jixiao.llm.prompts import chat, render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding, Form
 from jixiao.values import numbers_in_numeric_cell
@@ -63,23 +64,16 @@ def total_model(cells: list[str]) -> type[TotalReply]:
 
 def _arithmetic(form: Form, values: dict[str, float], grounding: Grounding) -> None:
     """Refuse a 总得分 above the 总分值, or one the indicators' 得分 plus the 执行率 得分 do not add up to."""
-    def refuse(fields: tuple[str, ...], why: str) -> None:
-        for field in fields:
-            if field in grounding.cells:
-                del grounding.cells[field]
-                grounding.refused[field] = why
-                values.pop(field, None)
-
     weight, score = values.get("total_weight"), values.get("total_score")
     if weight is not None and score is not None and score > weight + _TOLERANCE:
-        refuse(FIELDS, f"总得分{score:g}大于总分值{weight:g}")
+        grounding.refuse(FIELDS, f"总得分{score:g}大于总分值{weight:g}", values)
         return
     scores = [i.score for i in form.indicators]
     if score is not None and form.indicators and all(s is not None for s in scores) \
             and form.budget_execution.score is not None:
         added = sum(s for s in scores if s is not None) + form.budget_execution.score
         if abs(added - score) > _TOLERANCE:
-            refuse(("total_score",), f"总得分{score:g}与各项得分之和{added:g}不符")
+            grounding.refuse(("total_score",), f"总得分{score:g}与各项得分之和{added:g}不符", values)
 
 
 def _request(service: LlmService, gap: Gap, form: Form) -> tuple[Reply, str]:
@@ -87,9 +81,7 @@ def _request(service: LlmService, gap: Gap, form: Form) -> tuple[Reply, str]:
     numbers = [c for c in cells if numbers_in_numeric_cell(c) is not None]
     user, sha = render("total_row.j2", reason=gap.reason, cells=cells, numbers=list(dict.fromkeys(numbers)),
                        labels=LABELS)
-    system, _ = render("system.j2")
-    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               total_model(cells), {"cells": cells, "columns": None, "form": form})
+    reply = service.structured(chat(user), total_model(cells), {"cells": cells, "columns": None, "form": form})
     return reply, sha
 
 
@@ -97,9 +89,7 @@ def _apply(document: Document, gap: Gap, reply: Reply, sha: str, model: str) -> 
     where = f"第{gap.line or '?'}行的总分"
     parsed = salvage(reply, TotalReply)
     if parsed is None:
-        return [Finding(code="LLM_FAILED", severity="warning", form=gap.form, path="total_score",
-                        message=f"{where}：模型补全失败（{reply.error or '回复无法解析'}），该处仍需人工核对",
-                        found=(reply.error or reply.raw or "")[:200])]
+        return [failed_reply(gap, "total_score", where, reply)]
     form = document.forms[gap.form]
     grounding = ground(parsed, [c.text for c in gap.cells])
     values = {f: n for f in grounding.cells if (n := as_number(getattr(parsed, f))) is not None}

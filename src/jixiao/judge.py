@@ -20,7 +20,7 @@ from jixiao.checks.review_explain import has_cause
 from jixiao.checks.review_text import is_void
 from jixiao.checks.review_words import review_words
 from jixiao.domain.format import fmt
-from jixiao.llm.prompts import render
+from jixiao.llm.prompts import chat, render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Document, Finding
 from jixiao.values import squash
@@ -108,9 +108,7 @@ def _ask(service: LlmService, document: Document, fi: int, i: int) -> _Case:
     user, sha = render("judge_explanation.j2", gap=_gap(document, fi, i), name=ind.name, target=ind.target or "（空）",
                        actual=ind.actual or "（空）", weight=fmt(ind.weight), score=fmt(ind.score),
                        explanation=ind.explanation, others=others)
-    system, _ = render("judge_system.j2")
-    reply = service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                               Judgement, {"cells": cells})
+    reply = service.structured(chat(user, "judge_system.j2"), Judgement, {"cells": cells})
     return _Case(form=fi, row=i, cells=cells, reply=reply, prompt_sha256=sha)
 
 

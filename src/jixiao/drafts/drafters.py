@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, create_model
 from jixiao.domain.format import UNREAD
 from jixiao.drafts.facts import UNKNOWN_CAUSE, UNKNOWN_MEASURE, BatchFacts, FormFacts, Shortfall
 from jixiao.drafts.grounding import Allowed, ungrounded, unsupported_claims
-from jixiao.llm.prompts import render
+from jixiao.llm.prompts import chat, render
 from jixiao.llm.service import LlmService, Reply
 from jixiao.models import Draft
 from jixiao.templating import render as render_template
@@ -116,9 +116,7 @@ class LlmDrafter:
              ) -> tuple[dict[str, Any] | None, str, str | None]:
         user, sha = render(template, facts=facts, unknown_cause=UNKNOWN_CAUSE, unknown_measure=UNKNOWN_MEASURE,
                            unread=UNREAD, **values)
-        system, _ = render("draft_system.j2")
-        reply = self.service.structured([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                                        model, {})
+        reply = self.service.structured(chat(user, "draft_system.j2"), model, {})
         self.replies.append(reply)
         return (reply.data if reply.error is None else None), sha, reply.error
 

@@ -15,3 +15,9 @@ def prompt_dirs() -> list[Path]:
 def render(template: str, /, **variables: Any) -> tuple[str, str]:
     """(rendered text, sha256 of the template source). A missing variable raises."""
     return render_with_sha("prompts", template, **variables)
+
+
+def chat(user: str, system_template: str = "system.j2") -> list[dict[str, str]]:
+    """The two messages of one request: the rendered system prompt, then the user's."""
+    system, _ = render(system_template)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
