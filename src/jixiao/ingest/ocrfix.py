@@ -7,6 +7,7 @@ a guessed sign drops below the review floor; a header word keeps the OCR's own (
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from jixiao.domain import vocabulary as vocab
@@ -17,8 +18,21 @@ SIGN_LOOKALIKES = frozenset({">", "<", "≥", "≤", "=", "2", "Z", "z", "M", "�
 
 
 def repaired(blocks: list[Block]) -> list[Block]:
-    """All repairs, in order."""
-    return _repair_list_separators(_repair_header_words(_repair_sign_columns(_normalise_numbers(blocks))))
+    """All repairs, in order: numbers, then the sign columns (which read the repaired numbers), then words."""
+    return _each_row(_repair_sign_columns(_each_row(blocks, _normalise_numbers)), _header_words, _list_separators)
+
+
+def _each_row(blocks: list[Block], *repairs: Callable[[Row], Row]) -> list[Block]:
+    """The blocks with every row passed through `repairs` in turn."""
+    out: list[Block] = []
+    for block in blocks:
+        rows = []
+        for row in block.rows:
+            for repair in repairs:
+                row = repair(row)
+            rows.append(row)
+        out.append(Block(kind=block.kind, rows=rows))
+    return out
 
 
 _SIGNS = ("≥", "≤", "=", ">", "<")
@@ -54,19 +68,13 @@ def _repair_sign_columns(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _normalise_numbers(blocks: list[Block]) -> list[Block]:
+def _normalise_numbers(row: Row) -> Row:
     """OCR digit artefacts ('≥2 0 0', full-width digits, O/l for 0/1) repaired in numeric cells only."""
-    out: list[Block] = []
-    for block in blocks:
-        rows = []
-        for row in block.rows:
-            cells: list[Cell] = []
-            for cell in row.cells:
-                fixed = normalise_ocr_numeric(cell.text) if cell.text else cell.text
-                cells.append(cell if fixed == cell.text else cell.model_copy(update={"text": fixed}))
-            rows.append(Row(cells=tuple(cells), page=row.page, bbox=row.bbox))
-        out.append(Block(kind=block.kind, rows=rows))
-    return out
+    cells: list[Cell] = []
+    for cell in row.cells:
+        fixed = normalise_ocr_numeric(cell.text) if cell.text else cell.text
+        cells.append(cell if fixed == cell.text else cell.model_copy(update={"text": fixed}))
+    return Row(cells=tuple(cells), page=row.page, bbox=row.bbox)
 
 
 _HEADER_WORDS = frozenset(vocab.HEADER_WORDS)
@@ -109,25 +117,18 @@ def is_header_word(text: str) -> bool:
 
 def header_row(row: Row) -> bool:
     """At least two of the row's cells are header words as printed."""
-    return sum(squash(c.text) in _HEADER_WORDS for c in row.cells if c.text) >= 2
+    return sum(is_header_word(c.text) for c in row.cells if c.text) >= 2
 
 
-def _repair_header_words(blocks: list[Block]) -> list[Block]:
-    """In a row where at least two cells are header words, an unsure cell one character off a header word is that
-    word: an OCR misread of 执行 as 热行 otherwise loses the whole column."""
-    out: list[Block] = []
-    for block in blocks:
-        rows = []
-        for row in block.rows:
-            if header_row(row):
-                cells = tuple(cell.model_copy(update={"text": word})
-                              if cell.text and cell.confidence < 0.9
-                              and (word := header_word(cell.text, cell.confidence < 0.6)) else cell
-                              for cell in row.cells)
-                row = row.model_copy(update={"cells": cells})
-            rows.append(row)
-        out.append(Block(kind=block.kind, rows=rows))
-    return out
+def _header_words(row: Row) -> Row:
+    """In a row where at least two cells are header words, an unsure cell one edit off a header word is that word:
+    an OCR misread of 执行 as 热行 otherwise loses the whole column."""
+    if not header_row(row):
+        return row
+    return row.model_copy(update={"cells": tuple(
+        cell.model_copy(update={"text": word})
+        if cell.text and cell.confidence < 0.9 and (word := header_word(cell.text, cell.confidence < 0.6)) else cell
+        for cell in row.cells)})
 
 
 # a colon in front of the second or a later item of a list ('…工作：目标2：…', '…完成：2.…', '…：（3）…', '…：二是…')
@@ -137,16 +138,10 @@ _ITEM = (r"(?:(?:目标|指标|任务)?(?:[2-9]|[1-9]\d)[、.．:：)）](?!\d)"
 _COLON_BEFORE_ITEM = re.compile(r"(?<=[\u4e00-\u9fff0-9%）)])[：:](?=" + _ITEM + ")")
 
 
-def _repair_list_separators(blocks: list[Block]) -> list[Block]:
+def _list_separators(row: Row) -> Row:
     """'；' read as '：' between the items of a long text (goals, explanations)."""
-    out: list[Block] = []
-    for block in blocks:
-        rows = []
-        for row in block.rows:
-            if any(len(c.text) >= 12 and _COLON_BEFORE_ITEM.search(c.text) for c in row.cells):
-                cells = tuple(cell.model_copy(update={"text": _COLON_BEFORE_ITEM.sub("；", cell.text)})
-                              if len(cell.text) >= 12 else cell for cell in row.cells)
-                row = row.model_copy(update={"cells": cells})
-            rows.append(row)
-        out.append(Block(kind=block.kind, rows=rows))
-    return out
+    if not any(len(c.text) >= 12 and _COLON_BEFORE_ITEM.search(c.text) for c in row.cells):
+        return row
+    return row.model_copy(update={"cells": tuple(
+        cell.model_copy(update={"text": _COLON_BEFORE_ITEM.sub("；", cell.text)}) if len(cell.text) >= 12 else cell
+        for cell in row.cells)})
