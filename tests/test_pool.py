@@ -46,8 +46,10 @@ def test_two_jobs_write_the_serial_outputs_in_the_serial_order(tmp_path: Path) -
 def test_a_killed_worker_loses_only_its_input(tmp_path: Path) -> None:
     victim = Path(INPUTS[1])
     out = tmp_path / "out"
-    result = runner.invoke(app, ["run", *INPUTS, "-o", str(out), "--jobs", "2"],
-                           env={"JIXIAO_TEST_HOOK": f"worker-{victim.name}:kill"})
+    # the victim dies while the other worker holds a written temporary file: the broken pool terminates that
+    # worker mid-write, and its temporary file must not be left behind
+    hooks = f"worker-{victim.name}:pause=1.5,worker-{victim.name}:kill,atomic-written#1:pause=3"
+    result = runner.invoke(app, ["run", *INPUTS, "-o", str(out), "--jobs", "2"], env={"JIXIAO_TEST_HOOK": hooks})
     assert result.exit_code == 1
     assert f"{victim}: the worker process reading it died" in result.output
     assert f"{len(INPUTS) - 1} inputs processed" in result.output and "1 failed" in result.output

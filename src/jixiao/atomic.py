@@ -3,13 +3,17 @@ so a crash leaves the old file or the new one, never half of one. Files follow t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-TEMP_PREFIX = ".jixiao-tmp-"  # short: any target name fits; a later command sweeps leftovers (folder.py)
+from jixiao.testhook import hook
+
+TEMP_PREFIX = ".jixiao-tmp-"  # short: any target name fits; a later command sweeps leftovers (folder.py),
+#                              and a pool whose workers were killed mid-write (pool.py)
 _umask: int | None = None
 
 
@@ -35,6 +39,7 @@ def atomic_target(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
         os.fchmod(fd, file_mode(path))
         os.close(fd)
         yield Path(tmp)
+        hook("atomic-written")
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -50,3 +55,10 @@ def write_atomic(path: Path, text: str | bytes) -> None:
             tmp.write_bytes(text)
         else:
             tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Delete the temporary files a killed writer left in `folder` (call only while nothing writes there)."""
+    for leftover in folder.glob(f"{TEMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()

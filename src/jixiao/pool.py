@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jixiao.atomic import remove_temporaries
 from jixiao.checks import RuleProfile
 from jixiao.layouts import LayoutStore
 from jixiao.limits import Limits
@@ -194,6 +195,7 @@ class _Pool:
     def _recover(self) -> None:
         """A worker died: keep what finished, isolate what had started, queue the rest again."""
         self.executor.shutdown(wait=True, cancel_futures=True)
+        remove_temporaries(Path(self.task[0]))  # the broken pool terminated the other workers, perhaps mid-write
         suspects: list[int] = []
         again: list[int] = []
         for index, future in sorted(self.running.items()):

@@ -24,7 +24,7 @@ from typing import IO
 
 from pydantic import BaseModel, ValidationError
 
-from jixiao.atomic import TEMP_PREFIX, file_mode, write_atomic
+from jixiao.atomic import file_mode, remove_temporaries, write_atomic
 from jixiao.errors import InputError
 from jixiao.testhook import hook
 
@@ -160,7 +160,8 @@ def recover(folder: Path) -> Journal | None:
             raise FolderError(f"{path}: unreadable update journal ({str(exc).splitlines()[0]}); "
                               "nothing was changed") from None
         _replay(folder, journal.entries)
-    for leftover in [*folder.glob(f"{STAGE_PREFIX}*"), *folder.glob(f"{TEMP_PREFIX}*")]:
+    for leftover in folder.glob(f"{STAGE_PREFIX}*"):
         with contextlib.suppress(OSError):
             leftover.unlink()
+    remove_temporaries(folder)
     return journal
