@@ -39,6 +39,7 @@ class FindingCode(StrEnum):
     SCAN_TURNED = "SCAN_TURNED"
     SEAL_REMOVED = "SEAL_REMOVED"
     TEXT_LAYER_UNREADABLE = "TEXT_LAYER_UNREADABLE"
+    ROW_JOINED_ACROSS_PAGES = "ROW_JOINED_ACROSS_PAGES"
     PDF_REPAIRED = "PDF_REPAIRED"
     PAGE_UNREADABLE = "PAGE_UNREADABLE"
     PAGE_OVER_BUDGET = "PAGE_OVER_BUDGET"
@@ -114,6 +115,8 @@ _TABLE: dict[FindingCode, tuple[Stage, Severity, str, str]] = {
     FindingCode.SCAN_TURNED: (_I, "info", "扫描页已转正", "a scanned page was turned upright before OCR"),
     FindingCode.SEAL_REMOVED: (_I, "info", "已去除印章", "red seal ink was taken out before OCR"),
     FindingCode.TEXT_LAYER_UNREADABLE: (_I, "info", "文字层不可用，已OCR", "a PDF page's text layer was garbage; OCR'd"),
+    FindingCode.ROW_JOINED_ACROSS_PAGES: (_I, "info", "跨页续行已合并",
+                                          "a table row a page break cut in two was joined; its joined cells are flagged"),
     FindingCode.PDF_REPAIRED: (_I, "warning", "PDF已修复", "a damaged PDF MuPDF could repair"),
     FindingCode.PAGE_UNREADABLE: (_I, "error", "页面无法读取", "a page could not be read at all"),
     FindingCode.PAGE_OVER_BUDGET: (_I, "error", "页面超出读取预算", "a page took longer or grew the memory more than "

@@ -23,8 +23,10 @@ def header_key(text: str) -> str:
     s = squash(text).rstrip(":：")
     for _ in range(2):
         s = _SUFFIX.sub("", s)
-    return s.lstrip("*★").rstrip(":：")
+    return s.lstrip("*★").rstrip(":：").translate(_FULL_WIDTH_PARENS)
 
+
+_FULL_WIDTH_PARENS = str.maketrans("()", "（）")  # '部门(单位)名称' is the listed '部门（单位）名称'
 
 # ---- header block (项目名称 …) -------------------------------------------------------------
 
@@ -71,7 +73,7 @@ def header_field(text: str) -> str | None:
 
 
 _EXACT_HEADER_LABELS = {label: field for field, labels in HEADER_FIELDS.items() for label in labels}
-_LIST_SEPARATOR = re.compile("[、/／]|或")
+_LIST_SEPARATOR = re.compile("[、/／]|或|及")
 
 
 def _compound(key: str) -> tuple[str, ...] | None:
@@ -210,6 +212,8 @@ def goal_column(text: str) -> str | None:
         return "adjusted"
     if key in ("年初绩效目标", "预期目标", "年初目标", "绩效目标", "年度目标", "年度绩效目标"):
         return "initial"
+    if "目标" in key and ("年初" in key or "设定" in key or "预期" in key or key.endswith("年度目标")):
+        return "initial"  # 年初设定目标, 项目年度目标, 预期绩效目标
     return None
 
 
@@ -229,7 +233,9 @@ _INDICATOR_RULES: tuple[_IndicatorRule, ...] = (
     (lambda k: "偏离" in k, "deviation_pct"),
     (lambda k: "系数" in k, "score_coef"),
     (lambda k: "核心" in k, "is_core"),
-    (lambda k: "完成值" in k or "实际值" in k or "完成情况" in k or k == "实际完成", "actual"),
+    # '年度绩效指标完成情况' is the block's own label (its first cell, spanning the rows), not a column
+    (lambda k: "完成值" in k or "实际值" in k or ("完成情况" in k and "绩效指标" not in k) or k == "实际完成",
+     "actual"),
     (lambda k: "指标值" in k or "目标值" in k or k in ("计划值", "预期值", "年度目标"), "target"),
     (lambda k: "复核" in k, "review_score"),
     (lambda k: "权重" in k or "分值" in k or k in ("分数", "满分", "标准分"), "weight"),
@@ -298,6 +304,16 @@ UNIT_WORDS = frozenset({
 })
 
 FILLER_WORDS = frozenset({"无", "/", "-", "—", "——", "不涉及", "不适用", "／"})
+_NUMBERED = re.compile(r"^指标\s*\d+\s*[：:]?\s*")
+_ELLIPSIS = re.compile(r"^[.。…·．、]+$")
+
+
+@lru_cache(maxsize=8192)
+def is_placeholder(text: str) -> bool:
+    """A cell a template prints to be filled in and the unit left empty: a filler word, an ellipsis ('……'),
+    or a bare number label ('指标2：', '指标1：/')."""
+    rest = _NUMBERED.sub("", squash(text))
+    return not rest or rest in FILLER_WORDS or _ELLIPSIS.match(rest) is not None
 
 TOTAL_LABELS = frozenset({"总分", "合计", "总计", "合计得分", "总得分"})
 NOTE_LABELS = frozenset({"说明", "情况说明", "偏差说明", "偏差原因说明", "问题说明"})

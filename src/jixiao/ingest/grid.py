@@ -200,21 +200,31 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def join_lines(lines: list[str]) -> str:
-    """Join wrapped lines of one cell: no space between CJK text, a space between Latin words."""
+def _is_number_part(ch: str) -> bool:
+    return ch.isascii() and (ch.isdigit() or ch in ".,")
+
+
+def join_lines(lines: list[str], wrapped: list[bool] | None = None) -> str:
+    """Join the lines of one cell: no space between CJK text, a space between Latin words. A line that ran
+    to the cell's right edge (`wrapped`) was broken by the cell's width: a number cut there ('207.6' / '892万元',
+    a narrow column in a Word table) is joined again without a space."""
     out = ""
-    for line in lines:
+    cut = False
+    for n, line in enumerate(lines):
         line = line.strip()
         if not line:
             continue
-        if out and _is_latin(out[-1]) and _is_latin(line[0]):
+        if out and _is_latin(out[-1]) and _is_latin(line[0]) and \
+                not (cut and _is_number_part(out[-1]) and _is_number_part(line[0])):
             out += " "
         out += line
+        cut = bool(wrapped and wrapped[n])
     return out
 
 
-def text_of(boxes: list[TextBox]) -> tuple[str, float]:
-    """Reading-order text of the boxes in one cell, and the lowest confidence among them."""
+def text_of(boxes: list[TextBox], right: float | None = None) -> tuple[str, float]:
+    """Reading-order text of the boxes in one cell, and the lowest confidence among them. `right`: the cell's
+    right border, to tell a line the cell's width broke from one that ended on its own."""
     if not boxes:
         return "", 1.0
     ordered = sorted(boxes, key=lambda b: (b.cy, b.x0))
@@ -224,7 +234,10 @@ def text_of(boxes: list[TextBox]) -> tuple[str, float]:
             lines[-1].append(box)
         else:
             lines.append([box])
-    text = join_lines([" ".join(b.text for b in sorted(line, key=lambda b: b.x0)) for line in lines])
+    # a line is full when not even one more character (about a line's height wide) and the cell's padding fit
+    wrapped = [right is not None and right - max(b.x1 for b in line) < 1.6 * max(b.height for b in line)
+               for line in lines]
+    text = join_lines([" ".join(b.text for b in sorted(line, key=lambda b: b.x0)) for line in lines], wrapped)
     return text, min(b.confidence for b in boxes)
 
 
@@ -252,7 +265,7 @@ def table_rows(grid: Grid, boxes: list[TextBox], page: int, origin: Origin) -> l
                 continue
             rs, cs = grid.span_of[anchor]
             bbox = (grid.xs[c], grid.ys[r], grid.xs[c + cs], grid.ys[r + rs])
-            text, conf = text_of(content.get(anchor, []))
+            text, conf = text_of(content.get(anchor, []), bbox[2])
             cells.append(_cell(text, conf, c, bbox, cs, origin))
         while cells and not cells[-1].text:
             cells.pop()

@@ -21,6 +21,7 @@ from PIL import Image, ImageSequence
 from jixiao.errors import EmptyInput, InputError
 from jixiao.ingest.budget import PageOverBudget, page_budget
 from jixiao.ingest.grid import Segment, TextBox, page_blocks
+from jixiao.ingest.pagejoin import join_split_rows
 from jixiao.ingest.scan import read_scanned_page, turn_clockwise
 from jixiao.layout import IngestNote, InputKind, LayoutDocument, Page
 from jixiao.limits import current
@@ -231,6 +232,7 @@ def ingest_pdf(path: Path) -> LayoutDocument:
                 notes.append(IngestNote(code="PAGE_UNREADABLE", severity="error", page=index + 1,
                                         message=f"第{index + 1}页无法读取（{exc}）"))
                 pages.append(Page(number=index + 1))
+    pages = join_split_rows(pages, notes)
     ocr_pages = sum(p.ocr for p in pages)
     kind: InputKind = "scan" if ocr_pages == len(pages) else "pdf"
     if 0 < ocr_pages < len(pages):
@@ -284,5 +286,5 @@ def ingest_image(path: Path) -> LayoutDocument:
                     pages.append(_over_budget(index + 1, str(exc), notes))
         except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
             raise CorruptInput(f"{path}: image data is damaged ({exc})") from None
-    return LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="image", pages=pages,
-                          notes=notes)
+    return LayoutDocument(path=str(path), sha256=hashlib.sha256(data).hexdigest(), kind="image",
+                          pages=join_split_rows(pages, notes), notes=notes)

@@ -15,6 +15,9 @@ from jixiao.parse.record import Recorder
 from jixiao.parse.resplit import RESPLIT_CONFIDENCE
 from jixiao.parse.segment import FormSection, goal_row_parts
 
+# a numbered heading of the next part of the block ('2.项目实施内容及过程概述'), printed beside its own text
+_OUTLINE_HEADING = re.compile(r"[（(]?\d{1,2}[)）.、．]\s*[\u4e00-\u9fff（）()]{2,16}")
+_PART_WORDS = ("概述", "情况", "说明", "内容", "分析")
 # a space that ends a sentence or a clause-less phrase, not one after a comma or colon inside a sentence
 _SENTENCE_GAP = re.compile(r"(?<=[。！？.!?]) (?=\S)|(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff“‘(（])")
 
@@ -75,6 +78,9 @@ def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
         if split is None:
             continue
         row = split
+        first = row.filled[0].text if row.filled else ""
+        if _OUTLINE_HEADING.fullmatch(first) and (len(row.filled) >= 2 or first.endswith(_PART_WORDS)):
+            continue  # not a goal: another part of a 项目基本情况 block
         for cell in row.filled:
             if vocab.header_key(cell.text) in vocab.GOALS_LABELS:
                 continue

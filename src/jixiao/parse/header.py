@@ -71,9 +71,19 @@ def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: C
         if number is None:
             return
         form.total_score = number
+    elif field == "contact" and (both := _NAME_AND_PHONE.fullmatch(value.strip())):
+        form.contact = both.group("name")  # '项目负责人及电话 | 刘永强13881020456(办公)'
+        if form.phone is None:
+            form.phone = both.group("phone")
+            rec.cell("phone", row, cell, confidence)
     else:
         setattr(form, field, value)
     rec.cell(field, row, cell, confidence)
+
+
+# a person's name and a telephone number in one value (a label that asks for both, or a border lost)
+_NAME_AND_PHONE = re.compile(r"(?P<name>[\u4e00-\u9fff·]{2,5})\s*[,，、/]?\s*"
+                             r"(?P<phone>(?:0\d{2,3}-?)?\d{7,8}|1\d{10})\s*(?:[(（][\u4e00-\u9fff]{1,4}[)）])?")
 
 
 _INLINE_LABEL = re.compile(r"([^\s:：]{2,16})[:：]\s*")
@@ -139,9 +149,38 @@ def _glued_pairs(cell: Cell) -> list[tuple[str, str]]:
     return pairs
 
 
+_HEAD_OF_LINE = re.compile(r"([^\s:：]{1,6})[:：]")
+_TAIL_OF_LINE = re.compile(r"[^\s:：]{1,8}$")
+
+
+def _label_cut_by_wrap(before: Row, after: Row) -> bool:
+    """A line of header pairs wrapped inside a label: '… 自评总' / '分：100.00' (the label 自评总分 cut in two)."""
+    if not before.filled or len(after.filled) != 1:
+        return False
+    head, tail = _HEAD_OF_LINE.match(after.filled[0].text), _TAIL_OF_LINE.search(before.filled[-1].text)
+    if head is None or tail is None or vocab.header_field(head.group(1)) is not None:
+        return False
+    found = vocab.label_at_end(tail.group(0) + head.group(1))
+    return found is not None and found[0] < len(tail.group(0))
+
+
+def _unwrapped(rows: list[Row]) -> list[Row]:
+    """The header rows with each label a line wrap cut joined again (the joined text flagged)."""
+    out: list[Row] = []
+    for row in rows:
+        if out and _label_cut_by_wrap(out[-1], row):
+            last, rest = out[-1].filled[-1], row.filled[0]
+            text = last.text + rest.text
+            joined = last.model_copy(update={"text": text, "raw": text, "confidence": min(last.confidence, 0.85)})
+            out[-1] = out[-1].model_copy(update={"cells": tuple(joined if c is last else c for c in out[-1].cells)})
+        else:
+            out.append(row)
+    return out
+
+
 def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
     """Label/value pairs: the value is the next filled cell that is not itself a label."""
-    for row in section.header:
+    for row in _unwrapped(section.header):
         filled = row.filled
         for i, cell in enumerate(filled):
             if inline_pairs := _inline_pairs(cell):
@@ -159,8 +198,8 @@ def read_header(section: FormSection, form: Form, rec: Recorder) -> None:
                 _assign(form, rec, field, inline, row, cell, 0.95, cell)
                 continue
             nxt = filled[i + 1] if i + 1 < len(filled) else None
-            if nxt is None or _label_of(nxt)[0] is not None:
-                continue
+            if nxt is None or _label_of(nxt)[0] is not None or vocab.header_key(nxt.text) in vocab.OTHER_HEADER_LABELS:
+                continue  # the next cell is a label: this one's value was left empty ('联系电话 | | 地址 | …')
             joined = nxt.model_copy(update={"text": f"{cell.text} {nxt.text}"})
             if " " in nxt.text and len(pairs := _spaced_pairs(joined)) > 1:
                 for name, value in pairs:  # '实施单位 | 甲中心 主管部门 乙局': the border between the pairs was lost

@@ -32,10 +32,16 @@ _UNIT_SUFFIX = re.compile(r"\d(?:\.\d+)?\s*[(（]?\s*([^\d\s()（）.,:：]{1,3}
 
 
 def _columns(header: Row) -> list[Column]:
+    """The header's columns by meaning. Where each level prints its points (一级指标 | 分值 | 二级指标 | 分值 |
+    三级指标 | 分值 | 得分), the indicator's 分值 is the one after its name; the others are the levels' points."""
+    fields = [vocab.indicator_column(cell.text) for cell in header.filled]
+    weights = [i for i, f in enumerate(fields) if f == "weight"]
+    if len(weights) > 1:
+        own = next((i for i in weights if i > 0 and fields[i - 1] == "name"), weights[-1])
+        fields = [None if f == "weight" and i != own else f for i, f in enumerate(fields)]
     seen: set[str] = set()
     columns: list[Column] = []
-    for cell in header.filled:
-        field = vocab.indicator_column(cell.text)
+    for cell, field in zip(header.filled, fields, strict=True):
         if field in seen:
             field = None
         if field:
@@ -68,11 +74,11 @@ class _Context:
 
 
 def _is_filler(row: Row) -> bool:
-    """A row that only says 无 (or —, /) beside its level names and block label: no indicator, however many
-    columns the 无 is printed in (a merged cell repeated by a markdown export)."""
+    """A row that only says 无 (or —, /, ……, a bare '指标2：') beside its level names and block label: no
+    indicator, however many columns the 无 is printed in (a merged cell repeated by a markdown export)."""
     rest = [c for c in row.filled if not (vocab.is_level1(c.text) or vocab.is_level2(c.text)
                                           or vocab.header_key(c.text) in vocab.BLOCK_LABELS)]
-    return bool(rest) and all(c.text in vocab.FILLER_WORDS for c in rest)
+    return bool(rest) and all(vocab.is_placeholder(c.text) for c in rest)
 
 
 def _is_fragment(row: Row) -> bool:
@@ -232,6 +238,8 @@ def _report_unknown_columns(section: FormSection, columns: list[Column], rec: Re
         cell = header.cell_at(column.index)
         if column.field is not None or cell is None or vocab.header_key(cell.text) in _IGNORED_HEADERS:
             continue
+        if vocab.indicator_column(cell.text) == "weight" and any(c.field == "weight" for c in columns):
+            continue  # a level's own points (一级指标 | 分值 | …): the indicator's 分值 is read from its column
         holds_data = any((c := row.cell_at(column.index)) is not None and c.text for row in section.indicators)
         if holds_data:
             rec.finding("UNKNOWN_COLUMN", "warning", "indicators",

@@ -227,8 +227,8 @@ def expand(row: Row) -> list[Row]:
     for part in (p for c in filled for p in tokens(c.text)):
         glued = glued_header(part) if len(part) >= 8 else None
         parts += glued or [part]
-    if len(parts) < 2:
-        return [row]
+    if len(parts) < 2 or parts == [c.text for c in filled]:
+        return [row]  # nothing to cut: the cells are already the header's words, at their own positions
     cut = next((i for i, p in enumerate(parts) if _is_value_token(p) or (vocab.fund_kind(p) and not known_header(p))),
                len(parts))
     head, rest = parts[:cut], [p for part in parts[cut:] for p in data_tokens(part)]

@@ -19,7 +19,8 @@ from jixiao.values import parse_number, squash
 
 Region = Literal["header", "funds", "goals", "indicators", "totals"]
 
-_TITLE = re.compile(r"(绩效自评表|绩效自评价表|绩效自评报表|绩效评价表)(?:[(（]\d{4}年度?[)）])?$")
+# 绩效自评表, 绩效目标自评表, 绩效目标完成情况自评表, 绩效自评价表, 绩效自评报表, 绩效评价表
+_TITLE = re.compile(r"(绩效(?:目标)?(?:完成情况)?自评(?:价|报)?表|绩效评价表)(?:[(（]\d{4}年度?[)）])?$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 # a remark printed under the table (`注：…`, `备注：1.…`, `填表说明：…`): one cell, no values of the form
 _FOOTNOTE = re.compile(r"^(?:注|备注|附注|填表说明|填报说明)\s*\d?\s*[：:]")
@@ -180,8 +181,29 @@ def is_footnote(row: Row) -> bool:
     return len(filled) == 1 and _FOOTNOTE.match(filled[0].text) is not None
 
 
+def _header_fields(row: Row) -> set[str]:
+    return {f for c in row.filled if (f := vocab.header_field(c.text.split("：")[0].split(":")[0].split(" ")[0]))}
+
+
 def has_header_label(row: Row) -> bool:
-    return any(vocab.header_field(c.text.split("：")[0].split(":")[0].split(" ")[0]) for c in row.filled)
+    return bool(_header_fields(row))
+
+
+# who signed or whom to call: printed under the table as often as in the header (`项目负责人：周建平 财务负责人：…`,
+# `填报人： 联系电话：`); such a footer belongs to the form above it and starts no new one
+_FOOTER_FIELDS = frozenset({"contact", "phone", "finance_office"})
+
+
+def is_footer(row: Row) -> bool:
+    fields = _header_fields(row)
+    return bool(fields) and fields <= _FOOTER_FIELDS
+
+
+def _starts_form(row: Row) -> bool:
+    """A row of header pairs after a form's tables that begins the next form: it names a project or a department.
+    Not a signature line ('项目单位（盖章）：  评价人：  日期：')."""
+    return bool(_header_fields(row) & {"project_name", "project_code", "department"}) and \
+        not any("盖章" in cell.text for cell in row.filled)
 
 
 SECTION_LABELS = vocab.BLOCK_LABELS
@@ -225,6 +247,8 @@ def _route(section: FormSection, row: Row) -> None:
         section.region = "goals"
     elif is_indicator_header(row):
         section.indicator_header, section.region = row, "indicators"
+    elif section.region == "totals" and is_footer(row):
+        section.header.append(row)  # read with the header's pairs
     elif is_total_row(row) or is_grade_row(row) or (
             (is_note_row(row) or is_footnote(row)) and section.region in ("indicators", "totals")):
         section.totals.append(row)
@@ -252,7 +276,7 @@ def segment(rows: list[Row]) -> list[FormSection]:
         if not row.filled:
             continue
         finished = current.indicator_header is not None or current.funds_header is not None
-        if is_title(row) or (finished and has_header_label(row) and current.region in ("indicators", "totals")):
+        if is_title(row) or (finished and _starts_form(row) and current.region in ("indicators", "totals")):
             if current.started:
                 sections.append(current)
             current = FormSection()
