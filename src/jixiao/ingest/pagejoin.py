@@ -1,4 +1,5 @@
-"""A table row that a page break cut in two is joined again.
+"""A table that goes on across a page break is read as one: its columns keep the numbers of the page before, and
+a row the break cut in two is joined again.
 
 Word and WPS let a table row break across pages (their default), so a PDF exported from a Word form, or a scan
 of its printout, ends page N with the first lines of a row and starts page N+1 with the rest of the same cells
@@ -10,6 +11,10 @@ fragment: each of its filled cells continues a filled cell of the row above the 
 cell of that row ends there, and no bare number sits under a bare number (a new row's 分值 under the last
 row's).
 Joined cells are flagged (confidence ≤ 0.85) and the join is noted: the reviewer can see the page break.
+
+The next page's grid is drawn from its own rows, so it numbers its columns afresh (the page before had more
+columns, from its funds rows): each of its columns that starts at one of the earlier table's borders takes that
+column's number, so an indicator row there lines up with the header on the page before.
 """
 
 from __future__ import annotations

@@ -49,10 +49,11 @@ class TooLarge(InputError):
     pass
 
 
-def usable_text(text: str) -> bool:
-    """A text layer worth reading: enough characters, and most of them CJK, digits or form punctuation."""
+def usable_text(text: str, short_ok: bool = False) -> bool:
+    """A text layer worth reading: enough characters (any number, `short_ok`: a page with no image to OCR), and
+    most of them CJK, digits or form punctuation."""
     chars = [c for c in text if not c.isspace()]
-    if len(chars) < 20:
+    if not chars or (len(chars) < 20 and not short_ok):
         return False
     readable = sum(1 for c in chars if _READABLE.match(c))
     return readable / len(chars) >= 0.85
@@ -183,7 +184,8 @@ def _render(page: pymupdf.Page, path: Path) -> np.ndarray:
 def _pdf_page(page: pymupdf.Page, number: int, path: Path, notes: list[IngestNote]) -> Page:
     """One page: its text layer when readable, else blank or OCR'd."""
     text = page.get_text()
-    if usable_text(text):
+    # a last page holding only the end of a cut row ('度(%)') is read from its text layer, not OCR'd
+    if usable_text(text, short_ok=not page.get_images()):
         return _digital_page(page, number)
     if not text.strip() and not page.get_images() and not page.get_drawings():
         return _blank_page(number, notes, page.rect.width, page.rect.height)
