@@ -64,6 +64,14 @@ def test_a_new_row_at_the_top_of_a_page_is_not_joined() -> None:
         assert pages[0].blocks[0].rows[-1].cells[0].text == "基础社会治理能力提" and not notes
 
 
+def test_a_full_row_under_a_filler_row_is_not_joined() -> None:
+    filler = Page(number=1, blocks=[Block(kind="table", rows=[_row(["生态效益指标", "无", "无", "无"], 700, 780, 1)])])
+    nxt = Page(number=2, blocks=[Block(kind="table", rows=[_row(["长效管护机制", "健全", "18", ""], 40, 60, 2)])])
+    notes: list[IngestNote] = []
+    pages = join_split_rows([filler, nxt], notes)
+    assert pages[0].blocks[0].rows[-1].cells[1].text == "无" and not notes  # a 无 is never cut
+
+
 def _draw_form(path: Path) -> None:
     """Two A4 pages: the last indicator row on page 1 is cut after '资金使用合' and goes on with '规性' on page 2."""
     doc = pymupdf.open()

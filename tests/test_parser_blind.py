@@ -73,3 +73,62 @@ def test_a_header_label_cut_by_a_line_wrap_is_joined_and_flagged(tmp_path: Path,
     form = doc.forms[0]
     assert form.project_code == "630100240031" and form.total_score == 89.79
     assert doc.forms[0].provenance["project_code"].confidence < FLAG_CONFIDENCE
+
+
+TRANSFER = [
+    "附件1",
+    "绩效目标申报表",
+    "专项名称\t农村饮水安全巩固提升",
+    "年度绩效目标\t新建集中供水工程3处",
+    "一级指标\t二级指标\t三级指标\t指标值",
+    "产出指标\t数量指标\t新建集中供水工程\t3处",
+    "",
+    "转移支付区域绩效自评表（2024年度）",
+    "专项名称\t农村饮水安全巩固提升",
+    "中央主管部门\t水利部\t地方主管部门\t某县水务局",
+    "资金使用单位\t某县农村供水站",
+    "项目负责人\t张强\t联系人\t刘芳\t联系电话\t0931-8123456",
+    "资金情况（万元）\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+    "\t年度资金总额\t800\t800\t760\t10\t95%\t9.5",
+    "\t市县资金\t200\t200\t160\t—\t80%\t—",
+    "一级指标\t二级指标\t三级指标\t指标值\t实际完成值\t偏离度(%)\t分值\t得分\t偏离原因及改进措施",
+    "产出指标\t数量指标\t新建集中供水工程\t≥3处\t3处\t0\t20\t20\t",
+    "\t\t新增供水覆盖面积\t≥12平方公里\t11.5平方公里\t-4.17\t20\t19\t雨季停工，次年完工",
+    "\t成本指标\t户均建设成本\t≤1800元/户\t1750元/户\t2.78\t20\t20\t",
+    "效益指标\t社会效益指标\t自来水普及率提高\t≥2个百分点\t2.3个百分点\t15\t20\t20\t",
+    "满意度指标\t服务对象满意度指标\t受益群众满意度\t≥90%\t94%\t4.44\t20\t20\t",
+    "说明：请在“偏离原因”中说明偏离目标的原因及拟采取的措施。",
+    "总分\t\t\t\t\t\t100\t99",
+]
+
+
+def test_a_transfer_payment_form_after_a_declaration_form(tmp_path: Path, profile: RuleProfile) -> None:
+    doc = _read(tmp_path, TRANSFER, profile)
+    assert len(doc.forms) == 1  # the 申报表 before it is skipped, and said so
+    assert any(f.code == "SHEET_SKIPPED" and "绩效目标申报表" in f.message for f in doc.findings)
+    form = doc.forms[0]
+    assert (form.project_name, form.department, form.implementing_unit) == (
+        "农村饮水安全巩固提升", "某县水务局", "某县农村供水站")  # the local 主管部门, not the ministry
+    assert form.contact == "刘芳"  # the 联系人, not the 项目负责人
+    assert [f.kind for f in form.funds] == ["total", "fiscal"]
+    assert [i.unit for i in form.indicators] == ["处", "平方公里", "元/户", "个百分点", "%"]
+    assert form.indicators[1].explanation == "雨季停工，次年完工"  # 偏离原因 is the explanation, 偏离度 the deviation
+    assert form.indicators[1].deviation_pct == -4.17 and len(form.indicators) == 5  # the 说明 line is no indicator
+
+
+def test_an_excel_paste_keeps_a_header_cell_with_a_line_break_whole(tmp_path: Path, profile: RuleProfile) -> None:
+    lines = [line.replace("\t年初预算数\t全年预算数\t全年执行数\t", '\t"年初\n预算数"\t"全年\n预算数"\t"全年\n执行数"\t')
+             for line in TRANSFER[7:]]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert (form.funds[0].initial_budget, form.funds[0].executed) == (800, 760) and form.budget_execution.score == 9.5
+
+
+def test_a_merged_level_printed_below_its_first_row_is_put_back(tmp_path: Path, profile: RuleProfile) -> None:
+    # an exported sheet prints the merged 效益指标 in the middle of its rows: its first row carried 产出 down
+    lines = [line.replace("效益指标\t社会效益指标\t自来水普及率提高", "\t社会效益指标\t自来水普及率提高") for line in TRANSFER[7:]]
+    lines.insert(lines.index(next(x for x in lines if x.startswith("满意度指标"))),
+                 "效益指标\t可持续影响指标\t供水管护机制\t健全\t健全\t\t0\t0\t")
+    form = _read(tmp_path, lines, profile).forms[0]
+    social = form.indicators[3]
+    assert (social.level1, social.level2) == ("效益指标", "社会效益指标")
+    assert form.provenance["indicators[3].level1"].confidence < FLAG_CONFIDENCE  # put back, flagged

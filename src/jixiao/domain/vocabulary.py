@@ -31,10 +31,10 @@ _FULL_WIDTH_PARENS = str.maketrans("()", "（）")  # '部门(单位)名称' is 
 # ---- header block (项目名称 …) -------------------------------------------------------------
 
 HEADER_FIELDS: dict[str, tuple[str, ...]] = {
-    "project_name": ("项目名称", "项目全称", "部门名称", "单位名称"),
+    "project_name": ("项目名称", "项目全称", "部门名称", "单位名称", "专项名称", "专项资金名称", "资金名称"),
     "project_code": ("项目编码", "项目代码", "项目编号"),
     "department": ("项目主管部门", "主管部门", "主管单位", "预算部门", "部门（单位）名称"),
-    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位", "项目单位"),
+    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位", "项目单位", "资金使用单位", "用款单位"),
     "finance_office": ("财政归口处室", "归口处室", "财政归口科室", "归口科室"),
     "contact": ("部门联系人", "联系人", "项目联系人", "项目负责人", "填报人"),
     "phone": ("联系电话", "电话", "联系方式"),
@@ -44,7 +44,8 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
 WEAK_HEADER_LABELS = {"填报单位": "implementing_unit"}  # the filer is most often, not always, the 实施单位
 # printed in header blocks, no field of the contract: such a label ends the value before it, its own value is not read
 OTHER_HEADER_LABELS = frozenset({"手机", "移动电话", "地址", "通讯地址", "单位地址", "邮编", "邮政编码", "传真", "电子邮箱",
-                                 "邮箱", "项目类别", "项目属性", "评价机构", "填报日期", "评价方式"})
+                                 "邮箱", "项目类别", "项目属性", "评价机构", "填报日期", "评价方式",
+                                 "中央主管部门"})  # a 转移支付 form's ministry: the 主管部门 is the local one
 
 
 @lru_cache(maxsize=8192)
@@ -52,7 +53,7 @@ def header_field(text: str) -> str | None:
     """The form-header field a label cell names, or None. Tolerates a truncated start
     ('政归口处室' is the tail of '财政归口处室')."""
     key = header_key(text)
-    if not key or len(key) > 12:
+    if not key or len(key) > 12 or key in OTHER_HEADER_LABELS:
         return None
     for field, labels in HEADER_FIELDS.items():
         if key in labels:
@@ -185,6 +186,7 @@ FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
     ("财政拨款", "fiscal"), ("财政资金", "fiscal"), ("当年财政", "fiscal"),
     ("中央补助", "fiscal"), ("中央资金", "fiscal"), ("中央财政", "fiscal"), ("省级补助", "fiscal"), ("省级资金", "fiscal"),
     ("市级资金", "fiscal"), ("县级资金", "fiscal"), ("本级资金", "fiscal"), ("财政补助", "fiscal"),
+    ("市县资金", "fiscal"), ("市县财政", "fiscal"), ("省财政", "fiscal"), ("省级财政", "fiscal"),
     ("其他资金", "other"), ("其他", "other"), ("政府性基金", "other"), ("自有资金", "other"),
     ("总金额", "total"), ("资金总额", "total"), ("总额", "total"), ("合计", "total"),
 )
@@ -230,7 +232,7 @@ _INDICATOR_RULES: tuple[_IndicatorRule, ...] = (
     (lambda k: "计算方法" in k or "评分标准" in k or "评分规则" in k or k == "评价标准", "scoring_method"),
     (lambda k: "单位" in k and "实施" not in k, "unit"),
     (lambda k: "性质" in k or "方向" in k or k == "运算符", "operator"),
-    (lambda k: "偏离" in k, "deviation_pct"),
+    (lambda k: "偏离" in k and "原因" not in k, "deviation_pct"),  # 偏离原因及改进措施 is the explanation
     (lambda k: "系数" in k, "score_coef"),
     (lambda k: "核心" in k, "is_core"),
     # '年度绩效指标完成情况' is the block's own label (its first cell, spanning the rows), not a column

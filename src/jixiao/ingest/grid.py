@@ -247,6 +247,16 @@ def _cell(text: str, confidence: float, index: int, bbox: tuple[float, float, fl
                 span=span, origin=origin)
 
 
+SPILL_CONFIDENCE = 0.6
+
+
+def _spills(box: TextBox, cell: tuple[float, float, float, float]) -> bool:
+    """A text-layer line that runs out of its cell over a row border (a spreadsheet row too low for its wrapped
+    text, exported to PDF as it was): part of it is printed in the row above or below, whose it is is unsure."""
+    margin = 0.4 * box.height
+    return box.y0 < cell[1] - margin or box.y1 > cell[3] + margin
+
+
 def table_rows(grid: Grid, boxes: list[TextBox], page: int, origin: Origin) -> list[Row]:
     """One row per grid row; each merged region's text sits at its top-left position."""
     content: dict[tuple[int, int], list[TextBox]] = {}
@@ -265,7 +275,10 @@ def table_rows(grid: Grid, boxes: list[TextBox], page: int, origin: Origin) -> l
                 continue
             rs, cs = grid.span_of[anchor]
             bbox = (grid.xs[c], grid.ys[r], grid.xs[c + cs], grid.ys[r + rs])
-            text, conf = text_of(content.get(anchor, []), bbox[2])
+            boxes = content.get(anchor, [])
+            text, conf = text_of(boxes, bbox[2])
+            if origin == "pdf" and any(_spills(b, bbox) for b in boxes):
+                conf = min(conf, SPILL_CONFIDENCE)
             cells.append(_cell(text, conf, c, bbox, cs, origin))
         while cells and not cells[-1].text:
             cells.pop()

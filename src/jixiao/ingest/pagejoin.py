@@ -8,8 +8,8 @@ that is two rows: a cut name, and a fragment row that looks like an indicator of
 
 The join needs the table to go on with the same column borders, and the first row of the next page to be a
 fragment: each of its filled cells continues a filled cell of the row above the break, at least one filled
-cell of that row ends there, and no bare number sits under a bare number (a new row's 分值 under the last
-row's).
+cell of that row ends there, nothing goes on under a 无 (a filler is never cut), and a bare number continues only a
+code or a figure the page cut (a new row's 分值 sits under the last row's 分值, or under its 无).
 Joined cells are flagged (confidence ≤ 0.85) and the join is noted: the reviewer can see the page break.
 
 The next page's grid is drawn from its own rows, so it numbers its columns afresh (the page before had more
@@ -27,6 +27,7 @@ from jixiao.layout import Block, Cell, IngestNote, Page, Row
 from jixiao.values import clean_text
 
 JOINED_CONFIDENCE = 0.85
+_FILLERS = frozenset({"无", "/", "／", "-", "—", "——"})
 _BARE_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
 
 
@@ -67,8 +68,11 @@ def _continued(above: Row, below: Row) -> dict[int, Cell] | None:
     continued: dict[int, Cell] = {}
     for cell in filled_below:
         match = next((c for c in filled_above if _same_column(c, cell, tol)), None)
-        if match is None or (_bare_number(cell) and _bare_number(match)):  # a new row's 分值 under the last one's
-            return None
+        # a number goes on only where the page cut a code or a figure ('50010322T' / '000000148601'); under
+        # anything else it is a new row's 分值
+        if match is None or match.text in _FILLERS or (_bare_number(cell) and (
+                _bare_number(match) or not match.text[-1:].isascii() or not match.text[-1:].isalnum())):
+            return None  # a 无 is never cut
         continued[id(match)] = cell
     return continued
 

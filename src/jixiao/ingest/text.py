@@ -159,10 +159,12 @@ def _row(raw_cells: list[str], number: int, page: int, heading: bool = False) ->
     return Row(cells=cells, page=page, line=number, heading=heading)
 
 
-def _csv_rows(text: str, page: int) -> Iterator[Row]:
-    """The records of a CSV page (a quoted cell may hold line breaks), each at the line it starts on."""
+def _csv_rows(text: str, page: int, tabbed: bool = False) -> Iterator[Row]:
+    """The records of a CSV page (a quoted cell may hold line breaks), each at the line it starts on; `tabbed`: a
+    tab-separated paste out of Excel."""
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab if tabbed else \
+            csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
@@ -176,10 +178,15 @@ def _csv_rows(text: str, page: int) -> Iterator[Row]:
             yield parse_line(line, start + offset, page)
 
 
+# a cell copied out of Excel that holds a line break: Excel quotes it ('"年初⏎预算数"'), the quote opening after a tab
+# or at the line's start and closing on a later line
+_QUOTED_BREAK = re.compile(r'(?:^|\t)"[^"\t\n]*\n[^"\t\n]*"(?:\t|$)', re.MULTILINE)
+
+
 def page_rows(page_text: str, page: int, as_csv: bool = False, merge_repeats: bool = False) -> Iterator[Row]:
     """Every row of one page of text (empty rows included: a text block ends at one)."""
-    if as_csv:
-        yield from _csv_rows(page_text, page)
+    if as_csv or ("\t" in page_text and _QUOTED_BREAK.search(page_text)):
+        yield from _csv_rows(page_text, page, tabbed=not as_csv)
         return
     for line_no, line in enumerate(page_text.splitlines(), start=1):
         yield parse_line(line, line_no, page, merge_repeats)

@@ -21,8 +21,9 @@ from jixiao.parse.header import note_header_gap, read_header, read_title
 from jixiao.parse.indicators import read_indicators
 from jixiao.parse.infer import infer_indicator_header
 from jixiao.parse.learned import note_table_gap, set_aside_table_header
+from jixiao.parse.levels import reconcile_levels
 from jixiao.parse.record import Recorder
-from jixiao.parse.segment import FormSection, segment
+from jixiao.parse.segment import FormSection, segment_all
 from jixiao.parse.totals import check_table_complete, infer_amount_unit, read_totals, report_orphan_rows
 
 Pass = Callable[[FormSection, Form, Recorder], None]
@@ -35,6 +36,7 @@ PASSES: tuple[Pass, ...] = (
     read_goals,
     infer_indicator_header,
     read_indicators,
+    reconcile_levels,
     note_table_gap,
     read_totals,
     infer_amount_unit,
@@ -54,7 +56,11 @@ class ParseResult(BaseModel):
 def parse(layout: LayoutDocument, layouts: Mapping[str, LearnedLayout] | None = None) -> ParseResult:
     """Run every pass over every form found in the document (`layouts`: learned table layouts to apply)."""
     result = ParseResult()
-    for index, section in enumerate(segment(list(layout.rows()))):
+    sections, others = segment_all(list(layout.rows()))
+    for title in others:
+        result.findings.append(Finding(code="SHEET_SKIPPED", severity="info", message=(
+            f"第{title.page}页《{title.filled[0].text}》不是绩效自评表，未读取")))
+    for index, section in enumerate(sections):
         form = Form(form_type="project")
         rec = Recorder(index, layouts)
         for step in PASSES:

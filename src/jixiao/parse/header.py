@@ -56,8 +56,11 @@ def _label_of(cell: Cell) -> tuple[str | None, str | None]:
 
 def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float,
             label: Cell | None = None) -> None:
-    if label is not None and vocab.header_key(re.split("[:：]", label.text)[0]) in vocab.WEAK_HEADER_LABELS:
+    key = None if label is None else vocab.header_key(re.split("[:：]", label.text)[0])
+    if key in vocab.WEAK_HEADER_LABELS:
         confidence = min(confidence, 0.85)
+    elif field == "contact" and key is not None and "负责人" in key:
+        confidence = min(confidence, 0.99)  # a 联系人 printed beside the 项目负责人 is the one to call
     current = rec.provenance.get(field)
     if getattr(form, field) is not None and (current is None or current.confidence >= confidence):
         return

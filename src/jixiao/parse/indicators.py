@@ -28,7 +28,11 @@ from jixiao.values import (
 )
 
 _NUMERIC_FIELDS = ("deviation_pct", "score_coef", "weight", "score", "review_score")
-_UNIT_SUFFIX = re.compile(r"\d(?:\.\d+)?\s*[(（]?\s*([^\d\s()（）.,:：]{1,3})\s*[)）]?\s*$")
+# '≥50平方公里', '3个百分点', '1500元/户', '(个)': a unit of up to four characters, or a rate such as 元/平方米
+_UNIT_SUFFIX = re.compile(r"\d(?:\.\d+)?\s*[(（]?\s*([^\d\s()（）.,:：/]{1,4}(?:/[^\d\s()（）.,:：/]{1,4})?)\s*[)）]?\s*$")
+
+
+CARRIED = "merged cell: carried down from the row above"  # provenance note of a level carried down
 
 
 def _columns(header: Row) -> list[Column]:
@@ -202,7 +206,7 @@ def _build(placed: dict[str, Placement], ctx: _Context, index: int, row: Row, re
         if ctx_row is row and field in placed:
             record(field, placed[field])
         else:
-            rec.cell(f"{path}.{field}", ctx_row, ctx_cell, 1.0, "merged cell: carried down from the row above")
+            rec.cell(f"{path}.{field}", ctx_row, ctx_cell, 1.0, CARRIED)
     for field in ("unit", "target", "actual", "explanation", "scoring_method"):
         if field in placed:
             values[field] = placed[field].cell.text

@@ -19,11 +19,11 @@ from jixiao.values import parse_number, squash
 
 Region = Literal["header", "funds", "goals", "indicators", "totals"]
 
-# 绩效自评表, 绩效目标自评表, 绩效目标完成情况自评表, 绩效自评价表, 绩效自评报表, 绩效评价表
-_TITLE = re.compile(r"(绩效(?:目标)?(?:完成情况)?自评(?:价|报)?表|绩效评价表)(?:[(（]\d{4}年度?[)）])?$")
+# 绩效自评表, 绩效目标自评表, 绩效目标完成情况自评表, 绩效自评价表, 绩效自评报表, 绩效评价表, 绩效评价指标表
+_TITLE = re.compile(r"(绩效(?:目标)?(?:完成情况)?自评(?:价|报)?表|绩效评价(?:指标)?表)(?:[(（]\d{4}年度?[)）])?$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 # a remark printed under the table (`注：…`, `备注：1.…`, `填表说明：…`): one cell, no values of the form
-_FOOTNOTE = re.compile(r"^(?:注|备注|附注|填表说明|填报说明)\s*\d?\s*[：:]")
+_FOOTNOTE = re.compile(r"^(?:注|备注|附注|说明|填表说明|填报说明)\s*\d?\s*[：:]")
 YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
 
 
@@ -50,6 +50,7 @@ class FormSection(BaseModel):
                                                  description="indicator headers of the document's forms")
     region: Region = "header"
     ended_in_indicators: bool = False
+    other: bool = Field(False, description="another form's rows (a 申报表 or 监控表 page): not read")
 
     @property
     def started(self) -> bool:
@@ -65,6 +66,17 @@ class FormSection(BaseModel):
 def is_title(row: Row) -> bool:
     filled = row.filled
     return len(filled) == 1 and bool(_TITLE.search(squash(filled[0].text)))
+
+
+# the title of another form a budget system prints beside the 自评表 (a workbook exported page by page)
+_OTHER_TITLE = re.compile(r"(绩效目标(?:申报|执行监控|监控|批复|审核)?表|执行监控表|申报表|批复表|填报说明)"
+                          r"(?:[(（]\d{4}年度?[)）])?$")
+
+
+def is_other_title(row: Row) -> bool:
+    """The title of a 申报表, 监控表 or 填报说明 page: not a self-evaluation form."""
+    filled = row.filled
+    return len(filled) == 1 and "自评" not in filled[0].text and bool(_OTHER_TITLE.search(squash(filled[0].text)))
 
 
 def year_of(text: str) -> int | None:
@@ -270,10 +282,23 @@ def _route(section: FormSection, row: Row) -> None:
 
 def segment(rows: list[Row]) -> list[FormSection]:
     """Cut the rows into forms and route every row of a form to its region."""
+    return segment_all(rows)[0]
+
+
+def segment_all(rows: list[Row]) -> tuple[list[FormSection], list[Row]]:
+    """The forms, and the titles of the other forms skipped (a 申报表 or 监控表 page beside the 自评表: its rows
+    are read into a section of their own that is dropped)."""
     sections: list[FormSection] = []
+    others: list[Row] = []
     current = FormSection()
     for row in (part for original in rows for part in expand(original)):
         if not row.filled:
+            continue
+        if is_other_title(row):
+            if current.started:
+                sections.append(current)
+            current = FormSection(title=row, other=True)
+            others.append(row)
             continue
         finished = current.indicator_header is not None or current.funds_header is not None
         if is_title(row) or (finished and _starts_form(row) and current.region in ("indicators", "totals")):
@@ -289,10 +314,10 @@ def segment(rows: list[Row]) -> list[FormSection]:
         _route(current, row)
     if current.started:
         sections.append(current)
-    sections = [s for s in sections if s.is_form]
+    sections = [s for s in sections if s.is_form and not s.other]
     headers = list(dict.fromkeys(tuple(c.text for c in s.indicator_header.filled)
                                  for s in sections if s.indicator_header is not None))
     for section in sections:
         section.ended_in_indicators = section.region == "indicators"
         section.known_headers = headers
-    return sections
+    return sections, others
