@@ -125,7 +125,8 @@ def test_an_excel_paste_keeps_a_header_cell_with_a_line_break_whole(tmp_path: Pa
 
 def test_a_merged_level_printed_below_its_first_row_is_put_back(tmp_path: Path, profile: RuleProfile) -> None:
     # an exported sheet prints the merged 效益指标 in the middle of its rows: its first row carried 产出 down
-    lines = [line.replace("效益指标\t社会效益指标\t自来水普及率提高", "\t社会效益指标\t自来水普及率提高") for line in TRANSFER[7:]]
+    lines = [line.replace("效益指标\t社会效益指标\t自来水普及率提高", "\t社会效益指标\t自来水普及率提高")
+             for line in TRANSFER[7:]]
     lines.insert(lines.index(next(x for x in lines if x.startswith("满意度指标"))),
                  "效益指标\t可持续影响指标\t供水管护机制\t健全\t健全\t\t0\t0\t")
     form = _read(tmp_path, lines, profile).forms[0]
