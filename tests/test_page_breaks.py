@@ -58,7 +58,8 @@ def test_the_rest_of_a_cut_row_joins_the_row_above_the_page_break() -> None:
 def test_a_new_row_at_the_top_of_a_page_is_not_joined() -> None:
     title = Block(kind="text", rows=[Row(cells=(Cell(text="项目支出绩效自评表", raw="项目支出绩效自评表", index=0),))])
     for pages in (_pages(["新增指标", "", "10", ""]),  # its 分值 under the last row's 分值: a row of its own
-                  _pages(["升情况", "", "", ""], before=[title])):  # a title first: the next page starts a new form
+                  _pages(["升情况", "", "", ""], before=[title]),  # a title first: the next page starts a new form
+                  _pages(["注：各单位对所填数据负责", "", "", ""])):  # a remark under the table
         notes: list[IngestNote] = []
         pages = join_split_rows(pages, notes)
         assert pages[0].blocks[0].rows[-1].cells[0].text == "基础社会治理能力提" and not notes

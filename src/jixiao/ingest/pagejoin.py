@@ -27,6 +27,7 @@ from jixiao.layout import Block, Cell, IngestNote, Page, Row
 from jixiao.values import clean_text
 
 JOINED_CONFIDENCE = 0.85
+_NOTE = re.compile(r"(?:注|备注|附注|说明|填表说明|填报说明)\s*\d?\s*[：:]")
 _FILLERS = frozenset({"无", "/", "／", "-", "—", "——"})
 _BARE_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
 
@@ -65,6 +66,8 @@ def _continued(above: Row, below: Row) -> dict[int, Cell] | None:
     filled_below = [c for c in below.cells if c.text]
     if not filled_below or len(filled_above) <= len(filled_below):
         return None
+    if any(_NOTE.match(c.text) for c in filled_below):
+        return None  # a remark under the table ('注：…') starts the next page, not the rest of a row
     continued: dict[int, Cell] = {}
     for cell in filled_below:
         match = next((c for c in filled_above if _same_column(c, cell, tol)), None)

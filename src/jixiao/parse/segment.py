@@ -76,7 +76,8 @@ _OTHER_TITLE = re.compile(r"(绩效目标(?:申报|执行监控|监控|批复|�
 def is_other_title(row: Row) -> bool:
     """The title of a 申报表, 监控表 or 填报说明 page: not a self-evaluation form."""
     filled = row.filled
-    return len(filled) == 1 and "自评" not in filled[0].text and bool(_OTHER_TITLE.search(squash(filled[0].text)))
+    text = squash(filled[0].text) if len(filled) == 1 else ""
+    return bool(_OTHER_TITLE.search(text)) and not _TITLE.search(text)  # '自评表填报说明' too
 
 
 def year_of(text: str) -> int | None:
