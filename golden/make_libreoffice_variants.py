@@ -62,6 +62,12 @@ def _ready_to_print(sheet: Worksheet) -> None:
     sheet.page_setup.orientation = "landscape"
 
 
+def _convert(files: list[str], out: Path) -> None:
+    if files:
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), *files],
+                       check=False, capture_output=True, timeout=1800)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", type=Path, help="a folder written by golden/make_variants.py")
@@ -85,8 +91,10 @@ def main() -> None:
                 target = staged / f"{case.name}.docx"
                 shutil.copy(source, target)
             cases[case.name] = case
-        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(pdfs),
-                        *sorted(str(p) for p in staged.iterdir())], check=True, capture_output=True)
+        files = sorted(str(p) for p in staged.iterdir())
+        for start in range(0, len(files), 40):  # one long soffice run has been seen to stop half-way, silently
+            _convert(files[start:start + 40], pdfs)
+        _convert([f for f in files if not (pdfs / f"{Path(f).stem}.pdf").exists()], pdfs)  # what it missed, again
         for name, case in cases.items():
             pdf = pdfs / f"{name}.pdf"
             if not pdf.exists():

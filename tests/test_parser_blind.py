@@ -133,3 +133,15 @@ def test_a_merged_level_printed_below_its_first_row_is_put_back(tmp_path: Path, 
     social = form.indicators[3]
     assert (social.level1, social.level2) == ("效益指标", "社会效益指标")
     assert form.provenance["indicators[3].level1"].confidence < FLAG_CONFIDENCE  # put back, flagged
+
+
+def test_the_block_label_printed_in_a_row_is_no_level(tmp_path: Path, profile: RuleProfile) -> None:
+    # the merged '绩效指标' cell spanning the table prints its text in the middle of its rows, in the first column
+    lines = ["项目支出绩效自评表", "项目名称\t河道保洁",
+             "\t一级指标\t二级指标\t三级指标\t指标值\t完成值\t分值\t得分",
+             "\t产出指标\t数量指标\t保洁河道长度\t≥39公里\t42公里\t40\t40",
+             "绩效指标\t\t成本指标\t单站年运维成本\t≤6.53万元\t5.95万元\t30\t30",
+             "\t效益指标\t生态效益指标\t水质达标情况\t稳定达标\t稳定达标\t30\t30",
+             "总分\t\t\t\t\t\t100\t100"]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert [i.level1 for i in form.indicators] == ["产出指标", "产出指标", "效益指标"]

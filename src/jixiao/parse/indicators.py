@@ -289,6 +289,8 @@ def read_indicators(section: FormSection, form: Form, rec: Recorder) -> None:
             exact = positional(row.filled, list(section.indicator_header.filled), columns, _IGNORED_HEADERS)
         alignment = fitted[1] if fitted else (exact or align(row.filled, columns))
         placed = {p.field: p for p in alignment.placements if p.field}
+        if "level1" in placed and vocab.header_key(placed["level1"].cell.text) in vocab.BLOCK_LABELS:
+            del placed["level1"]  # the block's label ('绩效指标'), printed where its merged cell's middle fell
         if "level1" in placed:
             ctx.set_level1(placed["level1"].cell.text, row, placed["level1"].cell)
         if "level2" in placed:
