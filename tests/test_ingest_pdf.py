@@ -179,3 +179,21 @@ def test_batch_with_bad_pdfs_writes_the_good_ones(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert read_json(out / "good.json")["source"]["kind"] == "pdf"
     assert sorted(p.name for p in out.iterdir()) == ["good.json"]
+
+
+def test_a_grey_or_cmyk_scan_is_read_as_rgb(tmp_path: Path) -> None:
+    """Office scanners send grey JPEGs; MuPDF's colour conversion takes two arguments (a third raised)."""
+    from jixiao.ingest.pdf import page_image
+
+    img = np.full((700, 500), 245, np.uint8)
+    cv2.putText(img, "42", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 5)
+    grey = pymupdf.open()
+    page = grey.new_page(width=240, height=336)
+    page.insert_image(page.rect, stream=cv2.imencode(".jpg", img)[1].tobytes())
+    cmyk = pymupdf.open()
+    rgb = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.Pixmap(grey, grey[0].get_images()[0][0]))
+    page = cmyk.new_page(width=240, height=336)
+    page.insert_image(page.rect, pixmap=pymupdf.Pixmap(pymupdf.csCMYK, rgb))
+    for doc in (grey, cmyk):
+        image, dpi = page_image(doc[0], tmp_path / "scan.pdf")
+        assert image.shape == (700, 500, 3) and dpi == 150.0 and image.min() < 64 and image.max() > 200

@@ -217,6 +217,8 @@ def evaluate_case(folder: Path, update: bool = False) -> CaseResult:
         error = None
     except InputError as exc:  # an input the tool refuses reads nothing: every expected field is omitted
         document, error = None, str(exc)
+    except Exception as exc:  # a bug: this case reads nothing and says why; the other cases are still measured
+        document, error = None, f"CRASH {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     seconds = time.perf_counter() - start
     expected_path = folder / "expected.json"
     # damaged cases keep the truth of the case they were made from

@@ -163,8 +163,12 @@ def page_image(page: pymupdf.Page, path: Path) -> tuple[np.ndarray, float]:
             pix = pymupdf.Pixmap(page.parent, images[0][0])
             if pix.width * pix.height > current().max_pixels:
                 raise TooLarge(f"{path}: page {page.number + 1} image is {pix.width}×{pix.height} px; too large to OCR")
-            if pix.colorspace is None or pix.colorspace.n != 3 or pix.alpha:
-                pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
+            if pix.colorspace is None:  # a stencil mask: draw the page instead
+                return _render(page, path), float(OCR_DPI)
+            if pix.alpha:
+                pix = pymupdf.Pixmap(pix, 0)  # alpha dropped
+            if pix.colorspace.n != 3:  # a grey or CMYK scan (most office scanners send grey)
+                pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
             image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
             image = turn_clockwise(image, page.rotation // 90)
             shown_width = rects[0].width if not page.rotation % 180 else rects[0].height
