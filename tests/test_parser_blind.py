@@ -145,3 +145,29 @@ def test_the_block_label_printed_in_a_row_is_no_level(tmp_path: Path, profile: R
              "总分\t\t\t\t\t\t100\t100"]
     form = _read(tmp_path, lines, profile).forms[0]
     assert [i.level1 for i in form.indicators] == ["产出指标", "产出指标", "效益指标"]
+
+
+def test_a_department_form_with_a_tasks_table_and_an_investment_form(tmp_path: Path, profile: RuleProfile) -> None:
+    tasks = ["部门整体支出绩效自评表", "部门名称\t某区水务局", "联系人\t王敏\t联系电话\t0991-1234567",
+             "部门预算资金（万元）\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+             "\t年度资金总额\t900\t1000\t950\t10\t95%\t9.5",
+             "年度重点工作\t工作任务\t主要内容\t预算数（万元）\t执行数（万元）\t完成情况",  # tasks, not sources of money
+             "\t河道清淤\t清淤12公里\t400\t390\t完成",
+             "一级指标\t二级指标\t三级指标\t指标值\t完成值\t分值\t得分",
+             "产出指标\t数量指标\t清淤河道长度\t≥12公里\t12公里\t90\t90", "总分\t\t\t\t\t100\t99.5"]
+    form = _read(tmp_path, tasks, profile).forms[0]
+    assert form.department == "某区水务局" and form.project_name is None  # a 部门整体 form names its department
+    assert [(f.label, f.executed) for f in form.funds] == [("年度资金总额", 950)]
+    assert (form.budget_execution.rate, form.budget_execution.score) == (95, 9.5)
+    investment = ["政府投资项目绩效自评表", "项目名称\t某中学教学楼", "项目建设单位\t某中学",
+                  "年度投资完成情况（万元）\t投资来源\t年初计划投资\t调整后计划投资\t实际完成投资\t分值\t完成率\t得分",
+                  "\t年度投资总额\t3200\t3600\t3170\t10\t88.06%\t8.81",
+                  "\t其中：中央预算内投资\t2000\t2000\t2000\t—\t100%\t—",
+                  "\t地方政府专项债券\t1000\t1400\t1050\t—\t75%\t—",
+                  "一级指标\t二级指标\t三级指标\t指标值\t完成值\t分值\t得分",
+                  "产出指标\t数量指标\t新建教学楼面积\t≥12600平方米\t12600平方米\t90\t90", "总分\t\t\t\t\t100\t98.81"]
+    form = _read(tmp_path, investment, profile).forms[0]
+    assert form.implementing_unit == "某中学"
+    assert [(f.kind, f.initial_budget, f.adjusted_budget, f.executed) for f in form.funds] == [
+        ("total", 3200, 3600, 3170), ("fiscal", 2000, 2000, 2000), ("other", 1000, 1400, 1050)]
+    assert (form.budget_execution.rate, form.budget_execution.score) == (88.06, 8.81)

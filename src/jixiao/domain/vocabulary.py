@@ -34,7 +34,8 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "project_name": ("项目名称", "项目全称", "部门名称", "单位名称", "专项名称", "专项资金名称", "资金名称"),
     "project_code": ("项目编码", "项目代码", "项目编号"),
     "department": ("项目主管部门", "主管部门", "主管单位", "预算部门", "部门（单位）名称"),
-    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位", "项目单位", "资金使用单位", "用款单位"),
+    "implementing_unit": ("实施单位", "项目实施单位", "预算单位", "执行单位", "项目单位", "资金使用单位", "用款单位",
+                          "项目建设单位", "建设单位"),
     "finance_office": ("财政归口处室", "归口处室", "财政归口科室", "归口科室"),
     "contact": ("部门联系人", "联系人", "项目联系人", "项目负责人", "填报人"),
     "phone": ("联系电话", "电话", "联系方式"),
@@ -158,6 +159,13 @@ def _fund_column(key: str) -> str | None:
         return "executed"
     if key in ("预算数", "预算", "预算金额", "预算安排数", "预算总额", "调整后预算", "调整后预算数"):
         return "adjusted_budget"
+    # an investment project's block (政府投资项目): 年初计划投资 | 调整后计划投资 | 实际完成投资 | 完成率
+    if "计划投资" in key:
+        return "adjusted_budget" if ("调整" in key or "全年" in key) else "initial_budget"
+    if key in ("实际完成投资", "完成投资", "实际投资"):
+        return "executed"
+    if key in ("完成率", "投资完成率"):
+        return "rate"
     if "执行率" in key and ("得分" in key):
         return "score"
     if "执行率" in key and ("权重" in key or "分值" in key):
@@ -187,6 +195,7 @@ FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
     ("中央补助", "fiscal"), ("中央资金", "fiscal"), ("中央财政", "fiscal"), ("省级补助", "fiscal"), ("省级资金", "fiscal"),
     ("市级资金", "fiscal"), ("县级资金", "fiscal"), ("本级资金", "fiscal"), ("财政补助", "fiscal"),
     ("市县资金", "fiscal"), ("市县财政", "fiscal"), ("省财政", "fiscal"), ("省级财政", "fiscal"),
+    ("预算内投资", "fiscal"), ("专项债", "other"), ("自筹", "other"), ("投资总额", "total"),
     ("其他资金", "other"), ("其他", "other"), ("政府性基金", "other"), ("自有资金", "other"),
     ("总金额", "total"), ("资金总额", "total"), ("总额", "total"), ("合计", "total"),
 )

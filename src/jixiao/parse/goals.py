@@ -80,7 +80,7 @@ def read_goals(section: FormSection, form: Form, rec: Recorder) -> None:
         row = split
         first = row.filled[0].text if row.filled else ""
         if _OUTLINE_HEADING.fullmatch(first) and (len(row.filled) >= 2 or first.endswith(_PART_WORDS)):
-            continue  # not a goal: another part of a 项目基本情况 block
+            break  # not a goal: the next part of a 项目基本情况 block, and the rows under it are that part's text
         for cell in row.filled:
             if vocab.header_key(cell.text) in vocab.GOALS_LABELS:
                 continue

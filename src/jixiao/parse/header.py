@@ -54,9 +54,14 @@ def _label_of(cell: Cell) -> tuple[str | None, str | None]:
     return vocab.header_field(cell.text), None
 
 
+_UNIT_NAMES = frozenset({"部门名称", "单位名称", "预算单位名称", "部门单位名称"})
+
+
 def _assign(form: Form, rec: Recorder, field: str, value: str, row: Row, cell: Cell, confidence: float,
             label: Cell | None = None) -> None:
     key = None if label is None else vocab.header_key(re.split("[:：]", label.text)[0])
+    if field == "project_name" and form.form_type == "department" and key in _UNIT_NAMES:
+        field = "department"  # a 部门整体 form names the department itself: it is the form's 主管部门
     if key in vocab.WEAK_HEADER_LABELS:
         confidence = min(confidence, 0.85)
     elif field == "contact" and key is not None and "负责人" in key:

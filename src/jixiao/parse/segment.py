@@ -17,7 +17,7 @@ from jixiao.layout import Cell, Row
 from jixiao.parse.resplit import expand
 from jixiao.values import parse_number, squash
 
-Region = Literal["header", "funds", "goals", "indicators", "totals"]
+Region = Literal["header", "funds", "goals", "indicators", "totals", "aside"]
 
 # 绩效自评表, 绩效目标自评表, 绩效目标完成情况自评表, 绩效自评价表, 绩效自评报表, 绩效评价表, 绩效评价指标表
 _TITLE = re.compile(r"(绩效(?:目标)?(?:完成情况)?自评(?:价|报)?表|绩效评价(?:指标)?表)(?:[(（]\d{4}年度?[)）])?$")
@@ -241,9 +241,21 @@ def _is_indicator_row(row: Row) -> bool:
     return levels and len(filled) >= 4 and not _is_fund_row(row)
 
 
+# the header of a table the form prints beside its contract: a 部门整体 form's 年度主要任务 (任务名称 | 主要内容 | 预算数 |
+# 执行数 | 完成情况) has budget columns, but its rows are tasks, not sources of money
+_ASIDE_WORDS = frozenset({"任务名称", "主要任务", "年度主要任务", "主要内容", "工作内容", "重点工作", "工作任务"})
+
+
+def is_aside_header(row: Row) -> bool:
+    return any(vocab.header_key(c.text) in _ASIDE_WORDS for c in row.filled) and is_funds_header(row)
+
+
 def _route(section: FormSection, row: Row) -> None:
     if is_section_label(row):
         section.last_label = row
+        return
+    if is_aside_header(row):
+        section.region = "aside"
         return
     if is_funds_header(row):
         section.funds_header, section.region = row, "funds"
@@ -266,6 +278,8 @@ def _route(section: FormSection, row: Row) -> None:
             (is_note_row(row) or is_footnote(row)) and section.region in ("indicators", "totals")):
         section.totals.append(row)
         section.region = "totals"
+    elif section.region == "aside":
+        pass  # a row of the tasks table: not read
     elif section.region == "header":
         section.header.append(row)
     elif section.region == "funds":
