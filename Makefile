@@ -44,6 +44,7 @@ test: check ## run lint + types, the whole test suite and the golden evaluation
 	$(BIN)/jixiao eval golden
 	$(BIN)/jixiao eval golden/damaged
 	$(BIN)/jixiao eval golden/review-labels
+	$(BIN)/jixiao eval golden/blind --jobs 2 --errors 0
 	$(BIN)/python golden/make_variants.py out/variants-quick --quick --pdf-stride 2 --scans 1 --scan-stride 3 --office-stride 4
 	$(BIN)/jixiao eval out/variants-quick --jobs 2 --errors 0
 	$(BIN)/python golden/make_variants.py out/variants-seeds --seeds
