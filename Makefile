@@ -15,7 +15,7 @@ JUDGE_CASES ?=
 GAP_CASES ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants browser
+.PHONY: help install demo test test-ray check eval bench fuzz clean llm-serve llm-stop test-llm variants eval-variants browser libreoffice
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -59,6 +59,13 @@ browser: ## install Debian's Chromium for the browser tests (as root: apt-get; o
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "the browser tests need Chromium: run 'sudo apt-get install -y chromium' (or set JIXIAO_CHROMIUM to a" \
 	     "Chromium binary); without it they are skipped"; fi
+
+libreoffice: ## install LibreOffice (headless) + CJK fonts: .doc input, and golden/make_libreoffice*.{sh,py} (as root: apt-get)
+	@if command -v soffice >/dev/null; then soffice --version; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	     --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk; \
+	else echo "LibreOffice is optional: run 'sudo apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui" \
+	     "fonts-noto-cjk'; without it .doc files are refused with a message and its test is skipped"; fi
 
 check: $(STAMP) ## lint (ruff, incl. the layering ban list) and type-check (mypy --strict)
 	$(BIN)/ruff check src tests bench golden
