@@ -171,3 +171,21 @@ def test_a_department_form_with_a_tasks_table_and_an_investment_form(tmp_path: P
     assert [(f.kind, f.initial_budget, f.adjusted_budget, f.executed) for f in form.funds] == [
         ("total", 3200, 3600, 3170), ("fiscal", 2000, 2000, 2000), ("other", 1000, 1400, 1050)]
     assert (form.budget_execution.rate, form.budget_execution.score) == (88.06, 8.81)
+
+
+def test_a_scoring_rule_column_units_with_a_bracket_and_named_fiscal_sources(tmp_path: Path,
+                                                                              profile: RuleProfile) -> None:
+    lines = ["项目支出绩效自评表", "项目名称\t畜禽养殖补助",
+             "项目资金（万元）\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+             "\t年度资金总额\t300\t300\t300\t10\t100%\t10",
+             "\t其中：上级补助资金\t200\t200\t200\t—\t100%\t—",
+             "\t本级财政资金\t100\t100\t100\t—\t100%\t—",
+             "一级指标\t二级指标\t三级指标\t指标值\t完成值\t分值\t得分\t计分方法",
+             "\t数量指标\t补助养殖场数量\t≥20台（套）\t22台（套）\t50\t50\t完成得满分，未完成按比例扣分",
+             "产出指标\t质量指标\t出栏量\t≥1.2万头（只）\t1.3万头（只）\t40\t40\t完成得满分",  # 一级 printed below its first row
+             "总分\t\t\t\t\t100\t100"]
+    form = _read(tmp_path, lines, profile).forms[0]
+    assert [f.kind for f in form.funds] == ["total", "fiscal", "fiscal"]
+    assert [(i.level1, i.unit, i.scoring_method) for i in form.indicators] == [
+        ("产出指标", "台（套）", "完成得满分，未完成按比例扣分"), ("产出指标", "万头（只）", "完成得满分")]
+    assert form.provenance["indicators[0].level1"].confidence < FLAG_CONFIDENCE  # taken from the 二级's family

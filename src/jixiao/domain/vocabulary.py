@@ -196,6 +196,7 @@ FUND_KINDS: tuple[tuple[str, FundKind], ...] = (
     ("市级资金", "fiscal"), ("县级资金", "fiscal"), ("本级资金", "fiscal"), ("财政补助", "fiscal"),
     ("市县资金", "fiscal"), ("市县财政", "fiscal"), ("省财政", "fiscal"), ("省级财政", "fiscal"),
     ("预算内投资", "fiscal"), ("专项债", "other"), ("自筹", "other"), ("投资总额", "total"),
+    ("上级补助", "fiscal"), ("财政预算资金", "fiscal"), ("本级财政", "fiscal"),
     ("其他资金", "other"), ("其他", "other"), ("政府性基金", "other"), ("自有资金", "other"),
     ("总金额", "total"), ("资金总额", "total"), ("总额", "total"), ("合计", "total"),
 )
@@ -238,7 +239,8 @@ _INDICATOR_RULES: tuple[_IndicatorRule, ...] = (
     (lambda k: "一级" in k or k in ("指标类型", "指标类别", "指标分类"), "level1"),
     (lambda k: "二级" in k, "level2"),
     (lambda k: "三级" in k or k in ("指标名称", "指标内容", "绩效指标名称", "具体指标"), "name"),
-    (lambda k: "计算方法" in k or "评分标准" in k or "评分规则" in k or k == "评价标准", "scoring_method"),
+    (lambda k: "计算方法" in k or "计分方法" in k or "评分方法" in k or "评分标准" in k or "评分规则" in k
+     or "计分标准" in k or k == "评价标准", "scoring_method"),
     (lambda k: "单位" in k and "实施" not in k, "unit"),
     (lambda k: "性质" in k or "方向" in k or k == "运算符", "operator"),
     (lambda k: "偏离" in k and "原因" not in k, "deviation_pct"),  # 偏离原因及改进措施 is the explanation

@@ -29,7 +29,8 @@ from jixiao.values import (
 
 _NUMERIC_FIELDS = ("deviation_pct", "score_coef", "weight", "score", "review_score")
 # '≥50平方公里', '3个百分点', '1500元/户', '(个)': a unit of up to four characters, or a rate such as 元/平方米
-_UNIT_SUFFIX = re.compile(r"\d(?:\.\d+)?\s*[(（]?\s*([^\d\s()（）.,:：/]{1,4}(?:/[^\d\s()（）.,:：/]{1,4})?)\s*[)）]?\s*$")
+_UNIT_SUFFIX = re.compile(r"\d(?:\.\d+)?\s*[(（]?\s*([^\d\s()（）.,:：/]{1,4}(?:/[^\d\s()（）.,:：/]{1,4})?"
+                          r"(?:（[^\d\s()（）]{1,2}）)?)\s*[)）]?\s*$")  # '台（套）', '万头（只）' too
 
 
 CARRIED = "merged cell: carried down from the row above"  # provenance note of a level carried down

@@ -33,11 +33,10 @@ def reconcile_levels(section: FormSection, form: Form, rec: Recorder) -> None:
         path = f"indicators[{n}].level1"
         source = rec.provenance.get(path)
         family = FAMILY.get(vocab.level_key(indicator.level2 or ""))
-        if family is None or not indicator.level1 or vocab.level_key(indicator.level1) == family \
-                or source is None or family not in printed:
-            continue
-        if source.note != CARRIED and vocab.is_level1(indicator.level1):
-            continue  # printed in this very row: the form says so
+        if family is None or family not in printed or (indicator.level1 and (
+                vocab.level_key(indicator.level1) == family or source is None
+                or (source.note != CARRIED and vocab.is_level1(indicator.level1)))):
+            continue  # agrees, or was printed in this very row: the form says so
         level1, read_at = printed[family]
         indicator.level1 = level1
         rec.provenance[path] = rec.provenance[read_at].model_copy(update={
