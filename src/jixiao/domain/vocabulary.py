@@ -316,6 +316,8 @@ UNIT_WORDS = frozenset({
     "亩", "公里", "千米", "米", "吨", "小时", "课时", "批", "篇", "期次", "起", "宗", "万人次", "学时",
 })
 
+# a remark printed under the table (`注：…`, `备注：1.…`, `填表说明：…`): one cell, no values of the form
+NOTE_START = re.compile(r"^(?:注|备注|附注|说明|填表说明|填报说明)\s*\d?\s*[：:]")
 FILLER_WORDS = frozenset({"无", "/", "-", "—", "——", "不涉及", "不适用", "／"})
 _NUMBERED = re.compile(r"^指标\s*\d+\s*[：:]?\s*")
 _ELLIPSIS = re.compile(r"^[.。…·．、]+$")

@@ -22,13 +22,12 @@ from __future__ import annotations
 import itertools
 import re
 
+from jixiao.domain import vocabulary as vocab
 from jixiao.ingest.grid import join_lines
 from jixiao.layout import Block, Cell, IngestNote, Page, Row
 from jixiao.values import clean_text
 
 JOINED_CONFIDENCE = 0.85
-_NOTE = re.compile(r"(?:注|备注|附注|说明|填表说明|填报说明)\s*\d?\s*[：:]")
-_FILLERS = frozenset({"无", "/", "／", "-", "—", "——"})
 _BARE_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
 
 
@@ -66,14 +65,14 @@ def _continued(above: Row, below: Row) -> dict[int, Cell] | None:
     filled_below = [c for c in below.cells if c.text]
     if not filled_below or len(filled_above) <= len(filled_below):
         return None
-    if any(_NOTE.match(c.text) for c in filled_below):
+    if any(vocab.NOTE_START.match(c.text) for c in filled_below):
         return None  # a remark under the table ('注：…') starts the next page, not the rest of a row
     continued: dict[int, Cell] = {}
     for cell in filled_below:
         match = next((c for c in filled_above if _same_column(c, cell, tol)), None)
         # a number goes on only where the page cut a code or a figure ('50010322T' / '000000148601'); under
         # anything else it is a new row's 分值
-        if match is None or match.text in _FILLERS or (_bare_number(cell) and (
+        if match is None or match.text in vocab.FILLER_WORDS or (_bare_number(cell) and (
                 _bare_number(match) or not match.text[-1:].isascii() or not match.text[-1:].isalnum())):
             return None  # a 无 is never cut
         continued[id(match)] = cell

@@ -22,8 +22,6 @@ Region = Literal["header", "funds", "goals", "indicators", "totals", "aside"]
 # 绩效自评表, 绩效目标自评表, 绩效目标完成情况自评表, 绩效自评价表, 绩效自评报表, 绩效评价表, 绩效评价指标表
 _TITLE = re.compile(r"(绩效(?:目标)?(?:完成情况)?自评(?:价|报)?表|绩效评价(?:指标)?表)(?:[(（]\d{4}年度?[)）])?$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-# a remark printed under the table (`注：…`, `备注：1.…`, `填表说明：…`): one cell, no values of the form
-_FOOTNOTE = re.compile(r"^(?:注|备注|附注|说明|填表说明|填报说明)\s*\d?\s*[：:]")
 YEAR_ONLY = re.compile(r"^[(（]?\s*(20\d{2})\s*年度?\s*[)）]?$")
 
 
@@ -191,7 +189,7 @@ def is_note_row(row: Row) -> bool:
 def is_footnote(row: Row) -> bool:
     """A remark under the table (`注：各单位对…负责`, `填表说明：1.…`) in one cell: not a row of the table."""
     filled = row.filled
-    return len(filled) == 1 and _FOOTNOTE.match(filled[0].text) is not None
+    return len(filled) == 1 and vocab.NOTE_START.match(filled[0].text) is not None
 
 
 def _header_fields(row: Row) -> set[str]:
